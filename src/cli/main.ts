@@ -1,0 +1,37 @@
+/** The `skytom` command. One sub-command per file; errors set the exit code, nothing calls process.exit. */
+import { Command } from "commander";
+import { loadConfig } from "../config.ts";
+import { VERSION } from "../version.ts";
+import { reportError } from "./output.ts";
+import { userCommand } from "./user.ts";
+import { withDatabase } from "./db.ts";
+
+const program = new Command("skytom")
+  .description("skytom: a BHTOM-compatible Target and Observation Manager")
+  .version(VERSION)
+  .showHelpAfterError();
+
+program
+  .command("serve")
+  .description("serve the API, web UI and background workers (env: PORT, HOST, SKYTOM_DATA, DATABASE_URL, …)")
+  .action(async () => {
+    const { startServer, stopOnSignals } = await import("../server.ts");
+    const server = await startServer(loadConfig());
+    stopOnSignals(server, (msg) => server.app.log.info(msg));
+    server.app.log.info(`skytom ${VERSION} serving on ${server.url} (database: ${server.database.engine})`);
+  });
+
+program
+  .command("migrate")
+  .description("apply database migrations and exit")
+  .action(async () => {
+    await withDatabase(async (database) => {
+      console.log(`migrations applied (${database.engine})`);
+    });
+  });
+
+program.addCommand(userCommand());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.exitCode = reportError(err);
+});

@@ -1,0 +1,175 @@
+/**
+ * Accounts and API tokens: create and update users, list them for staff, log in with a password to get
+ * a token, and authenticate requests by token.
+ */
+import type { Executor } from "../../db/connection.ts";
+import { AuthenticationError, NotFoundError, ValidationError, type FieldErrors } from "../errors.ts";
+import { requireStaff, type Actor } from "../permissions.ts";
+import { hashPassword, verifyPassword } from "./passwords.ts";
+import * as repo from "./repo.ts";
+import type { CreateUserInput, ListUsersInput, PublicUser, UpdateUserInput } from "./schemas.ts";
+import { generateToken, hashToken } from "./tokens.ts";
+
+export type { UserRow } from "./repo.ts";
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Never a password hash or token: only these fields leave the domain. */
+export function toPublicUser(row: repo.UserRow): PublicUser {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    first_name: row.firstName,
+    last_name: row.lastName,
+    is_active: row.isActive,
+    is_staff: row.isStaff,
+    is_superuser: row.isSuperuser,
+    date_joined: row.dateJoined.toISOString(),
+    last_login: row.lastLogin ? row.lastLogin.toISOString() : null,
+  };
+}
+
+export function toActor(row: repo.UserRow): Actor {
+  return { id: row.id, username: row.username, isStaff: row.isStaff, isSuperuser: row.isSuperuser };
+}
+
+function checkEmail(email: string | undefined, errors: FieldErrors): void {
+  if (email && !EMAIL.test(email)) errors.email = ["Enter a valid email address."];
+}
+
+export async function createUser(
+  db: Executor,
+  actor: Actor | null,
+  input: CreateUserInput,
+): Promise<PublicUser> {
+  if (actor) requireStaff(actor);
+  const errors: FieldErrors = {};
+  checkEmail(input.email, errors);
+  if (await repo.findUserByUsername(db, input.username)) {
+    errors.username = ["A user with that username already exists."];
+  }
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  const row = await repo.insertUser(db, {
+    username: input.username,
+    password: await hashPassword(input.password),
+    email: input.email ?? "",
+    firstName: input.first_name ?? "",
+    lastName: input.last_name ?? "",
+    isActive: input.is_active ?? true,
+    isStaff: input.is_staff ?? false,
+    isSuperuser: input.is_superuser ?? false,
+  });
+  return toPublicUser(row);
+}
+
+export async function updateUser(
+  db: Executor,
+  actor: Actor | null,
+  username: string,
+  input: UpdateUserInput,
+): Promise<PublicUser> {
+  if (actor) requireStaff(actor);
+  const existing = await repo.findUserByUsername(db, username);
+  if (!existing) throw new NotFoundError(`User ${username} does not exist.`);
+  const errors: FieldErrors = {};
+  checkEmail(input.email, errors);
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  const patch: Partial<repo.NewUserRow> = {};
+  if (input.password !== undefined) patch.password = await hashPassword(input.password);
+  if (input.email !== undefined) patch.email = input.email;
+  if (input.first_name !== undefined) patch.firstName = input.first_name;
+  if (input.last_name !== undefined) patch.lastName = input.last_name;
+  if (input.is_active !== undefined) patch.isActive = input.is_active;
+  if (input.is_staff !== undefined) patch.isStaff = input.is_staff;
+  if (input.is_superuser !== undefined) patch.isSuperuser = input.is_superuser;
+  const row = Object.keys(patch).length ? await repo.updateUserRow(db, existing.id, patch) : existing;
+  return toPublicUser(row);
+}
+
+export async function listUsers(
+  db: Executor,
+  actor: Actor | null,
+  filters: ListUsersInput,
+): Promise<PublicUser[]> {
+  if (actor) requireStaff(actor);
+  const rows = await repo.selectUsers(db, {
+    id: filters.id ? Number(filters.id) : undefined,
+    username: filters.username || undefined,
+    joinedOnOrAfter: filters.created ? new Date(`${filters.created}T00:00:00Z`) : undefined,
+  });
+  return rows.map(toPublicUser);
+}
+
+const BAD_LOGIN = "Unable to log in with provided credentials.";
+
+/**
+ * Password login → a new token (each login issues one; earlier ones stay valid until revoked).
+ * Differs from BHTOM2: inactive users (registrations awaiting approval) get no token.
+ */
+export async function login(db: Executor, username: string, password: string): Promise<string> {
+  const user = await repo.findUserByUsername(db, username);
+  const ok = user ? await verifyPassword(password, user.password) : false;
+  if (!user || !ok || !user.isActive) throw new ValidationError({ non_field_errors: [BAD_LOGIN] });
+  return issueToken(db, user);
+}
+
+export async function issueToken(db: Executor, user: repo.UserRow): Promise<string> {
+  const key = generateToken();
+  await repo.insertToken(db, user.id, hashToken(key));
+  await repo.touchLastLogin(db, user.id);
+  return key;
+}
+
+/** The active user owning this token, else AuthenticationError with DRF's messages. */
+export async function authenticateToken(db: Executor, key: string): Promise<repo.UserRow> {
+  const user = await repo.findUserByTokenHash(db, hashToken(key));
+  if (!user) throw new AuthenticationError("Invalid token.");
+  if (!user.isActive) throw new AuthenticationError("User inactive or deleted.");
+  return user;
+}
+
+export async function revokeToken(db: Executor, key: string): Promise<boolean> {
+  return (await repo.deleteToken(db, hashToken(key))) > 0;
+}
+
+export async function findUser(db: Executor, username: string): Promise<repo.UserRow> {
+  const user = await repo.findUserByUsername(db, username);
+  if (!user) throw new NotFoundError(`User ${username} does not exist.`);
+  return user;
+}
+
+/** Operator: a new token for a user (CLI `skytom user token NAME`). */
+export async function tokenForUser(db: Executor, username: string): Promise<string> {
+  const user = await findUser(db, username);
+  if (!user.isActive) throw new ValidationError({ username: ["This account is inactive."] });
+  return issueToken(db, user);
+}
+
+export async function revokeAllTokens(db: Executor, username: string): Promise<number> {
+  return repo.deleteUserTokens(db, (await findUser(db, username)).id);
+}
+
+/**
+ * Make sure the configured superuser exists, is active and has this password (SKYTOM_ADMIN_USER /
+ * SKYTOM_ADMIN_PASSWORD at start). Returns "created" or "updated".
+ */
+export async function ensureSuperuser(
+  db: Executor,
+  username: string,
+  password: string,
+): Promise<"created" | "updated"> {
+  const existing = await repo.findUserByUsername(db, username);
+  if (!existing) {
+    await createUser(db, null, { username, password, is_staff: true, is_superuser: true });
+    return "created";
+  }
+  const samePassword = await verifyPassword(password, existing.password);
+  await repo.updateUserRow(db, existing.id, {
+    isActive: true,
+    isStaff: true,
+    isSuperuser: true,
+    ...(samePassword ? {} : { password: await hashPassword(password) }),
+  });
+  return "updated";
+}

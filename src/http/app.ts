@@ -1,0 +1,93 @@
+/**
+ * The whole HTTP application, built in one function: the server, the CLI's in-process uses, tests
+ * (`inject`) and benchmarks all call `buildApp`. It does not listen; `src/server.ts` does.
+ */
+import { randomUUID } from "node:crypto";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Database } from "../db/connection.ts";
+import { VERSION } from "../version.ts";
+import { installAuth } from "./auth.ts";
+import { installConventions, methodNotAllowed } from "./conventions.ts";
+import { installErrorHandlers } from "./errors.ts";
+import { healthRoutes } from "./health.routes.ts";
+import { usersRoutes } from "./users.routes.ts";
+
+export interface AppOptions {
+  database: Database;
+  /** pino options, or false for no logging (tests). */
+  logger?: FastifyServerOptions["logger"];
+  bodyLimitBytes?: number;
+  maxUploadFileBytes?: number;
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { database } = opts;
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 500 },
+    genReqId: (req) => {
+      const given = req.headers["correlation-id"];
+      return typeof given === "string" && /^[0-9a-f-]{8,64}$/i.test(given) ? given : randomUUID();
+    },
+    ajv: {
+      customOptions: {
+        allErrors: true,
+        removeAdditional: false,
+        coerceTypes: "array",
+        useDefaults: true,
+        verbose: true,
+        keywords: ["errorMessage"],
+      },
+    },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("Correlation-ID", request.id);
+  });
+
+  installErrorHandlers(app);
+  await installConventions(app, {
+    maxBufferedFileBytes: 20 * 1024 * 1024,
+    maxUploadFileBytes: opts.maxUploadFileBytes ?? 200 * 1024 * 1024,
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "skytom API",
+        version: VERSION,
+        description:
+          "BHTOM-compatible REST API. Authenticate with `Authorization: Token <key>` (get a key from " +
+          "`POST /api/token-auth/`). Paginated lists take `page` in the request body and answer " +
+          "`{count, num_pages, current_page, data}`. Where skytom differs from BHTOM2 on purpose, the " +
+          "operation says so.",
+      },
+      components: {
+        securitySchemes: {
+          token: { type: "apiKey", in: "header", name: "Authorization", description: "Token <key>" },
+        },
+      },
+      security: [{ token: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+
+  installAuth(app, database.db);
+  const notAllowed = methodNotAllowed(app);
+
+  app.get("/api/openapi.json", { config: { auth: "none" }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+  await app.register(healthRoutes, { db: database.db, engine: database.engine, version: VERSION });
+  await app.register(usersRoutes, { db: database.db });
+
+  await app.after();
+  notAllowed.install();
+  return app;
+}

@@ -1,0 +1,188 @@
+/**
+ * BHTOM request conventions in one place (bhtom-behaviour.md §1.2, §1.5):
+ * - bodies as JSON, form or multipart; an empty body is `{}`; malformed JSON → 400
+ *   `{"detail": "JSON parse error - …"}`; a form's repeated key gives its last value (as DRF);
+ * - a body must be a JSON object; invalid UTF-8 is refused;
+ * - form/multipart values are strings: booleans written the Python way (`True`, `False`) are accepted;
+ * - every path answers with and without its trailing slash (no 301 that turns a POST into a GET);
+ * - a path served with other methods answers 405 JSON.
+ */
+import multipart, { type MultipartFile } from "@fastify/multipart";
+import type { FastifyInstance, FastifyRequest, HTTPMethods, RouteOptions } from "fastify";
+import { BadRequestError } from "../domain/errors.ts";
+import { HttpAnswer } from "./errors.ts";
+
+/** A file received in a multipart request on a route that does not stream its files. */
+export interface ReceivedFile {
+  fieldname: string;
+  filename: string;
+  mimetype: string;
+  data: Buffer;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    receivedFiles: ReceivedFile[];
+  }
+  interface FastifyContextConfig {
+    /** "stream": the handler reads multipart parts itself (uploads). */
+    multipart?: "stream";
+  }
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function decodeUtf8(body: Buffer, what: string): string {
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw new BadRequestError(`${what} parse error - request body is not valid UTF-8`);
+  }
+}
+
+function parseJson(body: Buffer): unknown {
+  const text = decodeUtf8(body, "JSON");
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new BadRequestError(`JSON parse error - ${(err as Error).message}`);
+  }
+}
+
+function parseForm(body: Buffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(decodeUtf8(body, "Form"))) out[k] = v;
+  return out;
+}
+
+const PY_BOOLEANS: Record<string, boolean> = {
+  true: true,
+  false: false,
+  "1": true,
+  "0": false,
+  yes: true,
+  no: false,
+  on: true,
+  off: false,
+};
+
+/** For string values of fields the body schema declares boolean, accept Python/Django spellings. */
+function normaliseBooleans(body: Record<string, unknown>, schema: unknown): void {
+  const props = (schema as { properties?: Record<string, { type?: unknown; anyOf?: { type?: unknown }[] }> })
+    ?.properties;
+  if (!props) return;
+  for (const [key, prop] of Object.entries(props)) {
+    const v = body[key];
+    if (typeof v !== "string") continue;
+    const isBool = prop.type === "boolean" || prop.anyOf?.some((p) => p.type === "boolean");
+    const b = PY_BOOLEANS[v.trim().toLowerCase()];
+    if (isBool && b !== undefined) body[key] = b;
+  }
+}
+
+async function collectMultipart(
+  request: FastifyRequest,
+  maxFileBytes: number,
+): Promise<Record<string, unknown>> {
+  const fields: Record<string, unknown> = {};
+  for await (const part of request.parts({ limits: { fileSize: maxFileBytes } })) {
+    if (part.type === "file") {
+      const file = part as MultipartFile;
+      const data = await file.toBuffer();
+      request.receivedFiles.push({
+        fieldname: file.fieldname,
+        filename: file.filename,
+        mimetype: file.mimetype,
+        data,
+      });
+    } else {
+      fields[part.fieldname] = part.value;
+    }
+  }
+  return fields;
+}
+
+export interface ConventionOptions {
+  /** Largest file accepted on routes that buffer multipart files. */
+  maxBufferedFileBytes: number;
+  /** Largest file on streaming upload routes. */
+  maxUploadFileBytes: number;
+}
+
+export async function installConventions(app: FastifyInstance, opts: ConventionOptions): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_req, body, done) => {
+    try {
+      done(null, parseJson(body as Buffer));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "buffer" }, (_req, body, done) => {
+    try {
+      done(null, parseForm(body as Buffer));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  await app.register(multipart, {
+    limits: { fileSize: opts.maxUploadFileBytes, files: 50, fields: 500, fieldSize: 1024 * 1024, parts: 600 },
+  });
+
+  app.decorateRequest("receivedFiles");
+  app.addHook("onRequest", async (request) => {
+    request.receivedFiles = [];
+  });
+
+  app.addHook("preValidation", async (request) => {
+    if (request.isMultipart() && request.routeOptions.config.multipart !== "stream") {
+      request.body = await collectMultipart(request, opts.maxBufferedFileBytes);
+    }
+    const schema = request.routeOptions.schema?.body;
+    if (!schema || request.routeOptions.config.multipart === "stream") return;
+    if (request.body === undefined || request.body === null) request.body = {};
+    const body = request.body;
+    if (typeof body !== "object" || Array.isArray(body)) {
+      const got = Array.isArray(body) ? "list" : typeof body === "string" ? "str" : typeof body;
+      throw new HttpAnswer(400, {
+        non_field_errors: [`Invalid data. Expected a dictionary, but got ${got}.`],
+      });
+    }
+    normaliseBooleans(body as Record<string, unknown>, schema);
+  });
+}
+
+const METHODS: HTTPMethods[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/**
+ * Record every route; `install405` then answers the other methods of each path with 405 JSON.
+ * Call `track` before the routes are registered and `install405` after.
+ */
+export function methodNotAllowed(app: FastifyInstance) {
+  const paths = new Map<string, Set<string>>();
+  app.addHook("onRoute", (route: RouteOptions) => {
+    if (route.config && (route.config as { generated405?: boolean }).generated405) return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const set = paths.get(route.url) ?? new Set<string>();
+    for (const m of methods) set.add(m);
+    paths.set(route.url, set);
+  });
+  return {
+    install() {
+      for (const [url, have] of paths) {
+        if (url.includes("*")) continue;
+        const missing = METHODS.filter((m) => !have.has(m) && !(m === "GET" && have.has("HEAD")));
+        if (!missing.length) continue;
+        app.route({
+          method: missing,
+          url,
+          config: { generated405: true, auth: "none" } as never,
+          schema: { hide: true },
+          handler: async (request, reply) =>
+            reply.code(405).send({ detail: `Method "${request.method}" not allowed.` }),
+        });
+      }
+    },
+  };
+}

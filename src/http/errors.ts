@@ -1,0 +1,161 @@
+/**
+ * Every error leaves the server as JSON, in one place: domain errors by class, request-validation
+ * errors as DRF-style field → messages dicts, anything unexpected as a logged 500 without a stack trace.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import {
+  AuthenticationError,
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+  type FieldErrors,
+} from "../domain/errors.ts";
+import { InvalidPageError } from "./pagination.ts";
+
+/** An HTTP answer with a BHTOM-specific body shape (`{"Error ": …}`, a bare string, …). */
+export class HttpAnswer extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly body: unknown,
+  ) {
+    super(typeof body === "string" ? body : JSON.stringify(body));
+  }
+}
+
+interface AjvError {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+  parentSchema?: Record<string, unknown>;
+}
+
+const TYPE_MESSAGES: Record<string, string> = {
+  integer: "A valid integer is required.",
+  number: "A valid number is required.",
+  boolean: "Must be a valid boolean.",
+  string: "Not a valid string.",
+  array: "Expected a list of items.",
+  object: "Expected a dictionary of items.",
+  null: "This field may not be null.",
+};
+
+function messageFor(e: AjvError): string {
+  const custom = e.parentSchema?.errorMessage;
+  if (typeof custom === "string") return custom;
+  const p = e.params;
+  switch (e.keyword) {
+    case "required":
+      return "This field is required.";
+    case "additionalProperties":
+      return "Unknown field.";
+    case "type":
+      return TYPE_MESSAGES[String(p.type).split(",")[0]] ?? `Expected ${String(p.type)}.`;
+    case "minLength":
+      return p.limit === 1
+        ? "This field may not be blank."
+        : `Ensure this field has at least ${p.limit} characters.`;
+    case "maxLength":
+      return `Ensure this field has no more than ${p.limit} characters.`;
+    case "minimum":
+      return `Ensure this value is greater than or equal to ${p.limit}.`;
+    case "maximum":
+      return `Ensure this value is less than or equal to ${p.limit}.`;
+    case "exclusiveMinimum":
+      return `Ensure this value is greater than ${p.limit}.`;
+    case "exclusiveMaximum":
+      return `Ensure this value is less than ${p.limit}.`;
+    case "enum":
+    case "const":
+      return "Not a valid choice.";
+    case "maxItems":
+      return `Ensure this field has no more than ${p.limit} elements.`;
+    case "format":
+      if (p.format === "date") return "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.";
+      if (p.format === "date-time")
+        return "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].";
+      return `Enter a valid ${String(p.format)}.`;
+    default:
+      return "Invalid value.";
+  }
+}
+
+/** AJV errors → `{field: [message]}`; a union's own message wins over its branches' messages. */
+export function fieldErrorsFromAjv(errors: AjvError[]): FieldErrors {
+  const byField = new Map<string, AjvError[]>();
+  for (const e of errors) {
+    let field = e.instancePath.replace(/^\//, "").replace(/\//g, ".");
+    if (e.keyword === "required") field = [field, String(e.params.missingProperty)].filter(Boolean).join(".");
+    if (e.keyword === "additionalProperties")
+      field = [field, String(e.params.additionalProperty)].filter(Boolean).join(".");
+    const key = field || "non_field_errors";
+    byField.set(key, [...(byField.get(key) ?? []), e]);
+  }
+  const out: FieldErrors = {};
+  for (const [field, errs] of byField) {
+    const top = field.split(".")[0];
+    const union = errs.find((e) => e.keyword === "anyOf" || e.keyword === "oneOf");
+    const chosen = union ?? errs.find((e) => e.keyword !== "type") ?? errs[0];
+    const key = errs.some((e) => e.keyword === "required" || e.keyword === "additionalProperties")
+      ? field
+      : top;
+    out[key] = [...new Set([...(out[key] ?? []), messageFor(chosen)])];
+  }
+  return out;
+}
+
+/** Error bodies bypass the route's response schemas (which describe its successes). */
+function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return reply
+    .code(status)
+    .type("application/json; charset=utf-8")
+    .serializer((payload: unknown) => JSON.stringify(payload))
+    .send(body);
+}
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof HttpAnswer) return send(reply, error.statusCode, error.body);
+    if (error instanceof ValidationError) return send(reply, 400, error.fields);
+    if (error instanceof InvalidPageError) return send(reply, 400, { error: error.message });
+    if (error instanceof BadRequestError) return send(reply, 400, { detail: error.message });
+    if (error instanceof AuthenticationError) {
+      reply.header("WWW-Authenticate", "Token");
+      return send(reply, 401, { detail: error.message });
+    }
+    if (error instanceof ForbiddenError) return send(reply, 403, { detail: error.message });
+    if (error instanceof NotFoundError) return send(reply, 404, { detail: error.message });
+    if (error instanceof ConflictError) return send(reply, 409, { detail: error.message });
+    if (error.validation) {
+      return send(reply, 400, fieldErrorsFromAjv(error.validation as unknown as AjvError[]));
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return send(reply, status, { detail: clientMessage(error, status) });
+    }
+    request.log.error({ err: error }, "unhandled error");
+    return send(reply, 500, { detail: "Internal server error", request_id: request.id });
+  });
+
+  app.setNotFoundHandler((_request, reply) => send(reply, 404, { detail: "Not found." }));
+}
+
+function clientMessage(error: FastifyError, status: number): string {
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return "Request body is too large.";
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return `Unsupported media type in request.`;
+    case "FST_REQ_FILE_TOO_LARGE":
+      return "Uploaded file is too large.";
+    case "FST_FILES_LIMIT":
+      return "Too many files in one request.";
+    case "FST_INVALID_MULTIPART_CONTENT_TYPE":
+      return "The request is not multipart.";
+  }
+  if (status === 413) return "Request body is too large.";
+  if (status === 415) return "Unsupported media type in request.";
+  return error.message || "Bad request.";
+}

@@ -1,0 +1,86 @@
+/**
+ * `skytom serve` / `npm start`: open the database (embedded or PostgreSQL), apply migrations, ensure the
+ * configured superuser, serve HTTP, run background workers, and shut all of it down in order on
+ * SIGTERM/SIGINT (stop accepting, finish requests, stop workers, close the database).
+ */
+import pino from "pino";
+import type { Config } from "./config.ts";
+import { openDatabase, runMigrations, type Database } from "./db/connection.ts";
+import { createQueue, type JobQueue } from "./db/queue.ts";
+import { ensureSuperuser } from "./domain/users/service.ts";
+import { buildApp } from "./http/app.ts";
+import { startWorkers } from "./jobs/index.ts";
+import type { FastifyInstance } from "fastify";
+
+export interface RunningServer {
+  app: FastifyInstance;
+  database: Database;
+  queue: JobQueue;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const logger = pino({ level: config.logLevel });
+  const database = await openDatabase(config, { forceHost: !config.databaseUrl });
+  let queue: JobQueue | null = null;
+  try {
+    await runMigrations(database);
+    if (config.adminUser && config.adminPassword) {
+      const what = await ensureSuperuser(database.db, config.adminUser, config.adminPassword);
+      logger.info({ user: config.adminUser }, `superuser ${what}`);
+    }
+    queue = createQueue(database.pool);
+    await queue.start();
+    if (config.workers > 0) await startWorkers(queue, database, { concurrency: config.workers, logger });
+    const app = await buildApp({
+      database,
+      logger: { level: config.logLevel },
+      bodyLimitBytes: config.bodyLimitBytes,
+    });
+    const address = await app.listen({ host: config.host, port: config.port });
+    const q = queue;
+    let stopping: Promise<void> | null = null;
+    return {
+      app,
+      database,
+      queue: q,
+      url: address,
+      stop() {
+        stopping ??= (async () => {
+          await app.close();
+          await q.stop();
+          await database.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await queue?.stop().catch(() => undefined);
+    await database.close();
+    throw err;
+  }
+}
+
+/** Stop cleanly on the first SIGTERM/SIGINT; a second one exits at once. */
+export function stopOnSignals(server: RunningServer, log: (msg: string) => void): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      process.exitCode = 130;
+      process.kill(process.pid, "SIGKILL");
+      return;
+    }
+    signalled = true;
+    log(`${signal} received: finishing requests and stopping`);
+    server.stop().then(
+      () => log("stopped"),
+      (err: unknown) => {
+        log(`error while stopping: ${String(err)}`);
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
