@@ -1,0 +1,159 @@
+/**
+ * Choice of the calibration band (CPCS steps 4 and 6, calibration.md §4.3).
+ *
+ * Input: one star sample — the instrumental stars matched to the reference and kept by the RA/Dec
+ * offset filter — and, for each candidate (survey, band), the reference magnitudes of those same stars.
+ * Computing the sample once and evaluating every band on it follows the fix of BHTOM issue #213
+ * (calibration.md §4.2).
+ *
+ * Per band: keep pairs with finite catalogue magnitude and error and e_cat < maxCatErr (MAX_CAT_ERROR =
+ * 0.3, legacy); fit the zero point (zeropoint.ts). Quality check (production values, issue #263): passes if
+ * f < maxOutlierFraction (0.5) and N ≥ minPoints (5) and σ < maxScatter (1.5 mag). Among passing bands the
+ * best minimises σ/√N (CPCS since 2024, issue #185); ties go to the earlier candidate. N counts outliers.
+ */
+
+import type { Band, Survey } from "./bands.ts";
+import type { ZeroPointFit } from "./zeropoint.ts";
+import { fitZeroPoint, inlierProbabilities } from "./zeropoint.ts";
+
+export interface SelectionOptions {
+  /** MAX_OUT_FRAC: a band passes only if f < this. Default 0.5 (production). */
+  maxOutlierFraction?: number;
+  /** MIN_POINTS: N ≥ this. Default 5. */
+  minPoints?: number;
+  /** MIN_PRECISION: σ < this (mag). Default 1.5. */
+  maxScatter?: number;
+  /** MAX_CAT_ERROR: per-star catalogue error cut (mag). Default 0.3. */
+  maxCatErr?: number;
+}
+
+export const SELECTION_DEFAULTS: Required<SelectionOptions> = {
+  maxOutlierFraction: 0.5,
+  minPoints: 5,
+  maxScatter: 1.5,
+  maxCatErr: 0.3,
+};
+
+/** Reference magnitudes of one candidate band, aligned with the star sample. */
+export interface CandidateBand {
+  survey: Survey;
+  band: Band;
+  mag: ArrayLike<number>;
+  err: ArrayLike<number>;
+}
+
+export interface BandFitRow {
+  survey: Survey;
+  band: Band;
+  zp: number;
+  zpErr: number;
+  scatter: number;
+  outlierFraction: number;
+  n: number;
+  converged: boolean;
+  /** Ranking metric σ/√N (mag). */
+  metric: number;
+  passed: boolean;
+  /** Why the band failed ("" when it passed). */
+  reason: string;
+}
+
+/** Data of one calibration-plot panel: x = catalogue mag, y = instrumental mag, line y = x + ZP. */
+export interface BandPanel {
+  survey: Survey;
+  band: Band;
+  /** Indices into the star sample of the stars used for this band. */
+  sampleIndex: Int32Array;
+  catMag: Float64Array;
+  catErr: Float64Array;
+  instMag: Float64Array;
+  instErr: Float64Array;
+  /** 1 where the inlier membership probability is ≥ ½. */
+  inlier: Uint8Array;
+}
+
+export interface BandSelection {
+  rows: BandFitRow[];
+  /** One panel per row (same order). */
+  panels: BandPanel[];
+  /** Index of the chosen row, −1 when no band passed. */
+  best: number;
+}
+
+function emptyFit(n: number): ZeroPointFit {
+  return {
+    zp: NaN,
+    zpErr: NaN,
+    scatter: NaN,
+    outlierFraction: NaN,
+    n,
+    logLikelihood: NaN,
+    converged: false,
+    iterations: 0,
+  };
+}
+
+/** Fits every candidate band on the same star sample and chooses the best passing band. */
+export function selectBand(
+  instMag: ArrayLike<number>,
+  instErr: ArrayLike<number>,
+  candidates: readonly CandidateBand[],
+  options: SelectionOptions = {},
+): BandSelection {
+  const o = { ...SELECTION_DEFAULTS, ...options };
+  const rows: BandFitRow[] = [];
+  const panels: BandPanel[] = [];
+  let best = -1;
+  for (const c of candidates) {
+    const idx: number[] = [];
+    for (let i = 0; i < instMag.length; i++) {
+      if (Number.isFinite(c.mag[i]) && Number.isFinite(c.err[i]) && c.err[i] < o.maxCatErr) idx.push(i);
+    }
+    const pick = (a: ArrayLike<number>) => Float64Array.from(idx, (i) => a[i]);
+    const panel: BandPanel = {
+      survey: c.survey,
+      band: c.band,
+      sampleIndex: Int32Array.from(idx),
+      catMag: pick(c.mag),
+      catErr: pick(c.err),
+      instMag: pick(instMag),
+      instErr: pick(instErr),
+      inlier: new Uint8Array(idx.length),
+    };
+    const fit =
+      idx.length > 0 ? fitZeroPoint(panel.instMag, panel.instErr, panel.catMag, panel.catErr) : emptyFit(0);
+    if (idx.length > 0) {
+      const w = inlierProbabilities(
+        fit,
+        Float64Array.from(idx, (_, k) => panel.instMag[k] - panel.catMag[k]),
+        panel.instErr,
+        panel.catErr,
+      );
+      w.forEach((p, k) => (panel.inlier[k] = p >= 0.5 ? 1 : 0));
+    }
+    const reasons: string[] = [];
+    if (!(fit.n >= o.minPoints)) reasons.push(`N = ${fit.n} < ${o.minPoints}`);
+    if (fit.n > 0 && !(fit.outlierFraction < o.maxOutlierFraction)) {
+      reasons.push(`outlier fraction ${fit.outlierFraction.toFixed(3)} ≥ ${o.maxOutlierFraction}`);
+    }
+    if (fit.n > 0 && !(fit.scatter < o.maxScatter))
+      reasons.push(`sigma ${fit.scatter.toFixed(3)} ≥ ${o.maxScatter}`);
+    const row: BandFitRow = {
+      survey: c.survey,
+      band: c.band,
+      zp: fit.zp,
+      zpErr: fit.zpErr,
+      scatter: fit.scatter,
+      outlierFraction: fit.outlierFraction,
+      n: fit.n,
+      converged: fit.converged,
+      metric: fit.scatter / Math.sqrt(fit.n),
+      passed: reasons.length === 0,
+      reason: reasons.join("; "),
+    };
+    if (row.passed && (best < 0 || row.metric < rows[best].metric)) best = rows.length;
+    rows.push(row);
+    panels.push(panel);
+  }
+  return { rows, panels, best };
+}
