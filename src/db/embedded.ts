@@ -12,6 +12,8 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 
 /** Port number in the socket file name, so `pg` finds it as `host=<dir>`: `<dir>/.s.PGSQL.<port>`. */
 export const SOCKET_PORT = 5432;
@@ -50,21 +52,30 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** Directories this process holds (a pid file with our own pid is not proof enough: pids are reused). */
+const held = new Set<string>();
+
 /** Take the data directory for this process, or throw DataDirInUseError. Returns the release function. */
 export function lockDataDir(dataDir: string): () => void {
-  mkdirSync(dataDir, { recursive: true });
-  const pidFile = join(dataDir, "skytom.pid");
+  const abs = resolve(dataDir);
+  if (held.has(abs)) throw new DataDirInUseError(abs, process.pid);
+  mkdirSync(abs, { recursive: true });
+  const pidFile = join(abs, "skytom.pid");
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(pidFile, "wx");
       writeSync(fd, String(process.pid));
       closeSync(fd);
-      return () => rmSync(pidFile, { force: true });
+      held.add(abs);
+      return () => {
+        held.delete(abs);
+        rmSync(pidFile, { force: true });
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const pid = Number(readFileSync(pidFile, "utf8").trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-        throw new DataDirInUseError(resolve(dataDir), pid);
+        throw new DataDirInUseError(abs, pid);
       }
       rmSync(pidFile, { force: true }); // stale: its owner is gone
     }
@@ -145,14 +156,18 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedHost> {
   }
 }
 
+/** URL of tsx's ESM register API (its CommonJS twin cannot register hooks from a worker). */
+function tsxEsmApi(): string {
+  const pkg = createRequire(import.meta.url).resolve("tsx/package.json");
+  return pathToFileURL(join(pkg, "..", "dist", "esm", "api", "index.mjs")).href;
+}
+
 /**
  * Start a worker from a module next to this one. When we run from TypeScript source (tsx, vitest), the
  * worker registers the tsx loader first: loader flags in execArgv do not reach a worker's entry module.
  */
 function startWorker(entry: URL, data: unknown): Worker {
   const url = import.meta.url.endsWith(".ts") ? entry.href : entry.href.replace(/\.ts$/, ".js");
-  const loader = url.endsWith(".ts")
-    ? `(await import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})).register();`
-    : "";
+  const loader = url.endsWith(".ts") ? `(await import(${JSON.stringify(tsxEsmApi())})).register();` : "";
   return new Worker(`${loader} await import(${JSON.stringify(url)});`, { eval: true, workerData: data });
 }

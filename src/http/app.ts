@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from "fastify";
 import type { Database } from "../db/connection.ts";
 import { VERSION } from "../version.ts";
 import { installAuth } from "./auth.ts";
@@ -21,6 +21,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions["logger"];
   bodyLimitBytes?: number;
   maxUploadFileBytes?: number;
+  /** Extra route plugins (tests). */
+  plugins?: FastifyPluginAsync[];
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -76,6 +78,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       security: [{ token: [] }],
     },
   });
+  // The documentation is public.
+  app.addHook("onRoute", (route) => {
+    if (route.url.startsWith("/api/docs")) route.config = { ...route.config, auth: "none" };
+  });
   await app.register(swaggerUi, { routePrefix: "/api/docs" });
 
   installAuth(app, database.db);
@@ -86,6 +92,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   );
   await app.register(healthRoutes, { db: database.db, engine: database.engine, version: VERSION });
   await app.register(usersRoutes, { db: database.db });
+  for (const plugin of opts.plugins ?? []) await app.register(plugin);
 
   await app.after();
   notAllowed.install();

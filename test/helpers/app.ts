@@ -1,0 +1,78 @@
+/** A built app on a test database, with helpers to make users and tokens and to call the API. */
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
+import type { Engine } from "../../src/db/connection.ts";
+import { buildApp } from "../../src/http/app.ts";
+import * as users from "../../src/domain/users/service.ts";
+import { createTestDatabase, type TestDatabase } from "./db.ts";
+
+export interface TestUser {
+  username: string;
+  password: string;
+  token: string;
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  tdb: TestDatabase;
+  /** Create a user (password `<name>-password`) and log in; returns its token. */
+  user(name: string, flags?: { staff?: boolean; superuser?: boolean; active?: boolean }): Promise<TestUser>;
+  /** Every response body `call` received (to check that no secret ever leaves the server). */
+  bodies: string[];
+  /** JSON request; `token` adds `Authorization: Token …`. */
+  call(
+    method: InjectOptions["method"],
+    url: string,
+    body?: unknown,
+    token?: string,
+  ): Promise<LightMyRequestResponse>;
+  /** Close the app and the database, open both again. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(
+  engine: Engine,
+  opts: { bodyLimitBytes?: number } = {},
+): Promise<TestApp> {
+  const tdb = await createTestDatabase(engine);
+  const build = () =>
+    buildApp({ database: tdb.database, logger: false, bodyLimitBytes: opts.bodyLimitBytes });
+  const t: TestApp = {
+    app: await build(),
+    tdb,
+    bodies: [],
+    async user(name, flags = {}) {
+      const password = `${name}-password`;
+      await users.createUser(tdb.database.db, null, {
+        username: name,
+        password,
+        is_staff: flags.staff ?? false,
+        is_superuser: flags.superuser ?? false,
+        is_active: true,
+      });
+      const token = await users.tokenForUser(tdb.database.db, name);
+      if (flags.active === false) await users.updateUser(tdb.database.db, null, name, { is_active: false });
+      return { username: name, password, token };
+    },
+    async call(method, url, body, token) {
+      const res = await t.app.inject({
+        method,
+        url,
+        headers: token ? { authorization: `Token ${token}` } : {},
+        ...(body === undefined ? {} : { payload: body as InjectOptions["payload"] }),
+      });
+      t.bodies.push(res.body);
+      return res;
+    },
+    async restart() {
+      await t.app.close();
+      await tdb.reopen();
+      t.app = await build();
+    },
+    async close() {
+      await t.app.close();
+      await tdb.destroy();
+    },
+  };
+  return t;
+}
