@@ -100,7 +100,7 @@ describe("skytom CLI", () => {
         body: JSON.stringify({ username: "carol", password: "carol-secret-1" }),
       });
       expect(res.status).toBe(200);
-      expect((await res.json()).token).toMatch(/^[0-9a-f]{40}$/);
+      expect(((await res.json()) as { token: string }).token).toMatch(/^[0-9a-f]{40}$/);
       const root = await fetch(`${base}/api/token-auth/`, {
         method: "POST",
         body: new URLSearchParams({ username: "root", password: "root-pass-1" }),
