@@ -1,1 +1,4 @@
 export * from "./users.ts";
+export * from "./targets.ts";
+export * from "./observatories.ts";
+export * from "./dataproducts.ts";

@@ -1,0 +1,244 @@
+/**
+ * Uploaded data and what is made of it (bhtom-behaviour.md §4.6–4.9): data products, light-curve points
+ * (reduced datums), spectra, calibration results with their per-band table, and FITS processing jobs.
+ */
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  char,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  serial,
+  text,
+  unique,
+  uniqueIndex,
+  varchar,
+} from "drizzle-orm/pg-core";
+import type { DataProductType, Status, ValueUnit } from "../../vocabulary.ts";
+import { created, modified, tstz } from "./common.ts";
+import { cameras, favourites } from "./observatories.ts";
+import { targets } from "./targets.ts";
+import { users } from "./users.ts";
+
+const float = () => doublePrecision();
+
+export const dataProducts = pgTable(
+  "data_products",
+  {
+    id: serial().primaryKey(),
+    productId: varchar({ length: 255 }).unique(),
+    targetId: integer()
+      .notNull()
+      .references(() => targets.id, { onDelete: "cascade" }),
+    /** The uploader's favourite (BHTOM DataProduct.observatory → ObservatoryMatrix). */
+    favouriteId: integer().references(() => favourites.id, { onDelete: "set null" }),
+    cameraId: integer().references(() => cameras.id, { onDelete: "set null" }),
+    /** ONAME for fits/photometry uploads, free-text facility for csv/spectroscopy. */
+    facility: varchar({ length: 255 }).notNull().default(""),
+    userId: integer().references(() => users.id, { onDelete: "set null" }),
+    /** Usernames. */
+    observers: jsonb().$type<string[]>().notNull().default([]),
+    /** Stored file, relative to the data directory. */
+    data: varchar({ length: 500 }).notNull(),
+    originalName: varchar({ length: 255 }).notNull().default(""),
+    sha256: char({ length: 64 }).notNull(),
+    sizeBytes: bigint({ mode: "number" }).notNull().default(0),
+    status: char({ length: 1 }).$type<Status>().notNull().default("C"),
+    statusMessage: text().notNull().default(""),
+    photometryData: varchar({ length: 500 }),
+    fitsData: varchar({ length: 500 }),
+    fitsWebp: varchar({ length: 500 }),
+    extraData: text().notNull().default(""),
+    dataProductType: varchar({ length: 50 }).$type<DataProductType>().notNull(),
+    featured: boolean().notNull().default(false),
+    thumbnail: varchar({ length: 500 }),
+    dryRun: boolean().notNull().default(false),
+    comment: text(),
+    /** Requested calibration filter (`GaiaSP/any`, …). */
+    filter: varchar({ length: 50 }).notNull().default("GaiaSP/any"),
+    /** Requested matching radius, arcsec (null = automatic). */
+    matchDist: float(),
+    /** MJD given with a `photometry` upload. */
+    mjd: float(),
+    created: created(),
+    modified: modified(),
+  },
+  (t) => [
+    unique("data_products_target_sha256").on(t.targetId, t.sha256),
+    index().on(t.userId),
+    index().on(t.created),
+    index().on(t.status),
+  ],
+);
+
+/** One light-curve point. A negative error (−1) marks an upper limit. */
+export const reducedDatums = pgTable(
+  "reduced_datums",
+  {
+    id: serial().primaryKey(),
+    targetId: integer()
+      .notNull()
+      .references(() => targets.id, { onDelete: "cascade" }),
+    dataProductId: integer().references(() => dataProducts.id, { onDelete: "cascade" }),
+    dataType: varchar({ length: 100 }).notNull().default("photometry"),
+    sourceName: varchar({ length: 100 }).notNull().default(""),
+    sourceLocation: varchar({ length: 200 }).notNull().default(""),
+    mjd: float().notNull(),
+    timestamp: tstz()
+      .notNull()
+      .default(sql`now()`),
+    observer: varchar({ length: 100 }).notNull().default(""),
+    observers: jsonb().$type<string[]>(),
+    facility: varchar({ length: 100 }).notNull().default(""),
+    value: float().notNull().default(100),
+    error: float().notNull().default(1),
+    valueUnit: varchar({ length: 30 }).$type<ValueUnit>().notNull().default("MAG"),
+    filter: varchar({ length: 100 }).notNull().default(""),
+    extraData: jsonb(),
+    activeFlg: boolean().notNull().default(true),
+    created: created(),
+  },
+  (t) => [
+    // The identity of a point (BHTOM's unique_together); upserts use the same tuple.
+    uniqueIndex("reduced_datums_identity").on(
+      t.targetId,
+      t.mjd,
+      t.value,
+      t.error,
+      t.filter,
+      t.facility,
+      t.observer,
+    ),
+    index("reduced_datums_target_mjd_idx").on(t.targetId, t.mjd, t.id),
+    index().on(t.dataProductId),
+  ],
+);
+
+export const spectra = pgTable(
+  "spectra",
+  {
+    id: serial().primaryKey(),
+    targetId: integer()
+      .notNull()
+      .references(() => targets.id, { onDelete: "cascade" }),
+    dataProductId: integer().references(() => dataProducts.id, { onDelete: "cascade" }),
+    mjd: float().notNull(),
+    facility: varchar({ length: 100 }).notNull().default(""),
+    observer: varchar({ length: 100 }).notNull().default(""),
+    wavelength: doublePrecision().array().notNull(),
+    flux: doublePrecision().array().notNull(),
+    wavelengthUnits: varchar({ length: 30 }).notNull().default("Angstrom"),
+    fluxUnits: varchar({ length: 30 }).notNull().default(""),
+    activeFlg: boolean().notNull().default(true),
+    created: created(),
+  },
+  (t) => [index().on(t.targetId), index().on(t.dataProductId)],
+);
+
+/** CPCS result for one data product (BHTOM Calibration_data; `match_distans` spelling kept in the API). */
+export const calibrations = pgTable("calibrations", {
+  id: serial().primaryKey(),
+  dataProductId: integer()
+    .notNull()
+    .unique()
+    .references(() => dataProducts.id, { onDelete: "cascade" }),
+  useCatalog: integer(),
+  status: char({ length: 1 }).$type<Status>().notNull().default("C"),
+  statusMessage: text().notNull().default(""),
+  mjd: float().notNull(),
+  expTime: float(),
+  mag: float(),
+  /** −1 = limit. */
+  magError: float(),
+  ra: float(),
+  dec: float(),
+  zeropoint: float(),
+  zeropointErr: float(),
+  outlierFraction: float(),
+  scatter: float(),
+  npoints: integer(),
+  /** Seconds. */
+  processingTime: float(),
+  created: created(),
+  modified: modified(),
+  startProcessing: tstz(),
+  bestFilter: varchar({ length: 10 }),
+  survey: varchar({ length: 32 }),
+  /** Arcsec. */
+  matchDist: float().notNull().default(0.5),
+  noPlot: boolean().notNull().default(true),
+  calibrationPlot: varchar({ length: 500 }),
+  numberTries: integer().notNull().default(0),
+  calibrationLog: varchar({ length: 500 }),
+  /** The filter request this calibration ran with. */
+  filterRequest: varchar({ length: 50 }).notNull().default("GaiaSP/any"),
+});
+
+/** The per-band table of a calibration (every candidate band, passed or not). */
+export const calibrationBands = pgTable(
+  "calibration_bands",
+  {
+    id: serial().primaryKey(),
+    calibrationId: integer()
+      .notNull()
+      .references(() => calibrations.id, { onDelete: "cascade" }),
+    survey: varchar({ length: 32 }).notNull(),
+    band: varchar({ length: 10 }).notNull(),
+    zeropoint: float(),
+    zeropointErr: float(),
+    scatter: float(),
+    outlierFraction: float(),
+    npoints: integer().notNull().default(0),
+    passed: boolean().notNull().default(false),
+    chosen: boolean().notNull().default(false),
+    reason: text().notNull().default(""),
+  },
+  (t) => [index().on(t.calibrationId)],
+);
+
+/** FITS processing (BHTOM CCDPhotJob): header facts and measurement summary of one image. */
+export const fitsJobs = pgTable("fits_jobs", {
+  id: serial().primaryKey(),
+  dataProductId: integer()
+    .notNull()
+    .unique()
+    .references(() => dataProducts.id, { onDelete: "cascade" }),
+  status: char({ length: 1 }).notNull().default("P"),
+  statusMessage: text().notNull().default(""),
+  startTime: tstz(),
+  statusTime: tstz(),
+  fitsObject: varchar({ length: 100 }),
+  fitsRa: float(),
+  fitsDec: float(),
+  fitsMjd: float(),
+  fitsExp: float(),
+  fitsFilter: varchar({ length: 50 }),
+  fitsOrigin: varchar({ length: 100 }),
+  fitsObservat: varchar({ length: 100 }),
+  fitsTelescop: varchar({ length: 100 }),
+  fitsInstrume: varchar({ length: 100 }),
+  fitsObserver: varchar({ length: 100 }),
+  fitsDateobs: varchar({ length: 50 }),
+  fitsFwhmAv: float(),
+  fitsSeeing: float(),
+  fitsAirmass: float(),
+  fitsMoonelev: float(),
+  fitsSunelev: float(),
+  fitsMoondist: float(),
+  fitsSundist: float(),
+  fitsMoonfrac: float(),
+  fitsNumstars: integer(),
+  fitsBinning: integer(),
+  fitsPixscale: float(),
+  fitsGlim: float(),
+  fitsToiifov: boolean(),
+  fitsAltitude: float(),
+  fitsAzimuth: float(),
+  previewPng: varchar({ length: 500 }),
+  created: created(),
+  modified: modified(),
+});

@@ -1,0 +1,106 @@
+/** Observatories, their cameras (ONAME = camera prefix) and users' favourites (bhtom-behaviour.md §4.10–4.12). */
+import {
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  serial,
+  text,
+  unique,
+  varchar,
+} from "drizzle-orm/pg-core";
+import { created, modified, tstz } from "./common.ts";
+import { users } from "./users.ts";
+
+export const observatories = pgTable(
+  "observatories",
+  {
+    id: serial().primaryKey(),
+    userId: integer().references(() => users.id, { onDelete: "set null" }),
+    name: varchar({ length: 255 }).notNull().unique(),
+    /** East-positive longitude, deg (−180..180). */
+    lon: doublePrecision().notNull(),
+    lat: doublePrecision().notNull(),
+    /** Metres above sea level. */
+    altitude: doublePrecision().notNull().default(0),
+    calibrationFlg: boolean().notNull().default(false),
+    comment: text(),
+    approxLimMag: doublePrecision().notNull().default(18),
+    filters: varchar({ length: 100 }).notNull().default("V,R,I"),
+    authors: varchar({ length: 255 }),
+    acknowledgements: varchar({ length: 255 }),
+    origin: varchar({ length: 255 }),
+    telescope: varchar({ length: 255 }),
+    /** Metres. */
+    aperture: doublePrecision(),
+    /** Millimetres. */
+    focalLength: doublePrecision(),
+    /** Arcsec. */
+    seeing: doublePrecision().notNull().default(0),
+    created: created(),
+    modified: modified(),
+  },
+  (t) => [index().on(t.created)],
+);
+
+export const cameras = pgTable(
+  "cameras",
+  {
+    id: serial().primaryKey(),
+    userId: integer().references(() => users.id, { onDelete: "set null" }),
+    observatoryId: integer()
+      .notNull()
+      .references(() => observatories.id, { onDelete: "cascade" }),
+    cameraName: varchar({ length: 255 }).notNull(),
+    activeFlg: boolean().notNull().default(false),
+    /** ONAME: `<observatory name>_<camera name>`. */
+    prefix: varchar({ length: 255 }).notNull().unique(),
+    /** e⁻/ADU. */
+    gain: doublePrecision().notNull().default(2),
+    /** e⁻. */
+    readoutNoise: doublePrecision().notNull().default(2),
+    binning: integer().notNull().default(1),
+    /** ADU. */
+    saturationLevel: doublePrecision().notNull().default(63000),
+    /** Arcsec per pixel. */
+    pixelScale: doublePrecision().notNull().default(0.8),
+    /** µs per pixel. */
+    readoutSpeed: doublePrecision().notNull().default(9999),
+    /** µm. */
+    pixelSize: doublePrecision().notNull().default(13.5),
+    dateTimeKeyword: varchar({ length: 255 }).notNull().default("DATE-OBS"),
+    timeKeyword: varchar({ length: 255 }).notNull().default("TIME-OBS"),
+    exposureTimeKeyword: varchar({ length: 255 }).notNull().default("EXPTIME"),
+    modeRecognitionKeyword: varchar({ length: 255 }).notNull().default(""),
+    additionalInfo: text().notNull().default(""),
+    /** Stored path (under the data directory) of an example FITS file. */
+    exampleFile: varchar({ length: 500 }),
+    created: created(),
+    modified: modified(),
+  },
+  (t) => [unique().on(t.observatoryId, t.cameraName)],
+);
+
+/** A user's favourite camera (BHTOM ObservatoryMatrix); data products point here. */
+export const favourites = pgTable(
+  "favourites",
+  {
+    id: serial().primaryKey(),
+    userId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    cameraId: integer()
+      .notNull()
+      .references(() => cameras.id, { onDelete: "cascade" }),
+    activeFlg: boolean().notNull().default(true),
+    comment: text(),
+    numberOfUploadedFile: integer().notNull().default(0),
+    /** Total bytes uploaded through this favourite. */
+    fileSize: doublePrecision().notNull().default(0),
+    lastFileProcess: tstz(),
+    created: created(),
+    modified: modified(),
+  },
+  (t) => [unique().on(t.userId, t.cameraId)],
+);
