@@ -35,6 +35,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     if (config.workers > 0) await startWorkers(queue, database, { concurrency: config.workers, logger });
     const app = await buildApp({
       database,
+      dataDir: config.dataDir,
       logger: { level: config.logLevel },
       bodyLimitBytes: config.bodyLimitBytes,
     });

@@ -17,6 +17,8 @@ import { usersRoutes } from "./users.routes.ts";
 
 export interface AppOptions {
   database: Database;
+  /** Data directory: uploaded files, example files, plots (SKYTOM_DATA). */
+  dataDir: string;
   /** pino options, or false for no logging (tests). */
   logger?: FastifyServerOptions["logger"];
   bodyLimitBytes?: number;

@@ -1,0 +1,46 @@
+/**
+ * Files under the data directory. Every stored path is relative to it; these functions refuse any path
+ * that would leave it, and make file names safe to store.
+ */
+import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { basename, isAbsolute, join, normalize, resolve, sep } from "node:path";
+
+/** Absolute path of a stored file; throws if the relative path escapes the data directory. */
+export function storedPath(dataDir: string, relative: string): string {
+  if (isAbsolute(relative)) throw new Error(`stored path must be relative: ${relative}`);
+  const root = resolve(dataDir);
+  const full = resolve(root, normalize(relative));
+  if (full !== root && !full.startsWith(root + sep)) throw new Error(`stored path leaves the data directory: ${relative}`);
+  return full;
+}
+
+/**
+ * A safe file name from a user-supplied one: the last path component only, no control characters,
+ * only letters, digits, `.`, `-`, `_`, `+`; no leading dots; at most 120 characters (keeping the extension).
+ */
+export function sanitizeFileName(name: string, fallback = "file"): string {
+  const base = basename(name.replace(/\\/g, "/"));
+  let clean = base
+    .normalize("NFKD")
+    .replace(/[^\w.+-]+/g, "_")
+    .replace(/^[._]+/, "")
+    .replace(/_+/g, "_");
+  if (clean.length > 120) {
+    const dot = clean.lastIndexOf(".");
+    const ext = dot > 0 && clean.length - dot <= 12 ? clean.slice(dot) : "";
+    clean = clean.slice(0, 120 - ext.length) + ext;
+  }
+  return clean || fallback;
+}
+
+/** A unique relative path in `folder` for a user-supplied file name: `<folder>/<random>_<safe name>`. */
+export function uniqueStoredName(folder: string, originalName: string): string {
+  return join(folder, `${randomBytes(4).toString("hex")}_${sanitizeFileName(originalName)}`);
+}
+
+/** Remove stored files (missing ones are fine); returns how many paths were given. */
+export async function removeStoredFiles(dataDir: string, relativePaths: string[]): Promise<number> {
+  await Promise.all(relativePaths.map((p) => rm(storedPath(dataDir, p), { force: true })));
+  return relativePaths.length;
+}
