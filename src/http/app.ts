@@ -13,6 +13,8 @@ import { installAuth } from "./auth.ts";
 import { installConventions, methodNotAllowed } from "./conventions.ts";
 import { installErrorHandlers } from "./errors.ts";
 import { healthRoutes } from "./health.routes.ts";
+import { commentsRoutes } from "./comments.routes.ts";
+import { targetsRoutes } from "./targets.routes.ts";
 import { usersRoutes } from "./users.routes.ts";
 
 export interface AppOptions {
@@ -94,6 +96,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   );
   await app.register(healthRoutes, { db: database.db, engine: database.engine, version: VERSION });
   await app.register(usersRoutes, { db: database.db });
+  await app.register(targetsRoutes, { db: database.db, dataDir: opts.dataDir });
+  await app.register(commentsRoutes, { db: database.db });
   for (const plugin of opts.plugins ?? []) await app.register(plugin);
 
   await app.after();

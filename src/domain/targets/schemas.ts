@@ -1,0 +1,140 @@
+/**
+ * Request shapes of the targets domain (API guide section F). TypeBox checks types and sizes; the rules
+ * that need more than a type (sexagesimal coordinates, name rules, uniqueness, the 3″ duplicate rule)
+ * are in rules.ts and service.ts.
+ */
+import { Type, type Static } from "@sinclair/typebox";
+import { CLASSIFICATION_ALIASES, CLASSIFICATIONS } from "../../vocabulary.ts";
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+/** Degrees as a number, or a string: decimal degrees or sexagesimal (RA in hours: "17:45:40.04"). */
+const Angle = (what: string) =>
+  Type.Union([Type.Number(), Type.String({ maxLength: 40 })], {
+    description: `${what}: degrees, or a sexagesimal string`,
+    errorMessage: "A valid number or sexagesimal string is required.",
+  });
+
+export const ClassificationValue = Type.Union(
+  [...CLASSIFICATIONS, ...Object.keys(CLASSIFICATION_ALIASES)].map((c) => Type.Literal(c)),
+  { errorMessage: "Not a valid choice." },
+);
+
+const Flag = Type.Union([Type.Boolean(), Type.Null()]);
+
+const targetFields = {
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  ra: Angle("Right ascension (ICRS/J2000), 0 ≤ ra < 360 deg, or hours as 'hh:mm:ss.s'"),
+  dec: Angle("Declination (ICRS/J2000), −90 ≤ dec ≤ 90 deg, or 'dd:mm:ss.s'"),
+  epoch: Type.Union([Type.Number(), Type.String({ maxLength: 20 })], {
+    description: "Julian epoch of the coordinates in years (2000.0, or 'J2000')",
+    errorMessage: "A valid number is required.",
+  }),
+  description: Nullable(Type.String({ maxLength: 200 })),
+  classification: Type.Union([ClassificationValue, Type.Null()], { errorMessage: "Not a valid choice." }),
+  discovery_date: Type.Union(
+    [Type.String({ format: "date-time" }), Type.String({ format: "date" }), Type.Null()],
+    {
+      errorMessage:
+        "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].",
+    },
+  ),
+  importance: Type.Number({ minimum: 0, maximum: 10, description: "0 = no follow-up … 10 = observe now" }),
+  cadence: Type.Number({ minimum: 0, description: "Requested time between observations, days (0 = none)" }),
+  has_optical: Flag,
+  has_infrared: Flag,
+  has_radio: Flag,
+  has_xray: Flag,
+  has_gamma: Flag,
+  has_polarimetry: Flag,
+};
+
+export const CreateTargetBody = Type.Object(
+  {
+    ...targetFields,
+    epoch: Type.Optional(targetFields.epoch),
+    description: Type.Optional(targetFields.description),
+    classification: Type.Optional(targetFields.classification),
+    discovery_date: Type.Optional(targetFields.discovery_date),
+    importance: Type.Optional(targetFields.importance),
+    cadence: Type.Optional(targetFields.cadence),
+    has_optical: Type.Optional(Flag),
+    has_infrared: Type.Optional(Flag),
+    has_radio: Type.Optional(Flag),
+    has_xray: Type.Optional(Flag),
+    has_gamma: Type.Optional(Flag),
+    has_polarimetry: Type.Optional(Flag),
+  },
+  { additionalProperties: false },
+);
+export type CreateTargetInput = Static<typeof CreateTargetBody>;
+
+export const UpdateTargetBody = Type.Partial(Type.Object(targetFields), { additionalProperties: false });
+export type UpdateTargetInput = Static<typeof UpdateTargetBody>;
+
+/** getTargetList filters: numbers may arrive as strings (converted like Python float(); bad → 400). */
+const Num = Type.Union([Type.Number(), Type.String(), Type.Null()]);
+const Bool = Type.Union([Type.Boolean(), Type.String(), Type.Number(), Type.Null()]);
+export const TargetListBody = Type.Object({
+  name: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  type: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  raMin: Type.Optional(Num),
+  raMax: Type.Optional(Num),
+  decMin: Type.Optional(Num),
+  decMax: Type.Optional(Num),
+  importanceMin: Type.Optional(Num),
+  importanceMax: Type.Optional(Num),
+  priority: Type.Optional(Num),
+  lastMagMin: Type.Optional(Num),
+  lastMagMax: Type.Optional(Num),
+  sunSeparationMin: Type.Optional(Num),
+  sunSeparationMax: Type.Optional(Num),
+  galacticLatMin: Type.Optional(Num),
+  galacticLatMax: Type.Optional(Num),
+  galacticLonMin: Type.Optional(Num),
+  galacticLonMax: Type.Optional(Num),
+  description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  classification: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  targetGroup: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  hasOptical: Type.Optional(Bool),
+  hasInfrared: Type.Optional(Bool),
+  hasRadio: Type.Optional(Bool),
+  hasXray: Type.Optional(Bool),
+  hasGamma: Type.Optional(Bool),
+  hasPolarimetry: Type.Optional(Bool),
+  coneSearchRaDecRadius: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], { description: '"RA,Dec,Radius" in degrees' }),
+  ),
+  coneSearchTarget: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], {
+      description: '"Name,Radius": name or alias, radius in degrees',
+    }),
+  ),
+  page: Type.Optional(Type.Unknown()),
+});
+export type TargetListInput = Static<typeof TargetListBody>;
+
+export const DeleteTargetBody = Type.Object({ name: Type.String({ minLength: 1 }) });
+
+const N = Type.Union([Type.Number(), Type.Null()]);
+const S = Type.Union([Type.String(), Type.Null()]);
+const B = Type.Union([Type.Boolean(), Type.Null()]);
+/** createTarget's answer: BHTOM's serializer fields plus `id`. */
+export const TargetSummary = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  ra: N,
+  dec: N,
+  epoch: N,
+  description: S,
+  classification: S,
+  discovery_date: S,
+  importance: Type.Number(),
+  cadence: Type.Number(),
+  has_optical: B,
+  has_infrared: B,
+  has_radio: B,
+  has_xray: B,
+  has_gamma: B,
+  has_polarimetry: B,
+});

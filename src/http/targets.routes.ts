@@ -1,0 +1,131 @@
+/** Targets (API guide §F): createTarget, updateTarget, deleteTarget, getTargetList. */
+import { Type } from "@sinclair/typebox";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Db } from "../db/connection.ts";
+import { observingPriorityDoc } from "../domain/targets/docs.ts";
+import { listTargets } from "../domain/targets/list.ts";
+import {
+  CreateTargetBody,
+  DeleteTargetBody,
+  TargetListBody,
+  TargetSummary,
+  UpdateTargetBody,
+} from "../domain/targets/schemas.ts";
+import * as targets from "../domain/targets/service.ts";
+import { removeStoredFiles } from "../storage.ts";
+import { requireActor } from "./auth.ts";
+import { envelope, resolvePage } from "./pagination.ts";
+import { Detail, FieldErrorsSchema } from "./schemas.ts";
+
+export const TARGET_PAGE_SIZE = 200;
+
+export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string }> = async (
+  app,
+  { db, dataDir },
+) => {
+  app.post(
+    "/targets/createTarget/",
+    {
+      schema: {
+        tags: ["targets"],
+        summary: "Create a sidereal target",
+        description:
+          "Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days. A target within 3 arcsec " +
+          "of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → " +
+          "messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, " +
+          '"17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; ' +
+          "importance must be 0–10 and cadence ≥ 0; the answer includes `id`. Derived fields (galactic l/b, " +
+          "constellation, Sun separation, priority) are computed at once.",
+        body: CreateTargetBody,
+        response: { 201: TargetSummary, 400: FieldErrorsSchema },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireActor(request);
+      const row = await targets.createTarget(
+        db,
+        {
+          ...actor,
+          firstName: request.user?.firstName,
+          lastName: request.user?.lastName,
+        },
+        request.body,
+      );
+      return reply.code(201).send(targets.targetSummary(row));
+    },
+  );
+
+  app.patch(
+    "/targets/updateTarget/:name/",
+    {
+      schema: {
+        tags: ["targets"],
+        summary: "Update (or rename) a target",
+        description:
+          "Any subset of the createTarget fields; `name` renames. Differs from BHTOM2: only the target's creator " +
+          "or staff may update (others 403); `description` is saved; an unknown target is 404 (not 500); " +
+          "validation errors are 400; moving a target onto another (within 3 arcsec) is refused.",
+        params: Type.Object({ name: Type.String() }),
+        body: UpdateTargetBody,
+        response: {
+          201: Type.Object({ Status: Type.Literal("updated") }),
+          400: FieldErrorsSchema,
+          404: Detail,
+        },
+      },
+    },
+    async (request, reply) => {
+      await targets.updateTarget(db, requireActor(request), request.params.name, request.body);
+      return reply.code(201).send({ Status: "updated" as const });
+    },
+  );
+
+  app.delete(
+    "/targets/deleteTarget/",
+    {
+      schema: {
+        tags: ["targets"],
+        summary: "Delete a target with all its data (data products, light curve, files, comments)",
+        description:
+          "Differs from BHTOM2: only the creator or staff may delete (others 403); an unknown name is 404; the " +
+          "target's uploaded files are removed too.",
+        body: DeleteTargetBody,
+        response: { 200: Type.Object({ status: Type.Literal("deleted") }), 404: Detail },
+      },
+    },
+    async (request) => {
+      const files = await targets.deleteTarget(db, requireActor(request), request.body.name);
+      await removeStoredFiles(dataDir, files).catch((err: unknown) =>
+        request.log.warn({ err }, "could not remove some files of a deleted target"),
+      );
+      return { status: "deleted" as const };
+    },
+  );
+
+  app.post(
+    "/targets/getTargetList/",
+    {
+      schema: {
+        tags: ["targets"],
+        summary: "List targets with filters; 200 per page, ordered by creation",
+        description:
+          "Filters (all optional, AND-ed): name, type, description, classification (exact); raMin/raMax, decMin/decMax, " +
+          "importanceMin/Max, lastMagMin/Max, sunSeparationMin/Max, galacticLatMin/Max, galacticLonMin/Max (deg, mag); " +
+          "priority (equal); targetGroup (group name); hasOptical, hasInfrared, hasRadio, hasXray, hasGamma, " +
+          'hasPolarimetry (true/false, yes/no, 1/0); coneSearchRaDecRadius "RA,Dec,Radius" (deg); coneSearchTarget ' +
+          '"Name,Radius" (name or alias, case-insensitive; radius deg). A number that will not convert is a 400 ' +
+          '"Wrong format: …". ' +
+          observingPriorityDoc +
+          " Differs from BHTOM2: a malformed cone string or unknown coneSearchTarget is a 400 (BHTOM2 ignored the " +
+          "filter); cones are exact across RA 0/360 and the poles; items include `id`.",
+        body: TargetListBody,
+      },
+    },
+    async (request) => {
+      const result = await listTargets(db, request.body, (count) =>
+        resolvePage(request.body.page, count, TARGET_PAGE_SIZE),
+      );
+      return envelope(result.count, result.page, result.items);
+    },
+  );
+};
