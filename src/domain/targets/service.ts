@@ -4,12 +4,11 @@
  * Differs from BHTOM2: validation errors are 400 field dicts; update/delete are limited to the creator
  * and staff; update saves `description`; sexagesimal coordinates and "J2000" epochs are accepted.
  */
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { coneQuery } from "../../astro/cone.ts";
 import { mjdFromDate } from "../../astro/time.ts";
 import type { Db, Executor } from "../../db/connection.ts";
-import { targets } from "../../db/schema/index.ts";
-import { BadRequestError, NotFoundError, ValidationError, type FieldErrors } from "../errors.ts";
+import { NotFoundError, ValidationError, type FieldErrors } from "../errors.ts";
 import { isStaff, requireOwnerOrStaff, type Actor } from "../permissions.ts";
 import { observingPriority, positionFields } from "./derived.ts";
 import * as repo from "./repo.ts";
