@@ -14,6 +14,7 @@ import { installConventions, methodNotAllowed } from "./conventions.ts";
 import { installErrorHandlers } from "./errors.ts";
 import { healthRoutes } from "./health.routes.ts";
 import { commentsRoutes } from "./comments.routes.ts";
+import { groupsRoutes } from "./groups.routes.ts";
 import { targetsRoutes } from "./targets.routes.ts";
 import { usersRoutes } from "./users.routes.ts";
 
@@ -98,6 +99,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(usersRoutes, { db: database.db });
   await app.register(targetsRoutes, { db: database.db, dataDir: opts.dataDir });
   await app.register(commentsRoutes, { db: database.db });
+  await app.register(groupsRoutes, { db: database.db });
   for (const plugin of opts.plugins ?? []) await app.register(plugin);
 
   await app.after();
