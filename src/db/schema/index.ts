@@ -2,3 +2,4 @@ export * from "./users.ts";
 export * from "./targets.ts";
 export * from "./observatories.ts";
 export * from "./dataproducts.ts";
+export * from "./cache.ts";
