@@ -31,7 +31,7 @@ export interface JobQueue {
     handler: (job: Job<T>) => Promise<void>,
     opts?: { concurrency?: number },
   ): Promise<void>;
-  /** Run `handler` now and then on a cron schedule (one instance across all processes). */
+  /** Send a job on a cron schedule, UTC (one schedule across all processes). */
   schedule(name: string, cron: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -81,7 +81,6 @@ export function createQueue(pool: pg.Pool): JobQueue {
     async schedule(name, cron) {
       await ensure(name);
       await boss.schedule(name, cron, {}, { tz: "UTC" });
-      await boss.send(name, {});
     },
     async stop() {
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });

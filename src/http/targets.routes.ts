@@ -1,9 +1,13 @@
 /** Targets (API guide §F): createTarget, updateTarget, deleteTarget, getTargetList. */
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyReply } from "fastify";
 import type { Db } from "../db/connection.ts";
 import { observingPriorityDoc } from "../domain/targets/docs.ts";
-import { listTargets } from "../domain/targets/list.ts";
+import { bumpGeneration } from "../domain/cache.ts";
+import { NotFoundError } from "../domain/errors.ts";
+import { cachedListTargets, targetListCache } from "../domain/targets/list.ts";
+import { plotCache, targetPlot } from "../domain/targets/plots.ts";
 import {
   CreateTargetBody,
   DeleteTargetBody,
@@ -14,6 +18,7 @@ import {
 import * as targets from "../domain/targets/service.ts";
 import { removeStoredFiles } from "../storage.ts";
 import { requireActor } from "./auth.ts";
+import { HttpAnswer } from "./errors.ts";
 import { envelope, resolvePage } from "./pagination.ts";
 import { Detail, FieldErrorsSchema } from "./schemas.ts";
 
@@ -122,10 +127,78 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
       },
     },
     async (request) => {
-      const result = await listTargets(db, request.body, (count) =>
+      const result = await cachedListTargets(db, request.body, (count) =>
         resolvePage(request.body.page, count, TARGET_PAGE_SIZE),
       );
       return envelope(result.count, result.page, result.items);
     },
+  );
+
+  app.post(
+    "/targets/get-plots/",
+    {
+      schema: {
+        tags: ["targets"],
+        summary: "Light-curve figures (plotly JSON) of targets by exact name",
+        description:
+          'Answers {"Plots": {name: figure | "None"}}: one trace per filter, magnitudes increasing downwards, error ' +
+          'bars, upper limits as downward triangles; "None" for a target without points. An unknown name is a 400 ' +
+          '{"Error ": "Target does not exist in the database "} (odd spacing kept: clients match it).',
+        body: Type.Object({ targetNames: Type.Array(Type.String(), { maxItems: 500 }) }),
+      },
+    },
+    async (request) => {
+      const plots: Record<string, unknown> = {};
+      for (const name of request.body.targetNames) {
+        try {
+          plots[name] = await targetPlot(db, name);
+        } catch (err) {
+          if (err instanceof NotFoundError) throw new HttpAnswer(400, { "Error ": err.message });
+          throw err;
+        }
+      }
+      return { Plots: plots };
+    },
+  );
+
+  // BHTOM answers the JSON string "OK" (fastify would send a bare string as text).
+  const cleanList = async (_request: unknown, reply: FastifyReply) => {
+    targetListCache.clear();
+    await bumpGeneration(db, "targets");
+    return reply.type("application/json; charset=utf-8").send(JSON.stringify("OK"));
+  };
+  const cleanDetail = async (_request: unknown, reply: FastifyReply) => {
+    plotCache.clear();
+    await bumpGeneration(db, "plots");
+    return reply.type("application/json; charset=utf-8").send(JSON.stringify("OK"));
+  };
+  const cacheSchema = (what: string) => ({
+    tags: ["targets"],
+    summary: `Clear the ${what} cache in every process (superuser)`,
+    description:
+      'Answers the JSON string "OK". Caches are also invalidated automatically on every change. Differs from ' +
+      'BHTOM2: others get 403 JSON (BHTOM2 answered 500 "ERROR").',
+  });
+  const superuser = { auth: "superuser" as const };
+  app.post(
+    "/targets/cleanTargetListCache/",
+    { config: superuser, schema: cacheSchema("target-list") },
+    cleanList,
+  );
+  app.post(
+    "/targets/cleanTargetDetailCache/",
+    { config: superuser, schema: cacheSchema("target-detail and plot") },
+    cleanDetail,
+  );
+  app.post(
+    "/targets/cleanTargetDetailsCache/",
+    {
+      config: superuser,
+      schema: {
+        ...cacheSchema("target-detail and plot"),
+        summary: "Alias of cleanTargetDetailCache (the guide's spelling)",
+      },
+    },
+    cleanDetail,
   );
 };

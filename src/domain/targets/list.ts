@@ -8,6 +8,7 @@ import { and, eq, gte, lte, sql, type SQL } from "drizzle-orm";
 import { coneQuery } from "../../astro/cone.ts";
 import type { Executor } from "../../db/connection.ts";
 import { targets } from "../../db/schema/index.ts";
+import { bodyKey, cacheGeneration, GenerationCache } from "../cache.ts";
 import { BadRequestError } from "../errors.ts";
 import * as repo from "./repo.ts";
 import type { TargetListInput } from "./schemas.ts";
@@ -141,4 +142,22 @@ export async function listTargets<P extends { offset: number; limit: number }>(
     page: p,
     items: rows.map((r) => targetListItem(r, aliases.get(r.id) ?? [], groups.get(r.id) ?? [])),
   };
+}
+
+type ListResult<P> = { count: number; page: P; items: TargetListItem[] };
+export const targetListCache = new GenerationCache<ListResult<unknown>>(500);
+
+/** listTargets through the target-list cache (invalidated by any change to targets, aliases or groups). */
+export async function cachedListTargets<P extends { offset: number; limit: number }>(
+  db: Executor,
+  input: TargetListInput,
+  page: (count: number) => P,
+): Promise<ListResult<P>> {
+  const generation = await cacheGeneration(db, "targets");
+  const key = bodyKey(input);
+  const hit = targetListCache.get(key, generation);
+  if (hit) return hit as ListResult<P>;
+  const result = await listTargets(db, input, page);
+  targetListCache.set(key, generation, result);
+  return result;
 }
