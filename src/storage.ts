@@ -11,7 +11,8 @@ export function storedPath(dataDir: string, relative: string): string {
   if (isAbsolute(relative)) throw new Error(`stored path must be relative: ${relative}`);
   const root = resolve(dataDir);
   const full = resolve(root, normalize(relative));
-  if (full !== root && !full.startsWith(root + sep)) throw new Error(`stored path leaves the data directory: ${relative}`);
+  if (full !== root && !full.startsWith(root + sep))
+    throw new Error(`stored path leaves the data directory: ${relative}`);
   return full;
 }
 

@@ -136,7 +136,12 @@ describe("errors from route code", () => {
     // A fresh app with one extra route: build a new one with the plugin registered before ready.
     await t.app.close();
     const { buildApp } = await import("../src/http/app.ts");
-    t.app = await buildApp({ database: t.tdb.database, dataDir: t.tdb.dataDir, logger: false, plugins: [plugin] });
+    t.app = await buildApp({
+      database: t.tdb.database,
+      dataDir: t.tdb.dataDir,
+      logger: false,
+      plugins: [plugin],
+    });
   });
   afterAll(async () => t.close());
 

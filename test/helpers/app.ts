@@ -36,7 +36,12 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const tdb = await createTestDatabase(engine);
   const build = () =>
-    buildApp({ database: tdb.database, dataDir: tdb.dataDir, logger: false, bodyLimitBytes: opts.bodyLimitBytes });
+    buildApp({
+      database: tdb.database,
+      dataDir: tdb.dataDir,
+      logger: false,
+      bodyLimitBytes: opts.bodyLimitBytes,
+    });
   const t: TestApp = {
     app: await build(),
     tdb,
