@@ -133,15 +133,7 @@ export async function listTargets<P extends { offset: number; limit: number }>(
   const count = await repo.countTargets(db, where);
   const p = page(count);
   const rows = count === 0 ? [] : await repo.selectTargets(db, { where, offset: p.offset, limit: p.limit });
-  const { aliases, groups } = await repo.aliasesAndGroups(
-    db,
-    rows.map((r) => r.id),
-  );
-  return {
-    count,
-    page: p,
-    items: rows.map((r) => targetListItem(r, aliases.get(r.id) ?? [], groups.get(r.id) ?? [])),
-  };
+  return { count, page: p, items: rows.map((r) => targetListItem(r.t, r.aliases, r.groups)) };
 }
 
 type ListResult<P> = { count: number; page: P; items: TargetListItem[] };

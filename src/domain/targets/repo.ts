@@ -1,5 +1,5 @@
 /** SQL of the targets domain. Cone searches use the unit-vector box + exact dot product (one btree). */
-import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { Cone } from "../../astro/cone.ts";
 import type { Executor } from "../../db/connection.ts";
 import {
@@ -127,9 +127,21 @@ export async function countTargets(db: Executor, where: SQL | undefined): Promis
   return n;
 }
 
-export async function selectTargets(db: Executor, q: ListQuery): Promise<TargetRow[]> {
+/** A page of targets with their aliases `[source, name]` and groups `[name, id]`, in one query. */
+export async function selectTargets(
+  db: Executor,
+  q: ListQuery,
+): Promise<Array<{ t: TargetRow; aliases: [string, string][]; groups: [string, number][] }>> {
   return db
-    .select()
+    .select({
+      t: targets,
+      aliases: sql<
+        [string, string][]
+      >`coalesce((select json_agg(json_build_array(a.source_name, a.name) order by a.id)
+        from ${targetAliases} a where a.target_id = ${targets.id}), '[]'::json)`,
+      groups: sql<[string, number][]>`coalesce((select json_agg(json_build_array(g.name, g.id) order by g.id)
+        from ${targetGroupMembers} m join ${targetGroups} g on g.id = m.group_id where m.target_id = ${targets.id}), '[]'::json)`,
+    })
     .from(targets)
     .where(q.where)
     .orderBy(asc(targets.created), asc(targets.id))
@@ -141,32 +153,6 @@ export async function selectTargets(db: Executor, q: ListQuery): Promise<TargetR
 export function inGroupNamedSql(name: string): SQL {
   return sql`exists (select 1 from ${targetGroupMembers} m join ${targetGroups} g on g.id = m.group_id
     where m.target_id = ${targets.id} and g.name = ${name})`;
-}
-
-/** Aliases `[source, name]` and groups `[name, id]` of these targets. */
-export async function aliasesAndGroups(
-  db: Executor,
-  ids: number[],
-): Promise<{ aliases: Map<number, [string, string][]>; groups: Map<number, [string, number][]> }> {
-  const aliases = new Map<number, [string, string][]>();
-  const groups = new Map<number, [string, number][]>();
-  if (ids.length === 0) return { aliases, groups };
-  const [aliasRows, groupRows] = await Promise.all([
-    db
-      .select({ t: targetAliases.targetId, s: targetAliases.sourceName, n: targetAliases.name })
-      .from(targetAliases)
-      .where(inArray(targetAliases.targetId, ids))
-      .orderBy(asc(targetAliases.id)),
-    db
-      .select({ t: targetGroupMembers.targetId, n: targetGroups.name, id: targetGroups.id })
-      .from(targetGroupMembers)
-      .innerJoin(targetGroups, eq(targetGroups.id, targetGroupMembers.groupId))
-      .where(inArray(targetGroupMembers.targetId, ids))
-      .orderBy(asc(targetGroups.id)),
-  ]);
-  for (const r of aliasRows) aliases.set(r.t, [...(aliases.get(r.t) ?? []), [r.s, r.n]]);
-  for (const r of groupRows) groups.set(r.t, [...(groups.get(r.t) ?? []), [r.n, r.id]]);
-  return { aliases, groups };
 }
 
 export async function insertComment(
