@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { loadConfig } from "../config.ts";
 import { VERSION } from "../version.ts";
 import { reportError } from "./output.ts";
+import { observatoryCommand } from "./observatory.ts";
 import { userCommand } from "./user.ts";
 import { withDatabase } from "./db.ts";
 
@@ -31,6 +32,7 @@ program
   });
 
 program.addCommand(userCommand());
+program.addCommand(observatoryCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = reportError(err);

@@ -1,0 +1,53 @@
+/** `skytom observatory list|activate|deactivate`: look at observatories and approve cameras from the shell. */
+import { Command } from "commander";
+import * as observatories from "../domain/observatories/service.ts";
+import { withDatabase } from "./db.ts";
+import { printTable } from "./output.ts";
+
+export function observatoryCommand(): Command {
+  const cmd = new Command("observatory").description("observatories and their cameras (ONAMEs)");
+
+  cmd
+    .command("list")
+    .description("list observatories with their cameras, one line per camera")
+    .option("--json", "print JSON (observatories with their cameras, as the API returns them)")
+    .action(async (o) => {
+      const list = await withDatabase(({ db }) => observatories.allObservatories(db));
+      if (o.json) {
+        console.log(JSON.stringify(list));
+        return;
+      }
+      const rows = list.flatMap((obs) =>
+        (obs.cameras.length ? obs.cameras : [null]).map((c) => ({
+          observatory: obs.name,
+          lon_deg: obs.lon,
+          lat_deg: obs.lat,
+          oname: c?.prefix ?? "",
+          active: c ? (c.active_flg ? "yes" : "no") : "",
+          created: obs.created,
+        })),
+      );
+      printTable(rows, ["oname", "active", "observatory", "lon_deg", "lat_deg", "created"]);
+    });
+
+  cmd
+    .command("activate")
+    .description("activate a camera, so that uploads and favourites accept it")
+    .argument("<oname>", "the camera's ONAME: <observatory>_<camera>")
+    .addHelpText("after", '\nExample:\n  $ skytom observatory activate "My Observatory_Camera1"')
+    .action(async (oname: string) => {
+      await withDatabase(({ db }) => observatories.setCameraActive(db, null, oname, true));
+      console.log(`activated ${oname}`);
+    });
+
+  cmd
+    .command("deactivate")
+    .description("deactivate a camera (uploads and new favourites refuse it)")
+    .argument("<oname>", "the camera's ONAME: <observatory>_<camera>")
+    .action(async (oname: string) => {
+      await withDatabase(({ db }) => observatories.setCameraActive(db, null, oname, false));
+      console.log(`deactivated ${oname}`);
+    });
+
+  return cmd;
+}
