@@ -36,6 +36,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const app = await buildApp({
       database,
       dataDir: config.dataDir,
+      queue,
       logger: { level: config.logLevel },
       bodyLimitBytes: config.bodyLimitBytes,
     });

@@ -93,3 +93,26 @@ export async function openDatabase(
 export async function runMigrations(database: Database): Promise<void> {
   await migrate(database.db, { migrationsFolder: MIGRATIONS_DIR });
 }
+
+/**
+ * Run `fn` in one transaction, with both a Drizzle handle and the raw `pg` client (for pg-boss sends
+ * that must commit or roll back with the rows they refer to).
+ */
+export async function inTransaction<T>(
+  database: Pick<Database, "pool">,
+  fn: (tx: Db, client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await database.pool.connect();
+  try {
+    await client.query("BEGIN");
+    const tx = drizzle({ client, schema, casing: "snake_case" }) as unknown as Db;
+    const result = await fn(tx, client);
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -25,6 +25,11 @@ export interface Job<T> {
 
 export interface JobQueue {
   start(): Promise<void>;
+  /**
+   * Create the named queues now. Call it before sending inside a transaction: creating a queue uses
+   * another connection, which on the embedded database (one session) would wait for the transaction.
+   */
+  declare(...names: string[]): Promise<void>;
   send<T extends object>(name: string, data: T, opts?: JobOptions): Promise<string | null>;
   work<T>(
     name: string,
@@ -55,9 +60,15 @@ export function createQueue(pool: pg.Pool): JobQueue {
     async start() {
       await boss.start();
     },
+    async declare(...names) {
+      for (const name of names) await ensure(name);
+    },
     async send(name, data, opts = {}) {
-      await ensure(name);
       const client = opts.client;
+      if (client && !queues.has(name)) {
+        throw new Error(`queue ${name} must be declared before sending inside a transaction`);
+      }
+      await ensure(name);
       return boss.send(name, data, {
         retryLimit: opts.retryLimit ?? 3,
         retryDelay: opts.retryDelaySeconds ?? 10,

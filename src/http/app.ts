@@ -8,14 +8,19 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from "fastify";
 import type { Database } from "../db/connection.ts";
+import type { JobQueue } from "../db/queue.ts";
 import { VERSION } from "../version.ts";
 import { installAuth } from "./auth.ts";
 import { installConventions, methodNotAllowed } from "./conventions.ts";
 import { installErrorHandlers } from "./errors.ts";
 import { healthRoutes } from "./health.routes.ts";
+import { observatoriesRoutes } from "./observatories.routes.ts";
 import { commentsRoutes } from "./comments.routes.ts";
+import { datumsRoutes } from "./datums.routes.ts";
+import { downloadsRoutes } from "./downloads.routes.ts";
 import { groupsRoutes } from "./groups.routes.ts";
 import { targetsRoutes } from "./targets.routes.ts";
+import { uploadRoutes } from "./upload.routes.ts";
 import { usersRoutes } from "./users.routes.ts";
 
 export interface AppOptions {
@@ -26,6 +31,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions["logger"];
   bodyLimitBytes?: number;
   maxUploadFileBytes?: number;
+  /** Background job queue (uploads enqueue processing); null = uploads that need it answer 500. */
+  queue?: JobQueue | null;
   /** Extra route plugins (tests). */
   plugins?: FastifyPluginAsync[];
 }
@@ -97,9 +104,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   );
   await app.register(healthRoutes, { db: database.db, engine: database.engine, version: VERSION });
   await app.register(usersRoutes, { db: database.db });
+  await app.register(observatoriesRoutes, { db: database.db, dataDir: opts.dataDir });
   await app.register(targetsRoutes, { db: database.db, dataDir: opts.dataDir });
   await app.register(commentsRoutes, { db: database.db });
   await app.register(groupsRoutes, { db: database.db });
+  await app.register(datumsRoutes, { db: database.db, dataDir: opts.dataDir });
+  await app.register(downloadsRoutes, { db: database.db });
+  await app.register(uploadRoutes, {
+    database,
+    queue: opts.queue ?? null,
+    dataDir: opts.dataDir,
+    maxFileBytes: opts.maxUploadFileBytes ?? 200 * 1024 * 1024,
+  });
   for (const plugin of opts.plugins ?? []) await app.register(plugin);
 
   await app.after();

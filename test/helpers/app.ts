@@ -3,6 +3,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fas
 import type { Engine } from "../../src/db/connection.ts";
 import { buildApp } from "../../src/http/app.ts";
 import * as users from "../../src/domain/users/service.ts";
+import { createQueue, type JobQueue } from "../../src/db/queue.ts";
 import { createTestDatabase, type TestDatabase } from "./db.ts";
 
 export interface TestUser {
@@ -25,6 +26,8 @@ export interface TestApp {
     body?: unknown,
     token?: string,
   ): Promise<LightMyRequestResponse>;
+  /** The job queue, when created with `queue: true`. */
+  queue: JobQueue | null;
   /** Close the app and the database, open both again. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -32,15 +35,19 @@ export interface TestApp {
 
 export async function createTestApp(
   engine: Engine,
-  opts: { bodyLimitBytes?: number } = {},
+  opts: { bodyLimitBytes?: number; queue?: boolean; maxUploadFileBytes?: number } = {},
 ): Promise<TestApp> {
   const tdb = await createTestDatabase(engine);
+  const queue = opts.queue ? createQueue(tdb.database.pool) : null;
+  await queue?.start();
   const build = () =>
     buildApp({
       database: tdb.database,
       dataDir: tdb.dataDir,
       logger: false,
       bodyLimitBytes: opts.bodyLimitBytes,
+      maxUploadFileBytes: opts.maxUploadFileBytes,
+      queue,
     });
   const t: TestApp = {
     app: await build(),
@@ -74,8 +81,10 @@ export async function createTestApp(
       await tdb.reopen();
       t.app = await build();
     },
+    queue,
     async close() {
       await t.app.close();
+      await queue?.stop();
       await tdb.destroy();
     },
   };

@@ -38,18 +38,9 @@ export async function findById(db: Executor, id: number): Promise<TargetRow | un
  * whose name or alias contains the text (BHTOM's coneSearchTarget rule).
  */
 export async function findByNameOrAlias(db: Executor, text: string): Promise<TargetRow | undefined> {
-  const lower = text.toLowerCase();
-  const aliasExact = db
-    .select({ id: targetAliases.targetId })
-    .from(targetAliases)
-    .where(sql`lower(${targetAliases.name}) = ${lower}`);
-  const [exact] = await db
-    .select()
-    .from(targets)
-    .where(sql`lower(${targets.name}) = ${lower} or ${targets.id} in (${aliasExact})`)
-    .orderBy(asc(targets.id))
-    .limit(1);
+  const exact = await findExactNameOrAlias(db, text);
   if (exact) return exact;
+  const lower = text.toLowerCase();
   const pattern = `%${lower.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const aliasLike = db
     .select({ id: targetAliases.targetId })
@@ -62,6 +53,22 @@ export async function findByNameOrAlias(db: Executor, text: string): Promise<Tar
     .orderBy(asc(targets.id))
     .limit(1);
   return like;
+}
+
+/** A target whose name or any alias equals the text, ignoring case (lowest id). */
+export async function findExactNameOrAlias(db: Executor, text: string): Promise<TargetRow | undefined> {
+  const lower = text.toLowerCase();
+  const alias = db
+    .select({ id: targetAliases.targetId })
+    .from(targetAliases)
+    .where(sql`lower(${targetAliases.name}) = ${lower}`);
+  const [row] = await db
+    .select()
+    .from(targets)
+    .where(sql`lower(${targets.name}) = ${lower} or ${targets.id} in (${alias})`)
+    .orderBy(asc(targets.id))
+    .limit(1);
+  return row;
 }
 
 /** Targets within the cone other than `exceptId` (the 3″ duplicate rule). */

@@ -1,0 +1,281 @@
+/**
+ * `POST /upload/` (bhtom-behaviour.md §B.1, calibration.md §2.1): check the form fields, then store each
+ * received file as a data product in one transaction. Light-curve CSVs and spectra become points at once;
+ * instrumental catalogues (`photometry`) and images (`fits_file`) are queued for processing (status C).
+ * A failure leaves no row and no file behind.
+ */
+import { rename, mkdir, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { eq, inArray, and } from "drizzle-orm";
+import { FilterRequestError, parseFilterRequest } from "../../astro/calibrate/bands.ts";
+import { inTransaction, type Database, type Executor } from "../../db/connection.ts";
+import type { JobQueue } from "../../db/queue.ts";
+import { dataProducts, users } from "../../db/schema/index.ts";
+import { storedPath, uniqueStoredName, sanitizeFileName } from "../../storage.ts";
+import { DATA_PRODUCT_TYPES, type DataProductType } from "../../vocabulary.ts";
+import { BadRequestError, ConflictError } from "../errors.ts";
+import { ensureFavourite, findActiveCameraByOname, recordUpload } from "../observatories/service.ts";
+import { findCameraByPrefix } from "../observatories/repo.ts";
+import type { Actor } from "../permissions.ts";
+import * as targetsRepo from "../targets/repo.ts";
+import type { TargetRow } from "../targets/repo.ts";
+import { ingestLightCurve, ingestSpectrum, type IngestReport } from "./ingest.ts";
+
+/** Job that processes a queued data product (calibration of catalogues, FITS pipeline). */
+export const PROCESS_JOB = "dataproducts.process";
+
+/** A file already streamed to a temporary path under the data directory. */
+export interface ReceivedUpload {
+  field: string;
+  originalName: string;
+  /** Temporary path relative to the data directory. */
+  tempPath: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
+/** The form fields as received: strings, or lists of strings for repeated fields. */
+export type UploadFields = Record<string, string | string[]>;
+
+export interface UploadPlan {
+  target: TargetRow;
+  type: DataProductType;
+  facility: string;
+  cameraId: number | null;
+  filter: string;
+  dryRun: boolean;
+  mjd: number | null;
+  observers: string[];
+  matchDist: number | null;
+  comment: string | null;
+}
+
+const last = (v: string | string[] | undefined): string | undefined =>
+  Array.isArray(v) ? v[v.length - 1] : v;
+
+function bool(value: string | undefined, field: string): boolean {
+  if (value === undefined || value === "") return false;
+  const s = value.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(s)) return true;
+  if (["false", "0", "no", "off", "none"].includes(s)) return false;
+  throw new BadRequestError(`${field}: expected True or False, got ${JSON.stringify(value)}`);
+}
+
+function number(value: string | undefined, field: string): number | null {
+  if (value === undefined || value.trim() === "" || value.trim().toLowerCase() === "none") return null;
+  const n = Number(value.trim());
+  if (!Number.isFinite(n)) throw new BadRequestError(`${field}: not a number: ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Usernames from `observers` (repeated field or comma-separated) and the scripts' `observer`. */
+function observerNames(fields: UploadFields): string[] {
+  const raw = [fields.observers, fields.observer].flatMap((v) =>
+    v === undefined ? [] : Array.isArray(v) ? v : [v],
+  );
+  const names = raw.flatMap((v) => v.split(",")).map((s) => s.trim());
+  return [...new Set(names.filter((n) => n && n.toLowerCase() !== "none"))];
+}
+
+/** The target by exact name, else by numeric id, else by name or alias ignoring case. */
+async function resolveTarget(db: Executor, ref: string): Promise<TargetRow> {
+  const found =
+    (await targetsRepo.findByName(db, ref)) ??
+    (/^\d+$/.test(ref) ? await targetsRepo.findById(db, Number(ref)) : undefined) ??
+    (await targetsRepo.findExactNameOrAlias(db, ref));
+  if (!found) throw new BadRequestError(`target: no target named ${JSON.stringify(ref)} (name, alias or id)`);
+  return found;
+}
+
+/** Check every field; throws BadRequestError naming the field. */
+export async function planUpload(db: Executor, actor: Actor, fields: UploadFields): Promise<UploadPlan> {
+  const targetRef = last(fields.target)?.trim() || last(fields.target_name)?.trim();
+  if (!targetRef) throw new BadRequestError("target: this field is required (target name, alias or id)");
+  const typeText = last(fields.data_product_type)?.trim();
+  if (!typeText)
+    throw new BadRequestError(`data_product_type: required, one of ${DATA_PRODUCT_TYPES.join(", ")}`);
+  if (!(DATA_PRODUCT_TYPES as readonly string[]).includes(typeText)) {
+    throw new BadRequestError(
+      `data_product_type: ${JSON.stringify(typeText)} is not one of ${DATA_PRODUCT_TYPES.join(", ")}`,
+    );
+  }
+  const type = typeText as DataProductType;
+  const target = await resolveTarget(db, targetRef);
+
+  const observatory = (last(fields.observatory) ?? last(fields.oname) ?? "").trim();
+  let cameraId: number | null = null;
+  if (type === "fits_file" || type === "photometry") {
+    if (!observatory)
+      throw new BadRequestError("observatory: required for fits_file and photometry (the camera's ONAME)");
+    const found = await findActiveCameraByOname(db, observatory);
+    if (!found) {
+      const camera = await findCameraByPrefix(db, observatory);
+      throw new BadRequestError(
+        camera
+          ? `observatory: the camera ${observatory} is not active yet (staff activate new cameras)`
+          : `observatory: no camera with ONAME ${JSON.stringify(observatory)}`,
+      );
+    }
+    if (type === "fits_file" && found.observatory.calibrationFlg) {
+      throw new BadRequestError(
+        `observatory: ${found.observatory.name} accepts only instrumental photometry (calibration_flg), not FITS images`,
+      );
+    }
+    cameraId = found.camera.id;
+  } else if (observatory.length > 100) {
+    throw new BadRequestError("observatory: at most 100 characters");
+  }
+
+  const filter = (last(fields.filter) ?? "").trim() || "GaiaSP/any";
+  if (type === "fits_file" || type === "photometry") {
+    try {
+      parseFilterRequest(filter);
+    } catch (err) {
+      if (err instanceof FilterRequestError) throw new BadRequestError(`filter: ${err.message}`);
+      throw err;
+    }
+  }
+  const mjd = number(last(fields.mjd), "mjd");
+  if (type === "photometry" && mjd === null) {
+    throw new BadRequestError("mjd: required for photometry uploads (MJD of the observation)");
+  }
+  if (mjd !== null && !(mjd > 0 && mjd < 100_000))
+    throw new BadRequestError(`mjd: ${mjd} is not a plausible MJD`);
+  const matchDist = number(last(fields.match_dist), "match_dist");
+  const dryRun = bool(last(fields.dry_run), "dry_run");
+
+  const observers = observerNames(fields);
+  if (observers.length) {
+    const rows = await db.select({ u: users.username }).from(users).where(inArray(users.username, observers));
+    const known = new Set(rows.map((r) => r.u));
+    const unknown = observers.filter((o) => !known.has(o));
+    if (unknown.length) throw new BadRequestError(`observers: unknown user(s): ${unknown.join(", ")}`);
+  }
+  const commentText = last(fields.comment)?.trim();
+  return {
+    target,
+    type,
+    facility: observatory,
+    cameraId,
+    filter,
+    dryRun,
+    mjd,
+    observers: observers.length ? observers : [actor.username],
+    matchDist: matchDist !== null && matchDist > 0 ? matchDist : null,
+    comment: commentText && commentText !== "None" ? commentText.slice(0, 10_000) : null,
+  };
+}
+
+export interface UploadResultItem {
+  id: number;
+  file: string;
+  original_name: string;
+  data_product_type: DataProductType;
+  status: string;
+  status_message: string;
+  points?: number;
+  rejected_rows?: IngestReport["rejected"];
+}
+
+/** Store the files of a planned upload; on any failure nothing (rows, files) is left behind. */
+export async function storeUpload(
+  database: Database,
+  queue: JobQueue | null,
+  dataDir: string,
+  actor: Actor,
+  plan: UploadPlan,
+  files: ReceivedUpload[],
+): Promise<UploadResultItem[]> {
+  if (files.length === 0) throw new BadRequestError("files: no file in the request");
+  if (plan.type === "photometry" && files.length > 1) {
+    throw new BadRequestError("files: send one catalogue per photometry upload (each needs its own mjd)");
+  }
+  const needsQueue = plan.type === "photometry" || plan.type === "fits_file";
+  if (needsQueue && !queue) throw new Error("background queue unavailable");
+  if (needsQueue) await queue!.declare(PROCESS_JOB);
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    if (f.sizeBytes === 0) throw new BadRequestError(`${f.originalName}: the file is empty`);
+    const twin = seen.get(f.sha256);
+    if (twin) throw new BadRequestError(`${f.originalName}: the same file as ${twin} in this request`);
+    seen.set(f.sha256, f.originalName);
+  }
+  const folder = `targets/${sanitizeFileName(plan.target.name, `target-${plan.target.id}`)}/${plan.type}`;
+  const moved: string[] = [];
+  try {
+    return await inTransaction(database, async (tx, client) => {
+      const earlier = await tx
+        .select({ id: dataProducts.id, sha: dataProducts.sha256 })
+        .from(dataProducts)
+        .where(
+          and(eq(dataProducts.targetId, plan.target.id), inArray(dataProducts.sha256, [...seen.keys()])),
+        );
+      if (earlier.length) {
+        const name = seen.get(earlier[0].sha);
+        throw new ConflictError(
+          `${name}: this file was already uploaded for ${plan.target.name} as data product ${earlier[0].id}`,
+        );
+      }
+      const favouriteId = plan.cameraId === null ? null : await ensureFavourite(tx, actor.id, plan.cameraId);
+      const out: UploadResultItem[] = [];
+      for (const f of files) {
+        const relative = uniqueStoredName(folder, f.originalName);
+        const final = storedPath(dataDir, relative);
+        await mkdir(dirname(final), { recursive: true });
+        await rename(storedPath(dataDir, f.tempPath), final);
+        moved.push(relative);
+        const [dp] = await tx
+          .insert(dataProducts)
+          .values({
+            targetId: plan.target.id,
+            favouriteId,
+            cameraId: plan.cameraId,
+            facility: plan.facility,
+            userId: actor.id,
+            observers: plan.observers,
+            data: relative,
+            originalName: f.originalName.slice(0, 255),
+            sha256: f.sha256,
+            sizeBytes: f.sizeBytes,
+            dataProductType: plan.type,
+            dryRun: plan.dryRun,
+            comment: plan.comment,
+            filter: plan.filter,
+            matchDist: plan.matchDist,
+            mjd: plan.mjd,
+            status: "C",
+            statusMessage: needsQueue ? "Queued for processing" : "",
+          })
+          .returning();
+        if (favouriteId !== null) await recordUpload(tx, favouriteId, f.sizeBytes);
+        const item: UploadResultItem = {
+          id: dp.id,
+          file: relative,
+          original_name: f.originalName,
+          data_product_type: plan.type,
+          status: "C",
+          status_message: dp.statusMessage,
+        };
+        if (plan.type === "photometry_csv" || plan.type === "spectroscopy") {
+          const report =
+            plan.type === "photometry_csv"
+              ? await ingestLightCurve(tx, dataDir, dp, plan, actor)
+              : await ingestSpectrum(tx, dataDir, dp, plan, actor);
+          Object.assign(item, {
+            status: report.status,
+            status_message: report.message,
+            points: report.points,
+          });
+          if (report.rejected.length) item.rejected_rows = report.rejected;
+        } else {
+          await queue!.send(PROCESS_JOB, { dataProductId: dp.id }, { client, singletonKey: `dp-${dp.id}` });
+        }
+        out.push(item);
+      }
+      return out;
+    });
+  } catch (err) {
+    await Promise.all(moved.map((p) => rm(storedPath(dataDir, p), { force: true })));
+    throw err;
+  }
+}
