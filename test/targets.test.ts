@@ -378,3 +378,31 @@ describe.each(ENGINES)("targets on %s", (engine) => {
     });
   });
 });
+
+describe("JSON null for a field that does not allow it", () => {
+  let t: TestApp;
+  let u: TestUser;
+  beforeAll(async () => {
+    t = await createTestApp("pglite");
+    u = await t.user("nulls");
+  });
+  afterAll(async () => t.close());
+
+  it("is refused with DRF's message instead of being coerced to 0", async () => {
+    const res = await t.call(
+      "POST",
+      "/targets/createTarget/",
+      { name: "NullRa", ra: null, dec: 10 },
+      u.token,
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ ra: ["This field may not be null."] });
+    const ok = await t.call(
+      "POST",
+      "/targets/createTarget/",
+      { name: "NullDesc", ra: 1, dec: 1, description: null },
+      u.token,
+    );
+    expect(ok.statusCode).toBe(201);
+  });
+});

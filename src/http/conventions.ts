@@ -9,7 +9,7 @@
  */
 import multipart, { type MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest, HTTPMethods, RouteOptions } from "fastify";
-import { BadRequestError } from "../domain/errors.ts";
+import { BadRequestError, ValidationError } from "../domain/errors.ts";
 import { HttpAnswer } from "./errors.ts";
 
 /** A file received in a multipart request on a route that does not stream its files. */
@@ -81,6 +81,35 @@ function normaliseBooleans(body: Record<string, unknown>, schema: unknown): void
   }
 }
 
+interface JsonSchemaLike {
+  type?: string | string[];
+  anyOf?: JsonSchemaLike[];
+  oneOf?: JsonSchemaLike[];
+  properties?: Record<string, JsonSchemaLike>;
+}
+
+function allowsNull(schema: JsonSchemaLike | undefined): boolean {
+  if (!schema) return true;
+  if (schema.anyOf || schema.oneOf)
+    return [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])].some(allowsNull);
+  if (schema.type === undefined) return true;
+  return schema.type === "null" || (Array.isArray(schema.type) && schema.type.includes("null"));
+}
+
+/**
+ * AJV's type coercion would turn a JSON null into 0, "" or false for a field that does not allow null;
+ * refuse it first, with DRF's message.
+ */
+function refuseNulls(body: Record<string, unknown>, schema: unknown): void {
+  const props = (schema as JsonSchemaLike)?.properties;
+  if (!props) return;
+  const errors: Record<string, string[]> = {};
+  for (const [key, prop] of Object.entries(props)) {
+    if (body[key] === null && !allowsNull(prop)) errors[key] = ["This field may not be null."];
+  }
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+}
+
 async function collectMultipart(
   request: FastifyRequest,
   maxFileBytes: number,
@@ -149,6 +178,7 @@ export async function installConventions(app: FastifyInstance, opts: ConventionO
         non_field_errors: [`Invalid data. Expected a dictionary, but got ${got}.`],
       });
     }
+    refuseNulls(body as Record<string, unknown>, schema);
     normaliseBooleans(body as Record<string, unknown>, schema);
   });
 }
