@@ -16,6 +16,7 @@ import { installErrorHandlers } from "./errors.ts";
 import { healthRoutes } from "./health.routes.ts";
 import { observatoriesRoutes } from "./observatories.routes.ts";
 import { commentsRoutes } from "./comments.routes.ts";
+import { dataproductsRoutes } from "./dataproducts.routes.ts";
 import { groupsRoutes } from "./groups.routes.ts";
 import { targetsRoutes } from "./targets.routes.ts";
 import { uploadRoutes } from "./upload.routes.ts";
@@ -106,6 +107,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(targetsRoutes, { db: database.db, dataDir: opts.dataDir });
   await app.register(commentsRoutes, { db: database.db });
   await app.register(groupsRoutes, { db: database.db });
+  await app.register(dataproductsRoutes, { db: database.db, dataDir: opts.dataDir });
   await app.register(uploadRoutes, {
     database,
     queue: opts.queue ?? null,
