@@ -18,6 +18,8 @@ export interface Config {
   logLevel: string;
   /** Largest request body for JSON/form requests, bytes. */
   bodyLimitBytes: number;
+  /** Largest uploaded file, bytes. */
+  maxUploadBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -52,5 +54,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workers: integer(env, "SKYTOM_WORKERS", 1, 0, 64),
     logLevel: env.LOG_LEVEL || "info",
     bodyLimitBytes: integer(env, "SKYTOM_BODY_LIMIT", 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxUploadBytes: integer(env, "SKYTOM_MAX_UPLOAD_BYTES", 200 * 1024 * 1024, 1024, 16 * 1024 ** 3),
   };
 }

@@ -39,6 +39,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       queue,
       logger: { level: config.logLevel },
       bodyLimitBytes: config.bodyLimitBytes,
+      maxUploadFileBytes: config.maxUploadBytes,
     });
     const address = await app.listen({ host: config.host, port: config.port });
     const q = queue;
