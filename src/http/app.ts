@@ -17,6 +17,8 @@ import { healthRoutes } from "./health.routes.ts";
 import { observatoriesRoutes } from "./observatories.routes.ts";
 import { commentsRoutes } from "./comments.routes.ts";
 import { dataproductsRoutes } from "./dataproducts.routes.ts";
+import { datumsRoutes } from "./datums.routes.ts";
+import { downloadsRoutes } from "./downloads.routes.ts";
 import { groupsRoutes } from "./groups.routes.ts";
 import { targetsRoutes } from "./targets.routes.ts";
 import { uploadRoutes } from "./upload.routes.ts";
@@ -107,6 +109,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(targetsRoutes, { db: database.db, dataDir: opts.dataDir });
   await app.register(commentsRoutes, { db: database.db });
   await app.register(groupsRoutes, { db: database.db });
+  await app.register(datumsRoutes, { db: database.db, dataDir: opts.dataDir });
+  await app.register(downloadsRoutes, { db: database.db });
   await app.register(dataproductsRoutes, { db: database.db, dataDir: opts.dataDir });
   await app.register(uploadRoutes, {
     database,

@@ -13,6 +13,12 @@ export function pythonFloat(x: number): string {
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
   if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const a = Math.abs(x);
+  if (a >= 1e-4 && a < 1e16) {
+    // Fast path: here JavaScript's shortest digits are already positional, as Python's are.
+    const s = String(x);
+    return s.includes(".") ? s : `${s}.0`;
+  }
   const [mant, expText] = x.toExponential().split("e");
   const exp = Number(expText);
   const negative = mant.startsWith("-");
@@ -35,14 +41,17 @@ export function pythonFloat(x: number): string {
   }
 }
 
+/** One field: null and NaN empty (as pandas writes them), numbers as Python floats, text quoted when needed. */
 export function csvField(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return "";
-  const s = typeof value === "number" ? pythonFloat(value) : value;
-  return /[;"\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (typeof value === "number") return Number.isNaN(value) ? "" : pythonFloat(value);
+  return /[;"\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-export function csvLine(fields: Array<string | number | null | undefined>): string {
-  return `${fields.map(csvField).join(";")}\n`;
+export function csvLine(fields: ReadonlyArray<string | number | null | undefined>): string {
+  let out = "";
+  for (let i = 0; i < fields.length; i++) out += (i > 0 ? ";" : "") + csvField(fields[i]);
+  return `${out}\n`;
 }
 
 export const PHOTOMETRY_HEADER = ["MJD", "Magnitude", "Error", "Facility", "Filter", "Observer"] as const;
