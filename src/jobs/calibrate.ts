@@ -1,0 +1,231 @@
+/**
+ * The calibration worker (CPCS): a queued `photometry` data product (an instrumental catalogue) is read,
+ * calibrated against reference stars around the target, and stored — the calibration row with its
+ * per-band table, and (unless a dry run) one light-curve point with filter `<band>(<survey>)`.
+ * Status letters move C → P → S or E. Re-running a job replaces its results, never duplicates a point.
+ */
+import { readFile } from "node:fs/promises";
+import { eq } from "drizzle-orm";
+import { calibrateCatalogue } from "../astro/calibrate/index.ts";
+import type { ReferenceCatalogue } from "../astro/calibrate/bands.ts";
+import { angularSeparationDeg } from "../astro/coords.ts";
+import { parseInstrumentalCatalogue } from "../astro/sextractor.ts";
+import { inTransaction, type Database } from "../db/connection.ts";
+import {
+  calibrationBands,
+  calibrations,
+  cameras,
+  dataProducts,
+  observatories,
+  reducedDatums,
+  targets,
+  users,
+} from "../db/schema/index.ts";
+import { refreshLastPoint } from "../domain/targets/refresh.ts";
+import { storedPath } from "../storage.ts";
+
+/** Reference stars in a cone (deg), e.g. a stored Gaia synthetic photometry catalogue. */
+export interface ReferenceProvider {
+  cone(raDeg: number, decDeg: number, radiusDeg: number): Promise<ReferenceCatalogue>;
+}
+
+/** Cone radius for the reference query: the catalogue's extent around the target plus 10 %, 0.05–2°. */
+export function referenceRadiusDeg(
+  raDeg: number,
+  decDeg: number,
+  ras: ArrayLike<number>,
+  decs: ArrayLike<number>,
+) {
+  let max = 0;
+  for (let i = 0; i < ras.length; i++)
+    max = Math.max(max, angularSeparationDeg(raDeg, decDeg, ras[i], decs[i]));
+  return Math.min(2, Math.max(0.05, max * 1.1));
+}
+
+async function load(database: Database, id: number) {
+  const [row] = await database.db
+    .select({ dp: dataProducts, target: targets, observatory: observatories.name, uploader: users.username })
+    .from(dataProducts)
+    .innerJoin(targets, eq(targets.id, dataProducts.targetId))
+    .leftJoin(cameras, eq(cameras.id, dataProducts.cameraId))
+    .leftJoin(observatories, eq(observatories.id, cameras.observatoryId))
+    .leftJoin(users, eq(users.id, dataProducts.userId))
+    .where(eq(dataProducts.id, id));
+  return row;
+}
+
+async function markStarted(
+  database: Database,
+  id: number,
+  mjd: number,
+  filter: string,
+  now: Date,
+): Promise<number> {
+  return inTransaction(database, async (tx) => {
+    await tx
+      .update(dataProducts)
+      .set({ status: "P", statusMessage: "Calibration running" })
+      .where(eq(dataProducts.id, id));
+    const [existing] = await tx.select().from(calibrations).where(eq(calibrations.dataProductId, id));
+    const tries = (existing?.numberTries ?? 0) + 1;
+    await tx
+      .insert(calibrations)
+      .values({
+        dataProductId: id,
+        status: "P",
+        mjd,
+        startProcessing: now,
+        numberTries: tries,
+        filterRequest: filter,
+      })
+      .onConflictDoUpdate({
+        target: calibrations.dataProductId,
+        set: {
+          status: "P",
+          statusMessage: "",
+          startProcessing: now,
+          numberTries: tries,
+          filterRequest: filter,
+          mjd,
+        },
+      });
+    return tries;
+  });
+}
+
+async function markFailed(database: Database, id: number, message: string, seconds: number): Promise<void> {
+  await inTransaction(database, async (tx) => {
+    await tx.update(dataProducts).set({ status: "E", statusMessage: message }).where(eq(dataProducts.id, id));
+    await tx
+      .update(calibrations)
+      .set({ status: "E", statusMessage: message, processingTime: seconds })
+      .where(eq(calibrations.dataProductId, id));
+  });
+}
+
+export interface CalibrateJobOptions {
+  dataDir: string;
+  provider: ReferenceProvider;
+  now?: () => Date;
+}
+
+/**
+ * Calibrate one `photometry` data product. Data problems end in status E with a message; infrastructure
+ * failures (database, provider) throw so the queue retries the job.
+ */
+export async function calibrateDataProduct(
+  database: Database,
+  id: number,
+  opts: CalibrateJobOptions,
+): Promise<void> {
+  const now = opts.now ?? (() => new Date());
+  const row = await load(database, id);
+  if (!row || row.dp.dataProductType !== "photometry") return;
+  const { dp, target } = row;
+  const t0 = performance.now();
+  const seconds = () => +((performance.now() - t0) / 1000).toFixed(3);
+  if (dp.mjd === null || target.ra === null || target.dec === null) {
+    await markFailed(database, id, "no MJD or no target position to calibrate with", 0);
+    return;
+  }
+  await markStarted(database, id, dp.mjd, dp.filter, now());
+
+  let text: string;
+  try {
+    text = await readFile(storedPath(opts.dataDir, dp.data), "utf8");
+  } catch (err) {
+    await markFailed(database, id, `cannot read the uploaded file: ${(err as Error).message}`, seconds());
+    return;
+  }
+  const parsed = parseInstrumentalCatalogue(text);
+  if (!parsed.ok) {
+    await markFailed(database, id, `catalogue: ${parsed.error}`, seconds());
+    return;
+  }
+  const cat = parsed.catalogue;
+  const radius = referenceRadiusDeg(target.ra, target.dec, cat.raDeg, cat.decDeg);
+  const reference = await opts.provider.cone(target.ra, target.dec, radius);
+  const result = calibrateCatalogue({
+    catalogue: cat,
+    reference,
+    target: { raDeg: target.ra, decDeg: target.dec },
+    request: dp.filter,
+    matchDistArcsec: dp.matchDist ?? undefined,
+    targetIndex: parsed.targetIndex >= 0 ? parsed.targetIndex : undefined,
+    forcedTargetDropped: parsed.targetDropped,
+  });
+  const c = result.calibrationData;
+  const status = result.ok ? "S" : "E";
+  const message = c.status_message;
+  await inTransaction(database, async (tx) => {
+    const [cal] = await tx
+      .update(calibrations)
+      .set({
+        status,
+        statusMessage: message,
+        mag: c.mag,
+        magError: c.mag_error,
+        ra: c.ra,
+        dec: c.dec,
+        zeropoint: c.zeropoint,
+        zeropointErr: result.zeropointErr,
+        outlierFraction: c.outlier_fraction,
+        scatter: c.scatter,
+        npoints: c.npoints,
+        bestFilter: c.best_filter,
+        survey: c.survey,
+        matchDist: c.match_distans ?? 0,
+        processingTime: seconds(),
+      })
+      .where(eq(calibrations.dataProductId, id))
+      .returning({ id: calibrations.id });
+    await tx.delete(calibrationBands).where(eq(calibrationBands.calibrationId, cal.id));
+    if (result.bands.length) {
+      await tx.insert(calibrationBands).values(
+        result.bands.map((b) => ({
+          calibrationId: cal.id,
+          survey: b.survey,
+          band: b.band,
+          zeropoint: finite(b.zp),
+          zeropointErr: finite(b.zpErr),
+          scatter: finite(b.scatter),
+          outlierFraction: finite(b.outlierFraction),
+          npoints: b.n,
+          passed: b.passed,
+          chosen: b.survey === c.survey && b.band === c.best_filter,
+          reason: b.reason ?? "",
+        })),
+      );
+    }
+    await tx.delete(reducedDatums).where(eq(reducedDatums.dataProductId, id));
+    if (result.ok && !dp.dryRun && c.mag !== null && c.mag_error !== null && result.lightCurveFilter) {
+      await tx
+        .insert(reducedDatums)
+        .values({
+          targetId: target.id,
+          dataProductId: id,
+          dataType: "photometry",
+          sourceLocation: "cpcs",
+          mjd: dp.mjd as number,
+          observer: dp.observers[0] ?? row.uploader ?? "",
+          observers: dp.observers,
+          facility: row.observatory ?? dp.facility,
+          value: c.mag,
+          error: c.mag_error,
+          valueUnit: "MAG",
+          filter: result.lightCurveFilter,
+        })
+        .onConflictDoNothing();
+      await tx.update(targets).set({ hasOptical: true }).where(eq(targets.id, target.id));
+    }
+    await refreshLastPoint(tx, target.id);
+    const summary = result.ok
+      ? `${result.isLimit ? "Limit" : "Calibrated"} ${c.mag?.toFixed(3)} in ${result.standardisedTo}` +
+        (dp.dryRun ? " (dry run: no point added)" : "")
+      : message;
+    await tx.update(dataProducts).set({ status, statusMessage: summary }).where(eq(dataProducts.id, id));
+  });
+}
+
+const finite = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v) ? null : v;

@@ -1,0 +1,168 @@
+/** The calibration worker on a synthetic field with known truth: upload → calibrate → light-curve point. */
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeField, makeFrame, type SynthFrame } from "../src/astro/synth/catalog.ts";
+import {
+  calibrationBands,
+  calibrations,
+  cameras,
+  dataProducts,
+  observatories,
+  reducedDatums,
+} from "../src/db/schema/index.ts";
+import { calibrateDataProduct, type ReferenceProvider } from "../src/jobs/calibrate.ts";
+import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
+import { ENGINES } from "./helpers/db.ts";
+import { multipart } from "./helpers/multipart.ts";
+
+const TARGET = { raDeg: 150.02, decDeg: 2.01, mag: 16.2 };
+const ZP = 24.3;
+
+/** The CCDPhot 7-column layout with an ASCII_HEAD header. */
+function catalogueText(frame: SynthFrame): string {
+  const c = frame.catalogue;
+  const head = ["NUMBER", "ALPHA_J2000", "DELTA_J2000", "XWIN_IMAGE", "YWIN_IMAGE", "MAG_AUTO", "MAGERR_AUTO"]
+    .map((n, i) => `#   ${i + 1} ${n}`)
+    .join("\n");
+  const rows = Array.from(c.raDeg, (_, i) =>
+    [
+      c.number[i],
+      c.raDeg[i].toFixed(7),
+      c.decDeg[i].toFixed(7),
+      "0.0",
+      "0.0",
+      c.mag[i].toFixed(4),
+      c.magErr[i].toFixed(4),
+    ].join(" "),
+  );
+  return `${head}\n${rows.join("\n")}\n`;
+}
+
+describe.each(ENGINES)("calibration worker on %s", (engine) => {
+  let t: TestApp;
+  let alice: TestUser;
+  const field = makeField({ seed: 5, nStars: 400, centerRaDeg: 150, centerDecDeg: 2, halfWidthDeg: 0.1 });
+  const provider: ReferenceProvider = { cone: async () => field.reference };
+  const frame = makeFrame(field, { seed: 6, zp: ZP, target: { ...TARGET, forced: false } });
+
+  const upload = async (content: string, extra: Record<string, string> = {}) => {
+    const { payload, contentType } = multipart(
+      {
+        target: "SynthT",
+        data_product_type: "photometry",
+        observatory: "Synth_Cam",
+        mjd: "60500.25",
+        filter: "GaiaSP/V",
+        ...extra,
+      },
+      [{ name: "frame.cat", content }],
+    );
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/upload/",
+      headers: { "content-type": contentType, authorization: `Token ${alice.token}` },
+      payload,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().data[0].id as number;
+  };
+  const run = (id: number) => calibrateDataProduct(t.tdb.database, id, { dataDir: t.tdb.dataDir, provider });
+  const pointsOf = (id: number) =>
+    t.tdb.database.db.select().from(reducedDatums).where(eq(reducedDatums.dataProductId, id));
+
+  beforeAll(async () => {
+    t = await createTestApp(engine, { queue: true });
+    alice = await t.user("alice");
+    await t.call(
+      "POST",
+      "/targets/createTarget/",
+      { name: "SynthT", ra: TARGET.raDeg, dec: TARGET.decDeg },
+      alice.token,
+    );
+    const [obs] = await t.tdb.database.db
+      .insert(observatories)
+      .values({ name: "Synth", lon: 20, lat: 50 })
+      .returning();
+    await t.tdb.database.db
+      .insert(cameras)
+      .values({ observatoryId: obs.id, cameraName: "Cam", prefix: "Synth_Cam", activeFlg: true });
+  });
+  afterAll(async () => t.close());
+
+  it("a queued catalogue becomes a calibrated point: status S, the injected magnitude within 3σ", async () => {
+    const id = await upload(catalogueText(frame));
+    await run(id);
+    const [dp] = await t.tdb.database.db.select().from(dataProducts).where(eq(dataProducts.id, id));
+    expect(dp.status).toBe("S");
+    expect(dp.statusMessage).toMatch(/^Calibrated 16\.\d{3} in GaiaSP\/V$/);
+    const [cal] = await t.tdb.database.db
+      .select()
+      .from(calibrations)
+      .where(eq(calibrations.dataProductId, id));
+    expect(cal).toMatchObject({
+      status: "S",
+      survey: "GaiaSP",
+      bestFilter: "V",
+      numberTries: 1,
+      mjd: 60500.25,
+    });
+    expect(Math.abs((cal.zeropoint as number) - ZP)).toBeLessThan(0.01);
+    expect(Math.abs((cal.mag as number) - TARGET.mag)).toBeLessThan(3 * (cal.magError as number));
+    expect(cal.processingTime).toBeGreaterThan(0);
+    const bands = await t.tdb.database.db
+      .select()
+      .from(calibrationBands)
+      .where(eq(calibrationBands.calibrationId, cal.id));
+    expect(bands.filter((b) => b.chosen).map((b) => b.band)).toEqual(["V"]);
+    const points = await pointsOf(id);
+    expect(points).toHaveLength(1);
+    expect(points[0]).toMatchObject({
+      filter: "V(GaiaSP)",
+      facility: "Synth",
+      observer: "alice",
+      mjd: 60500.25,
+      sourceLocation: "cpcs",
+    });
+    expect(points[0].value).toBeCloseTo(cal.mag as number, 10);
+    const [target] = (await t.call("POST", "/targets/getTargetList/", { name: "SynthT" }, alice.token)).json()
+      .data;
+    expect(target).toMatchObject({ mjd_last: 60500.25, filter_last: "V(GaiaSP)" });
+    // re-running the job replaces the result: still one point, a second try counted
+    await run(id);
+    expect(await pointsOf(id)).toHaveLength(1);
+    const [again] = await t.tdb.database.db
+      .select()
+      .from(calibrations)
+      .where(eq(calibrations.dataProductId, id));
+    expect(again.numberTries).toBe(2);
+  });
+
+  it("a dry run calibrates and stores the result but adds no point", async () => {
+    const frame2 = makeFrame(field, { seed: 9, zp: ZP, target: { ...TARGET, forced: false } });
+    const id = await upload(catalogueText(frame2), { dry_run: "True", mjd: "60501.5" });
+    await run(id);
+    const [cal] = await t.tdb.database.db
+      .select()
+      .from(calibrations)
+      .where(eq(calibrations.dataProductId, id));
+    expect(cal.status).toBe("S");
+    expect(await pointsOf(id)).toEqual([]);
+  });
+
+  it("a target absent from the frame gives a limit (mag_error −1)", async () => {
+    const frame3 = makeFrame(field, { seed: 10, zp: ZP });
+    const id = await upload(catalogueText(frame3), { mjd: "60502.5" });
+    await run(id);
+    const [point] = await pointsOf(id);
+    expect(point.error).toBe(-1);
+  });
+
+  it("an unreadable catalogue ends in status E with a message", async () => {
+    const id = await upload("this is not a catalogue\n1 2 3\n", { mjd: "60503.5" });
+    await run(id);
+    const [dp] = await t.tdb.database.db.select().from(dataProducts).where(eq(dataProducts.id, id));
+    expect(dp.status).toBe("E");
+    expect(dp.statusMessage).toMatch(/^catalogue: /);
+    expect(await pointsOf(id)).toEqual([]);
+  });
+});
