@@ -190,3 +190,71 @@ describe.each(ENGINES)("target groups and comments on %s", (engine) => {
     });
   });
 });
+
+describe.each(ENGINES)("target aliases on %s", (engine) => {
+  let t: TestApp;
+  let alice: TestUser;
+  let bob: TestUser;
+  beforeAll(async () => {
+    t = await createTestApp(engine);
+    alice = await t.user("alice");
+    bob = await t.user("bob");
+    await t.call("POST", "/targets/createTarget/", { name: "Gaia22bpl", ra: 285, dec: -12 }, alice.token);
+  });
+  afterAll(async () => t.close());
+
+  it("one alias per source; found by coneSearchTarget; listed in getTargetList; creator only", async () => {
+    const a = await t.call(
+      "POST",
+      "/api/targets/Gaia22bpl/aliases/",
+      { source_name: "ZTF", name: "ZTF22aaabbbb" },
+      alice.token,
+    );
+    expect(a.statusCode).toBe(201);
+    const b = await t.call(
+      "POST",
+      "/api/targets/Gaia22bpl/aliases/",
+      { source_name: "ZTF", name: "ZTF22aaacccc" },
+      alice.token,
+    );
+    expect(b.json().name).toBe("ZTF22aaacccc");
+    await t.call(
+      "POST",
+      "/api/targets/Gaia22bpl/aliases/",
+      { source_name: "GAIA_ALERTS", name: "Gaia22bpl" },
+      alice.token,
+    );
+    const list = (await t.call("GET", "/api/targets/Gaia22bpl/aliases/", undefined, bob.token)).json();
+    expect(list.map((x: { source_name: string; name: string }) => [x.source_name, x.name])).toEqual([
+      ["ZTF", "ZTF22aaacccc"],
+      ["GAIA_ALERTS", "Gaia22bpl"],
+    ]);
+    const cone = (
+      await t.call("POST", "/targets/getTargetList/", { coneSearchTarget: "ztf22aaacccc,0.1" }, bob.token)
+    ).json();
+    expect(cone.data[0]).toMatchObject({
+      name: "Gaia22bpl",
+      aliases: [
+        ["ZTF", "ZTF22aaacccc"],
+        ["GAIA_ALERTS", "Gaia22bpl"],
+      ],
+    });
+    expect(
+      (await t.call("POST", "/api/targets/Gaia22bpl/aliases/", { source_name: "TNS", name: "x" }, bob.token))
+        .statusCode,
+    ).toBe(403);
+    const bad = await t.call(
+      "POST",
+      "/api/targets/Gaia22bpl/aliases/",
+      { source_name: "Nope", name: "x" },
+      alice.token,
+    );
+    expect(bad.statusCode).toBe(400);
+    expect(
+      (await t.call("DELETE", "/api/targets/Gaia22bpl/aliases/ZTF/", undefined, alice.token)).statusCode,
+    ).toBe(200);
+    expect(
+      (await t.call("DELETE", "/api/targets/Gaia22bpl/aliases/ZTF/", undefined, alice.token)).statusCode,
+    ).toBe(404);
+  });
+});

@@ -15,6 +15,7 @@ import { installConventions, methodNotAllowed } from "./conventions.ts";
 import { installErrorHandlers } from "./errors.ts";
 import { healthRoutes } from "./health.routes.ts";
 import { observatoriesRoutes } from "./observatories.routes.ts";
+import { aliasesRoutes } from "./aliases.routes.ts";
 import { commentsRoutes } from "./comments.routes.ts";
 import { dataproductsRoutes } from "./dataproducts.routes.ts";
 import { datumsRoutes } from "./datums.routes.ts";
@@ -109,6 +110,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(targetsRoutes, { db: database.db, dataDir: opts.dataDir });
   await app.register(commentsRoutes, { db: database.db });
   await app.register(groupsRoutes, { db: database.db });
+  await app.register(aliasesRoutes, { db: database.db });
   await app.register(datumsRoutes, { db: database.db, dataDir: opts.dataDir });
   await app.register(downloadsRoutes, { db: database.db });
   await app.register(dataproductsRoutes, { db: database.db, dataDir: opts.dataDir });

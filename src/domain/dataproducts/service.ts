@@ -190,7 +190,7 @@ function dataWhere(f: DataListInput): SQL | undefined {
       or(
         eq(calibrations.mjd, m),
         eq(dataProducts.mjd, m),
-        sql`exists (select 1 from ${spectra} s where s.data_product_id = ${dataProducts.id} and s.mjd = ${m})`,
+        sql`exists (select 1 from ${spectra} s where s.data_product_id = "data_products"."id" and s.mjd = ${m})`,
       )!,
     );
   }

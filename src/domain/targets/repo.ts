@@ -12,6 +12,12 @@ import {
 } from "../../db/schema/index.ts";
 
 export type TargetRow = typeof targets.$inferSelect;
+
+/**
+ * `targets.id` always qualified: in a single-table select Drizzle renders a column unqualified, and
+ * inside a correlated subquery a bare "id" would mean the subquery's own id column.
+ */
+const OUTER_TARGET_ID = sql.raw(`"targets"."id"`);
 export type NewTargetRow = typeof targets.$inferInsert;
 
 /** SQL condition: the target lies in the cone (box pre-filter on the index, then the exact test). */
@@ -145,9 +151,9 @@ export async function selectTargets(
       aliases: sql<
         [string, string][]
       >`coalesce((select json_agg(json_build_array(a.source_name, a.name) order by a.id)
-        from ${targetAliases} a where a.target_id = ${targets.id}), '[]'::json)`,
+        from ${targetAliases} a where a.target_id = ${OUTER_TARGET_ID}), '[]'::json)`,
       groups: sql<[string, number][]>`coalesce((select json_agg(json_build_array(g.name, g.id) order by g.id)
-        from ${targetGroupMembers} m join ${targetGroups} g on g.id = m.group_id where m.target_id = ${targets.id}), '[]'::json)`,
+        from ${targetGroupMembers} m join ${targetGroups} g on g.id = m.group_id where m.target_id = ${OUTER_TARGET_ID}), '[]'::json)`,
     })
     .from(targets)
     .where(q.where)
@@ -159,7 +165,7 @@ export async function selectTargets(
 /** SQL condition: member of a group with this exact name. */
 export function inGroupNamedSql(name: string): SQL {
   return sql`exists (select 1 from ${targetGroupMembers} m join ${targetGroups} g on g.id = m.group_id
-    where m.target_id = ${targets.id} and g.name = ${name})`;
+    where m.target_id = ${OUTER_TARGET_ID} and g.name = ${name})`;
 }
 
 export async function insertComment(
