@@ -1,0 +1,83 @@
+/** API views of observatory, camera and favourite rows, and the paged list shape. */
+import type { Executor } from "../../db/connection.ts";
+import * as repo from "./repo.ts";
+import type { CameraView, FavouriteView, ObservatoryView } from "./schemas.ts";
+
+export function toCameraView(c: repo.CameraRow): CameraView {
+  return {
+    id: c.id,
+    user: c.userId,
+    observatory: c.observatoryId,
+    camera_name: c.cameraName,
+    active_flg: c.activeFlg,
+    prefix: c.prefix,
+    gain: c.gain,
+    example_file: c.exampleFile,
+    readout_noise: c.readoutNoise,
+    binning: c.binning,
+    saturation_level: c.saturationLevel,
+    pixel_scale: c.pixelScale,
+    readout_speed: c.readoutSpeed,
+    pixel_size: c.pixelSize,
+    date_time_keyword: c.dateTimeKeyword,
+    time_keyword: c.timeKeyword,
+    exposure_time_keyword: c.exposureTimeKeyword,
+    mode_recognition_keyword: c.modeRecognitionKeyword,
+    additional_info: c.additionalInfo,
+    created: c.created.toISOString(),
+    modified: c.modified.toISOString(),
+  };
+}
+
+export function toObservatoryView(o: repo.ObservatoryRow, cameras: repo.CameraRow[]): ObservatoryView {
+  return {
+    id: o.id,
+    name: o.name,
+    lon: o.lon,
+    lat: o.lat,
+    altitude: o.altitude,
+    calibration_flg: o.calibrationFlg,
+    comment: o.comment,
+    approx_lim_mag: o.approxLimMag,
+    origin: o.origin,
+    telescope: o.telescope,
+    aperture: o.aperture,
+    focal_length: o.focalLength,
+    seeing: o.seeing,
+    filters: o.filters,
+    created: o.created.toISOString(),
+    modified: o.modified.toISOString(),
+    authors: o.authors,
+    acknowledgements: o.acknowledgements,
+    cameras: cameras.map(toCameraView),
+  };
+}
+
+export function toFavouriteView(r: repo.FavouriteListRow): FavouriteView {
+  const f = r.favourite;
+  return {
+    id: f.id,
+    user: f.userId,
+    camera: f.cameraId,
+    oname: r.oname,
+    observatory: r.observatory,
+    camera_name: r.cameraName,
+    active_flg: f.activeFlg,
+    comment: f.comment,
+    created: f.created.toISOString(),
+    modified: f.modified.toISOString(),
+    number_of_uploaded_file: f.numberOfUploadedFile,
+    file_size: f.fileSize,
+    last_file_process: f.lastFileProcess ? f.lastFileProcess.toISOString() : null,
+  };
+}
+
+export async function observatoryView(db: Executor, row: repo.ObservatoryRow): Promise<ObservatoryView> {
+  return toObservatoryView(row, await repo.camerasOf(db, [row.id]));
+}
+
+export interface Paged<T, P> {
+  count: number;
+  page: P;
+  data: T[];
+}
