@@ -165,4 +165,123 @@ describe.each(ENGINES)("calibration worker on %s", (engine) => {
     expect(dp.statusMessage).toMatch(/^catalogue: /);
     expect(await pointsOf(id)).toEqual([]);
   });
+
+  describe("results and restarts", () => {
+    let id: number;
+    let bob: TestUser;
+    let root: TestUser;
+    let staff: TestUser;
+    beforeAll(async () => {
+      bob = await t.user("bob");
+      root = await t.user("root", { superuser: true });
+      staff = await t.user("staffer", { staff: true });
+      const frame4 = makeFrame(field, { seed: 12, zp: ZP, target: { ...TARGET, forced: false } });
+      id = await upload(catalogueText(frame4), { mjd: "60504.5" });
+      await run(id);
+    });
+    const res = (body: Record<string, unknown>, who: TestUser) =>
+      t.call("POST", "/calibration/get-calibration-res/", body, who.token);
+
+    it("get-calibration-res: the uploader and superusers see the result; others a placeholder; unknown ids an error item", async () => {
+      const mine = (await res({ calibid: [id, 999999], getPlot: false }, alice)).json();
+      expect(mine).toMatchObject({ count: 2, num_pages: 1, current_page: 1 });
+      expect(mine.data[0]).toMatchObject({
+        dataproduct: id,
+        status: "S",
+        survey: "GaiaSP",
+        best_filter: "V",
+        plot: null,
+        match_distans: expect.any(Number),
+      });
+      expect(mine.data[0].bands.some((b: { chosen: boolean }) => b.chosen)).toBe(true);
+      expect(mine.data[0].file_download_link).toMatch(
+        new RegExp(`/common/api/downloadPhotometryFile/\\?id=${id}$`),
+      );
+      expect(mine.data[1]).toEqual({ Error: "File with id 999999 does not exist" });
+      expect((await res({ calibid: [id] }, bob)).json().data[0]).toEqual({
+        "calib-res": "It's not your data",
+        plot: null,
+      });
+      expect((await res({ calibid: [id] }, root)).json().data[0].dataproduct).toBe(id);
+    });
+
+    it("the official script's `files` list and filename substrings work; nothing asked → 400", async () => {
+      const byFiles = (await res({ files: [id] }, alice)).json();
+      expect(byFiles.data[0].dataproduct).toBe(id);
+      const byName = (await res({ filename: ["frame.cat"] }, alice)).json();
+      expect(byName.count).toBeGreaterThanOrEqual(1);
+      const none = await res({}, alice);
+      expect(none.statusCode).toBe(400);
+      expect(none.json()).toEqual({ Error: "'calibid' or 'filename' fields are required." });
+    });
+
+    it("restart-calib-by-dataproduct (staff) re-queues with a new filter; the next run uses it", async () => {
+      expect(
+        (
+          await t.call(
+            "POST",
+            "/calibration/restart-calib-by-dataproduct/",
+            { data_product_id: id },
+            alice.token,
+          )
+        ).statusCode,
+      ).toBe(403);
+      const r = await t.call(
+        "POST",
+        "/calibration/restart-calib-by-dataproduct/",
+        { data_product_id: id, filter: "GaiaSP/B", match_dist: 1.5 },
+        staff.token,
+      );
+      expect(r.statusCode).toBe(200);
+      expect(r.json()).toEqual({ Success: { restarted: 1, ids: [id] } });
+      const [queued] = await t.tdb.database.db.select().from(dataProducts).where(eq(dataProducts.id, id));
+      expect(queued).toMatchObject({ status: "C", filter: "GaiaSP/B", matchDist: 1.5 });
+      await run(id);
+      const [cal] = await t.tdb.database.db
+        .select()
+        .from(calibrations)
+        .where(eq(calibrations.dataProductId, id));
+      expect(cal).toMatchObject({ bestFilter: "B", filterRequest: "GaiaSP/B", matchDist: 1.5 });
+      expect(await pointsOf(id)).toHaveLength(1);
+      expect((await pointsOf(id))[0].filter).toBe("B(GaiaSP)");
+    });
+
+    it("restart by target and by id range select the documented rows; bad input → 400", async () => {
+      const byTarget = (
+        await t.call(
+          "POST",
+          "/calibration/restart-calib-by-target/",
+          { target_name: "SynthT", mjd_min: 60504, mjd_max: 60505 },
+          staff.token,
+        )
+      ).json();
+      expect(byTarget.Success.ids).toEqual([id]);
+      const [cal] = await t.tdb.database.db
+        .select()
+        .from(calibrations)
+        .where(eq(calibrations.dataProductId, id));
+      const byId = (
+        await t.call(
+          "POST",
+          "/calibration/restart-calib-by-id/",
+          { id_from: cal.id, id_to: cal.id },
+          staff.token,
+        )
+      ).json();
+      expect(byId.Success.ids).toEqual([id]);
+      expect(
+        (await t.call("POST", "/calibration/restart-calib-by-target/", {}, staff.token)).statusCode,
+      ).toBe(400);
+      expect(
+        (
+          await t.call(
+            "POST",
+            "/calibration/restart-calib-by-dataproduct/",
+            { data_product_id: id, filter: "Foo/Bar" },
+            staff.token,
+          )
+        ).statusCode,
+      ).toBe(400);
+    });
+  });
 });

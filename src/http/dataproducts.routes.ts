@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Db } from "../db/connection.ts";
 import { NotFoundError } from "../domain/errors.ts";
 import { ChangeObserversBody, DataListBody, IdBody } from "../domain/dataproducts/schemas.ts";
@@ -76,28 +77,33 @@ export const dataproductsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: st
       dataproducts.changeObservers(db, requireActor(request), request.body.id, request.body.observers),
   );
 
+  const sendPhotometryFile = async (request: FastifyRequest, reply: FastifyReply, id: unknown) => {
+    const path = await dataproducts.photometryFile(db, requireActor(request), id);
+    const full = storedPath(dataDir, path);
+    const info = await stat(full).catch(() => null);
+    if (!info?.isFile()) throw new NotFoundError("File not found");
+    const name = basename(path);
+    return reply
+      .type(name.toLowerCase().endsWith(".csv") ? "text/csv" : "application/octet-stream")
+      .header("Content-Disposition", `attachment; filename="${name.replace(/"/g, "")}"`)
+      .header("Content-Length", info.size)
+      .send(createReadStream(full));
+  };
+  const fileSchema = {
+    tags: ["data products"],
+    summary: "Download the instrumental photometry file of a data product (uploader, observers or staff)",
+    description:
+      'POST with {"id": …} as BHTOM, or GET ?id=… (the link get-calibration-res gives). Differs from BHTOM2: ' +
+      "limited to the uploader, the observers and staff; errors are JSON.",
+  };
   app.post(
     "/common/api/downloadPhotometryFile/",
-    {
-      schema: {
-        tags: ["data products"],
-        summary: "Download the instrumental photometry file of a data product (uploader, observers or staff)",
-        description:
-          "Differs from BHTOM2: limited to the uploader, the observers and staff; errors are JSON.",
-        body: IdBody,
-      },
-    },
-    async (request, reply) => {
-      const path = await dataproducts.photometryFile(db, requireActor(request), request.body.id);
-      const full = storedPath(dataDir, path);
-      const info = await stat(full).catch(() => null);
-      if (!info?.isFile()) throw new NotFoundError("File not found");
-      const name = basename(path);
-      return reply
-        .type(name.toLowerCase().endsWith(".csv") ? "text/csv" : "application/octet-stream")
-        .header("Content-Disposition", `attachment; filename="${name.replace(/"/g, "")}"`)
-        .header("Content-Length", info.size)
-        .send(createReadStream(full));
-    },
+    { schema: { ...fileSchema, body: IdBody } },
+    (request, reply) => sendPhotometryFile(request, reply, request.body.id),
+  );
+  app.get(
+    "/common/api/downloadPhotometryFile/",
+    { schema: { ...fileSchema, querystring: IdBody } },
+    (request, reply) => sendPhotometryFile(request, reply, request.query.id),
   );
 };
