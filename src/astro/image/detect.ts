@@ -1,0 +1,348 @@
+/**
+ * Source detection (Bertin & Arnouts 1996 §3; SExtractor manual "Detection"; SEP `extract.c`).
+ *
+ *  1. Background subtraction row by row (when a background is given), then optional filtering with a
+ *     normalised kernel (SExtractor FILTER): `"default"` is SExtractor's default.conv, 3 × 3
+ *     [1 2 1; 2 4 2; 1 2 1]/16 ("FWHM ≈ 2 px"); `{ gaussianFwhmPx }` a separable Gaussian; `"none"` no
+ *     filter. Separable, computed in a ring of 2r + 1 rows; edges replicate; NaN counts as 0.
+ *  2. Thresholding: pixel (x, y) is in when filtered(x, y) > k · σ(x, y), σ the RMS of the *unfiltered*
+ *     background (SExtractor's DETECT_THRESH convention; k = `thresholdSigma`). With a lazy RMS row, most
+ *     pixels are compared with k times the row's lower bound and σ(x, y) is evaluated only above it.
+ *  3. Connected pixels (8-connectivity) in one pass over the rows: runs of above-threshold pixels, joined
+ *     to overlapping runs of the row below with a union–find (equivalent to Lutz 1980's one-pass
+ *     labelling); components with fewer than `minAreaPx` pixels (DETECT_MINAREA) are dropped.
+ *  4. Deblending of touching objects: SExtractor's multi-threshold tree ({@link deblendComponent},
+ *     DEBLEND_NTHRESH 32, DEBLEND_MINCONT 0.005, base level = the detection threshold). Chosen over a
+ *     watershed on local maxima because the contrast criterion ignores noise peaks in the wings of bright
+ *     stars without tuning, and because it keeps skytom's detections comparable with SExtractor's.
+ *  5. Per object: pixel list, area, isophotal flux and barycentre (background-subtracted values, positive
+ *     part), peak pixel, flags EDGE (touches the border), SATURATED (an original pixel ≥ the saturation
+ *     level), BLENDED (deblended), OVERFLOW (more than `maxObjects`: the brightest by peak are kept).
+ *
+ * Defaults: k = 1.5 with the 3 × 3 filter and DETECT_MINAREA 5 (the settings of astro-notes §2.1 under
+ * which SExtractor found 99.9 % of the S/N > 10 stars; k = 3 unfiltered, as in the fixture's reference
+ * catalogue, is ≈ 0.5 mag less deep: 50 % completeness at V 17.3 against 17.8 on the 2k test frames).
+ * Coordinates are 0-based pixel indices.
+ */
+import type { ImagePlane } from "./plane.ts";
+import type { DetectionFilter, Detections, DetectionOptions, LazyRow, NoiseSource } from "./objects.ts";
+import { GrowF32, GrowI32, collectObjects } from "./objects.ts";
+
+export type { DetectionFilter, Detections, DetectionOptions, LazyRow, NoiseSource } from "./objects.ts";
+
+/** Normalised 1-D taps of the separable detection kernel (sum 1), or null for no filtering. */
+export function filterTaps(filter: DetectionFilter): Float32Array | null {
+  if (filter === "none") return null;
+  if (filter === "default") return Float32Array.of(0.25, 0.5, 0.25);
+  const sigma = filter.gaussianFwhmPx / (2 * Math.sqrt(2 * Math.LN2));
+  const r = Math.max(1, Math.ceil(2.5 * sigma));
+  const taps = new Float32Array(2 * r + 1);
+  let s = 0;
+  for (let i = -r; i <= r; i++) s += taps[i + r] = Math.exp((-i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < taps.length; i++) taps[i] /= s;
+  return taps;
+}
+
+/** out[x] = k · src row y (constant, map, row function or lazy row). */
+function fillRow(src: NoiseSource, y: number, out: Float32Array, width: number, k: number): void {
+  if (typeof src === "number") {
+    out.fill(k * src);
+    return;
+  }
+  if (typeof src === "function") src(y, out);
+  else if (src instanceof Float32Array) out.set(src.subarray(y * width, (y + 1) * width));
+  else {
+    src.setRow(y);
+    for (let x = 0; x < width; x++) out[x] = src.at(x);
+  }
+  if (k !== 1) for (let x = 0; x < width; x++) out[x] *= k;
+}
+
+/** dst[od..od+width) = raw[or..or+width) − back (one image row). */
+function subtractInto(
+  raw: Float32Array,
+  or: number,
+  back: Float32Array,
+  dst: Float32Array,
+  od: number,
+  width: number,
+): void {
+  for (let x = 0; x < width; x++) dst[od + x] = raw[or + x] - back[x];
+}
+
+/**
+ * Fused background subtraction and horizontal 3-tap filter of one row: sub[od + x] = raw[or + x] − back[x]
+ * and ring[od + x] = t₀ s(x−1) + t₁ s(x) + t₂ s(x+1), edges replicated, NaN → 0 in the filter.
+ */
+function subtractFilter3(
+  raw: Float32Array,
+  or: number,
+  back: Float32Array,
+  sub: Float32Array,
+  ring: Float32Array,
+  od: number,
+  width: number,
+  t: Float32Array,
+): void {
+  const t0 = t[0];
+  const t1 = t[1];
+  const t2 = t[2];
+  let v = raw[or] - back[0];
+  sub[od] = v;
+  let b = v === v ? v : 0;
+  let a = b;
+  for (let x = 0; x < width; x++) {
+    let c = b;
+    if (x + 1 < width) {
+      v = raw[or + x + 1] - back[x + 1];
+      sub[od + x + 1] = v;
+      c = v === v ? v : 0;
+    }
+    ring[od + x] = t0 * a + t1 * b + t2 * c;
+    a = b;
+    b = c;
+  }
+}
+
+/** Horizontal filter with any odd number of taps (generic path). */
+function hfilterN(
+  data: Float32Array,
+  o: number,
+  ring: Float32Array,
+  dst: number,
+  width: number,
+  t: Float32Array,
+): void {
+  const r = (t.length - 1) >> 1;
+  for (let x = 0; x < width; x++) {
+    let s = 0;
+    for (let j = -r; j <= r; j++) {
+      const xx = x + j < 0 ? 0 : x + j >= width ? width - 1 : x + j;
+      const v = data[o + xx];
+      s += t[j + r] * (v === v ? v : 0);
+    }
+    ring[dst + x] = s;
+  }
+}
+
+/** Vertical filter: det[x] = Σ_j t_j · ring[row(y + j)][x] with rows clamped to the image. */
+function vfilter(
+  ring: Float32Array,
+  nRing: number,
+  y: number,
+  height: number,
+  t: Float32Array,
+  det: Float32Array,
+  width: number,
+): void {
+  const r = (t.length - 1) >> 1;
+  if (r === 1) {
+    const s0 = ((y === 0 ? 0 : y - 1) % nRing) * width;
+    const s1 = (y % nRing) * width;
+    const s2 = ((y + 1 >= height ? height - 1 : y + 1) % nRing) * width;
+    const t0 = t[0];
+    const t1 = t[1];
+    const t2 = t[2];
+    for (let x = 0; x < width; x++) det[x] = t0 * ring[s0 + x] + t1 * ring[s1 + x] + t2 * ring[s2 + x];
+    return;
+  }
+  det.fill(0);
+  for (let j = -r; j <= r; j++) {
+    const yy = y + j < 0 ? 0 : y + j >= height ? height - 1 : y + j;
+    const src = (yy % nRing) * width;
+    const tj = t[j + r];
+    for (let x = 0; x < width; x++) det[x] += tj * ring[src + x];
+  }
+}
+
+/** Run-length and union–find state of the one-pass labelling. */
+class Runs {
+  x0 = new GrowI32();
+  x1 = new GrowI32();
+  y = new GrowI32();
+  parent = new GrowI32();
+  vals = new Float32Array(1 << 16);
+  subVals = new Float32Array(1 << 16);
+  /** Detection threshold (ADU) at the first pixel of each run. */
+  thr = new GrowF32();
+  nVals = 0;
+
+  find(p: number): number {
+    const a = this.parent.a;
+    while (a[p] !== p) {
+      a[p] = a[a[p]];
+      p = a[p];
+    }
+    return p;
+  }
+
+  /** Appends the runs of row y where det > thr and the background-subtracted row `sub` is not NaN. */
+  scanRow(
+    det: Float32Array,
+    thr: Float32Array,
+    sub: Float32Array,
+    o: number,
+    y: number,
+    width: number,
+  ): void {
+    let x = 0;
+    while (x < width) {
+      while (x < width && !(det[x] > thr[x])) x++;
+      if (x === width) break;
+      const x0 = x;
+      while (x < width && det[x] > thr[x] && sub[o + x] === sub[o + x]) x++;
+      if (x === x0) x++;
+      else this.push(x0, x, y, det, sub, o, thr[x0]);
+    }
+  }
+
+  /**
+   * As scanRow with the threshold k·noise(x) of a lazy row: pixels are first compared with k times the
+   * row's lower bound; the exact threshold is evaluated only for those above it.
+   */
+  scanRowLazy(
+    det: Float32Array,
+    noise: LazyRow,
+    k: number,
+    sub: Float32Array,
+    o: number,
+    y: number,
+    width: number,
+  ): void {
+    const bound = k * noise.setRow(y);
+    let x = 0;
+    while (x < width) {
+      while (x < width && !(det[x] > bound)) x++;
+      if (x === width) break;
+      if (!(det[x] > k * noise.at(x)) || sub[o + x] !== sub[o + x]) {
+        x++;
+        continue;
+      }
+      const x0 = x++;
+      while (x < width && det[x] > bound && det[x] > k * noise.at(x) && sub[o + x] === sub[o + x]) x++;
+      this.push(x0, x, y, det, sub, o, k * noise.at(x0));
+    }
+  }
+
+  /** Records the run [x0, x) of row y with its filtered and background-subtracted values. */
+  private push(
+    x0: number,
+    x: number,
+    y: number,
+    det: Float32Array,
+    sub: Float32Array,
+    o: number,
+    threshold: number,
+  ): void {
+    this.thr.push(threshold);
+    const id = this.x0.n;
+    this.x0.push(x0);
+    this.x1.push(x - 1);
+    this.y.push(y);
+    this.parent.push(id);
+    if (this.nVals + (x - x0) > this.vals.length) {
+      const size = Math.max(this.vals.length * 2, this.nVals + x - x0);
+      const b = new Float32Array(size);
+      b.set(this.vals);
+      this.vals = b;
+      const c = new Float32Array(size);
+      c.set(this.subVals);
+      this.subVals = c;
+    }
+    const v = this.vals;
+    const sv = this.subVals;
+    let n = this.nVals;
+    for (let i = x0; i < x; i++) {
+      sv[n] = sub[o + i];
+      v[n++] = det[i];
+    }
+    this.nVals = n;
+  }
+
+  /** 8-connectivity: runs [a0, a1], [b0, b1] of adjacent rows touch when a0 ≤ b1 + 1 and b0 ≤ a1 + 1. */
+  link(prevStart: number, prevEnd: number, curStart: number): void {
+    const X0 = this.x0.a;
+    const X1 = this.x1.a;
+    let p = prevStart;
+    for (let c = curStart; c < this.x0.n; c++) {
+      const c0 = X0[c];
+      const c1 = X1[c];
+      while (p < prevEnd && X1[p] < c0 - 1) p++;
+      for (let q = p; q < prevEnd && X0[q] <= c1 + 1; q++) {
+        const ra = this.find(c);
+        const rb = this.find(q);
+        if (ra !== rb) this.parent.a[Math.max(ra, rb)] = Math.min(ra, rb);
+      }
+    }
+  }
+}
+
+/**
+ * Finds the objects of an image (file comment). `background` (ADU; constant, map, row function or lazy
+ * row) is subtracted row by row; without it `image` is taken as background-subtracted already. The
+ * subtracted image is never stored whole: rows live in a ring of 2r + 1 rows (r the filter radius), and
+ * the objects keep the subtracted values of their own pixels. SATURATED compares `image`'s own pixels.
+ */
+export function detectSources(
+  image: ImagePlane,
+  noise: NoiseSource,
+  options: DetectionOptions = {},
+  background?: NoiseSource,
+): Detections {
+  const { width, height } = image;
+  const raw = image.data;
+  const k = options.thresholdSigma ?? 1.5;
+  const minArea = Math.max(1, options.minAreaPx ?? 5);
+  const taps = filterTaps(options.filter ?? "default");
+  const r = taps ? (taps.length - 1) >> 1 : 0;
+  const nRing = 2 * r + 1;
+  const subRing = new Float32Array(nRing * width);
+  const ring = new Float32Array(nRing * width);
+  const det = new Float32Array(width);
+  const thr = new Float32Array(width);
+  const backRow = new Float32Array(width);
+  const runs = new Runs();
+  const lazy = typeof noise === "object" && !(noise instanceof Float32Array) ? noise : null;
+  // Row yy is background-subtracted into the sub ring, then filtered horizontally into the filter ring.
+  const prepare = (yy: number): void => {
+    const o = (yy % nRing) * width;
+    if (background !== undefined) fillRow(background, yy, backRow, width, 1);
+    if (taps && r === 1) {
+      subtractFilter3(raw, yy * width, backRow, subRing, ring, o, width, taps);
+      return;
+    }
+    subtractInto(raw, yy * width, backRow, subRing, o, width);
+    if (taps) hfilterN(subRing, o, ring, o, width, taps);
+  };
+  let prevStart = 0;
+  let prevEnd = 0;
+  for (let y = 0; y < height; y++) {
+    if (y === 0) for (let yy = 0; yy < Math.min(height, r); yy++) prepare(yy);
+    if (y + r < height) prepare(y + r);
+    const o = (y % nRing) * width;
+    if (taps) vfilter(ring, nRing, y, height, taps, det, width);
+    else det.set(subRing.subarray(o, o + width));
+    const curStart = runs.x0.n;
+    if (lazy) runs.scanRowLazy(det, lazy, k, subRing, o, y, width);
+    else {
+      fillRow(noise, y, thr, width, k);
+      runs.scanRow(det, thr, subRing, o, y, width);
+    }
+    runs.link(prevStart, prevEnd, curStart);
+    prevStart = curStart;
+    prevEnd = runs.x0.n;
+  }
+  return collectObjects(
+    { width, height },
+    raw,
+    options,
+    minArea,
+    runs.x0,
+    runs.x1,
+    runs.y,
+    (p) => runs.find(p),
+    runs.vals,
+    runs.subVals,
+    runs.thr.a,
+  );
+}
