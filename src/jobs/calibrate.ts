@@ -1,5 +1,6 @@
 /**
- * The calibration worker (CPCS): a queued `photometry` data product (an instrumental catalogue) is read,
+ * The calibration worker (CPCS): the instrumental catalogue of a `photometry` data product (uploaded) or
+ * of a `fits_file` one (measured by the FITS job) is read,
  * calibrated against reference stars around the target, and stored — the calibration row with its
  * per-band table, and (unless a dry run) one light-curve point with filter `<band>(<survey>)`.
  * Status letters move C → P → S or E. Re-running a job replaces its results, never duplicates a point.
@@ -120,19 +121,21 @@ export async function calibrateDataProduct(
 ): Promise<void> {
   const now = opts.now ?? (() => new Date());
   const row = await load(database, id);
-  if (!row || row.dp.dataProductType !== "photometry") return;
+  if (!row || (row.dp.dataProductType !== "photometry" && row.dp.dataProductType !== "fits_file")) return;
   const { dp, target } = row;
+  // An uploaded catalogue, or the one the FITS job measured.
+  const cataloguePath = dp.dataProductType === "photometry" ? dp.data : dp.photometryData;
   const t0 = performance.now();
   const seconds = () => +((performance.now() - t0) / 1000).toFixed(3);
-  if (dp.mjd === null || target.ra === null || target.dec === null) {
-    await markFailed(database, id, "no MJD or no target position to calibrate with", 0);
+  if (dp.mjd === null || target.ra === null || target.dec === null || !cataloguePath) {
+    await markFailed(database, id, "no MJD, catalogue or target position to calibrate with", 0);
     return;
   }
   await markStarted(database, id, dp.mjd, dp.filter, now());
 
   let text: string;
   try {
-    text = await readFile(storedPath(opts.dataDir, dp.data), "utf8");
+    text = await readFile(storedPath(opts.dataDir, cataloguePath), "utf8");
   } catch (err) {
     await markFailed(database, id, `cannot read the uploaded file: ${(err as Error).message}`, seconds());
     return;

@@ -1,0 +1,163 @@
+/**
+ * The FITS job (BHTOM's CCDPhot): an uploaded image → standardised header → WCS from the header →
+ * sources measured → a 7-column SExtractor catalogue stored as the data product's `photometry_data` →
+ * the calibration job → a light-curve point. The image's facts (time, exposure, filter, FWHM, airmass,
+ * Sun/Moon geometry, source count, limiting magnitude) go to the fits_jobs row (BHTOM's ccdphot_result).
+ * Images without a usable WCS are refused with a clear message: blind astrometric solving is not built yet.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { eq } from "drizzle-orm";
+import { angularSeparationDeg } from "../astro/coords.ts";
+import { isFitsError } from "../astro/fits/errors.ts";
+import { readFitsFile } from "../astro/fits/file.ts";
+import { standardiseHeader } from "../astro/fits/standardise.ts";
+import { extractSources, formatSextractorCatalogue } from "../astro/image/extract.ts";
+import { airmass, altAzDeg, moonIllumination, moonPositionDeg, sunPositionDeg } from "../astro/sun.ts";
+import { dateFromMjd } from "../astro/time.ts";
+import { pixelScaleArcsec, skyToPixel, wcsFromHeader } from "../astro/wcs/index.ts";
+import { inTransaction, type Database } from "../db/connection.ts";
+import { calibrations, cameras, dataProducts, fitsJobs, observatories, targets } from "../db/schema/index.ts";
+import { storedPath } from "../storage.ts";
+import { calibrateDataProduct, type CalibrateJobOptions } from "./calibrate.ts";
+
+type JobFields = Partial<typeof fitsJobs.$inferInsert>;
+
+async function setJob(database: Database, dataProductId: number, fields: JobFields): Promise<void> {
+  await database.db
+    .insert(fitsJobs)
+    .values({ dataProductId, ...fields, statusTime: new Date() })
+    .onConflictDoUpdate({ target: fitsJobs.dataProductId, set: { ...fields, statusTime: new Date() } });
+}
+
+async function fail(database: Database, id: number, message: string): Promise<void> {
+  await inTransaction(database, async (tx) => {
+    await tx.update(dataProducts).set({ status: "E", statusMessage: message }).where(eq(dataProducts.id, id));
+    await tx
+      .update(fitsJobs)
+      .set({ status: "E", statusMessage: message, statusTime: new Date() })
+      .where(eq(fitsJobs.dataProductId, id));
+  });
+}
+
+export async function processFits(database: Database, id: number, opts: CalibrateJobOptions): Promise<void> {
+  const [row] = await database.db
+    .select({ dp: dataProducts, target: targets, camera: cameras, site: observatories })
+    .from(dataProducts)
+    .innerJoin(targets, eq(targets.id, dataProducts.targetId))
+    .leftJoin(cameras, eq(cameras.id, dataProducts.cameraId))
+    .leftJoin(observatories, eq(observatories.id, cameras.observatoryId))
+    .where(eq(dataProducts.id, id));
+  if (!row || row.dp.dataProductType !== "fits_file") return;
+  const { dp, target, camera, site } = row;
+  await setJob(database, id, { status: "R", statusMessage: "Measuring the image", startTime: new Date() });
+  await database.db
+    .update(dataProducts)
+    .set({ status: "P", statusMessage: "Measuring the image" })
+    .where(eq(dataProducts.id, id));
+
+  let image;
+  try {
+    image = await readFitsFile(storedPath(opts.dataDir, dp.data));
+  } catch (err) {
+    await fail(
+      database,
+      id,
+      isFitsError(err) ? `FITS: ${err.message}` : `cannot read the image: ${(err as Error).message}`,
+    );
+    return;
+  }
+  const std = standardiseHeader(image.header, {
+    dateTimeKeyword: camera?.dateTimeKeyword ?? "DATE-OBS",
+    timeKeyword: camera?.timeKeyword ?? "TIME-OBS",
+    exposureTimeKeyword: camera?.exposureTimeKeyword ?? "EXPTIME",
+    gainEPerAdu: camera?.gain ?? 2,
+    readNoiseE: camera?.readoutNoise ?? 2,
+    saturationAdu: camera?.saturationLevel ?? 63000,
+  });
+  if (!std.ok) {
+    await fail(database, id, `FITS header: ${std.error}`);
+    return;
+  }
+  const h = std.header;
+  const wcs = wcsFromHeader((k) => image.header.get(k) as number | string | boolean | undefined);
+  if (!wcs.ok) {
+    await fail(
+      database,
+      id,
+      `no usable WCS in the header (${wcs.reason}); images must carry an astrometric solution for now`,
+    );
+    return;
+  }
+  if (target.ra === null || target.dec === null) {
+    await fail(database, id, "the target has no position");
+    return;
+  }
+  const result = extractSources(image, {
+    wcs: wcs.wcs,
+    gainEPerAdu: h.gainEPerAdu,
+    readNoiseE: h.readNoiseE,
+    saturationAdu: h.saturationAdu,
+    target: { raDeg: target.ra, decDeg: target.dec },
+  });
+  const pix = skyToPixel(wcs.wcs, target.ra, target.dec);
+  const inField =
+    pix !== null && pix.x >= 0.5 && pix.y >= 0.5 && pix.x <= image.width + 0.5 && pix.y <= image.height + 0.5;
+  const when = dateFromMjd(h.mjdMid);
+  const scale = pixelScaleArcsec(wcs.wcs);
+  const geometry: JobFields = {};
+  if (site) {
+    const place = { latDeg: site.lat, lonDeg: site.lon, heightM: site.altitude };
+    const alt = altAzDeg(target.ra, target.dec, when, place);
+    const sun = sunPositionDeg(when);
+    const moon = moonPositionDeg(when);
+    Object.assign(geometry, {
+      fitsAltitude: alt.altDeg,
+      fitsAzimuth: alt.azDeg,
+      fitsAirmass: airmass(alt.apparentAltDeg),
+      fitsSunelev: altAzDeg(sun.raDeg, sun.decDeg, when, place).altDeg,
+      fitsMoonelev: altAzDeg(moon.raDeg, moon.decDeg, when, place).altDeg,
+      fitsSundist: angularSeparationDeg(target.ra, target.dec, sun.raDeg, sun.decDeg),
+      fitsMoondist: angularSeparationDeg(target.ra, target.dec, moon.raDeg, moon.decDeg),
+      fitsMoonfrac: moonIllumination(when),
+    });
+  }
+  const cataloguePath = dp.data.replace(/\/[^/]+$/, `/${dp.id}_catalogue.dat`);
+  await mkdir(dirname(storedPath(opts.dataDir, cataloguePath)), { recursive: true });
+  await writeFile(storedPath(opts.dataDir, cataloguePath), formatSextractorCatalogue(result.rows));
+  await setJob(database, id, {
+    status: "D",
+    statusMessage: `${result.stats.nSources} sources measured`,
+    fitsObject: h.object,
+    fitsRa: image.header.getNumber("RA") ?? null,
+    fitsDec: image.header.getNumber("DEC") ?? null,
+    fitsMjd: h.mjdMid,
+    fitsExp: h.exposureS,
+    fitsFilter: h.filter,
+    fitsDateobs: h.dateObs.slice(0, 50),
+    fitsOrigin: image.header.getString("ORIGIN")?.slice(0, 100) ?? null,
+    fitsTelescop: image.header.getString("TELESCOP")?.slice(0, 100) ?? null,
+    fitsInstrume: image.header.getString("INSTRUME")?.slice(0, 100) ?? null,
+    fitsObserver: image.header.getString("OBSERVER")?.slice(0, 100) ?? null,
+    fitsFwhmAv: result.stats.fwhmMedianPx,
+    fitsSeeing: result.stats.fwhmMedianPx * scale,
+    fitsNumstars: result.stats.nSources,
+    fitsPixscale: scale,
+    fitsBinning: h.binning,
+    fitsToiifov: inField,
+    ...geometry,
+  });
+  await database.db
+    .update(dataProducts)
+    .set({ photometryData: cataloguePath, mjd: h.mjdMid, statusMessage: "Calibrating" })
+    .where(eq(dataProducts.id, id));
+  await calibrateDataProduct(database, id, opts);
+  // The limiting magnitude in the calibrated system: instrumental 5σ limit − zero point.
+  const [cal] = await database.db.select().from(calibrations).where(eq(calibrations.dataProductId, id));
+  if (cal?.zeropoint !== null && cal?.zeropoint !== undefined) {
+    await database.db
+      .update(fitsJobs)
+      .set({ fitsGlim: result.stats.limitingMag5Sigma - cal.zeropoint })
+      .where(eq(fitsJobs.dataProductId, id));
+  }
+}

@@ -1,0 +1,110 @@
+/** Upload → FITS job → catalogue → calibration → light-curve point, on the independent fixture frame. */
+import { readFileSync } from "node:fs";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Band, ReferenceCatalogue } from "../src/astro/calibrate/bands.ts";
+import {
+  calibrations,
+  cameras,
+  dataProducts,
+  fitsJobs,
+  observatories,
+  reducedDatums,
+} from "../src/db/schema/index.ts";
+import { processFits } from "../src/jobs/fits.ts";
+import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
+import { multipart } from "./helpers/multipart.ts";
+
+const FIXTURE = "../shared/fixtures/field-150p02";
+
+/** The fixture's reference catalogue (ra, dec, <band>, <band>_err columns). */
+function fixtureReference(): ReferenceCatalogue {
+  const [head, ...lines] = readFileSync(`${FIXTURE}/gaiasp-reference.csv`, "utf8").trim().split("\n");
+  const cols = head.split(",");
+  const rows = lines.map((l) => l.split(",").map(Number));
+  const col = (name: string) => Float64Array.from(rows, (r) => r[cols.indexOf(name)]);
+  const bands: ReferenceCatalogue["bands"] = {};
+  for (const b of ["u", "g", "r", "i", "z", "U", "B", "V", "R", "I"] as Band[]) {
+    bands[b] = { mag: col(b), err: col(`${b}_err`), survey: "GaiaSP" } as never;
+  }
+  return { raDeg: col("ra"), decDeg: col("dec"), bands };
+}
+
+describe("FITS job on the fixture frame (pglite)", () => {
+  let t: TestApp;
+  let alice: TestUser;
+  const upload = async (name: string, content: Buffer) => {
+    const { payload, contentType } = multipart(
+      { target: "Fixture", data_product_type: "fits_file", observatory: "Sim_Cam", filter: "GaiaSP/V" },
+      [{ name, content }],
+    );
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/upload/",
+      headers: { "content-type": contentType, authorization: `Token ${alice.token}` },
+      payload,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().data[0].id as number;
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp("pglite", { queue: true });
+    alice = await t.user("alice");
+    await t.call("POST", "/targets/createTarget/", { name: "Fixture", ra: 150.012, dec: 1.991 }, alice.token);
+    const [obs] = await t.tdb.database.db
+      .insert(observatories)
+      .values({ name: "Sim", lon: -70.4, lat: -30.2, altitude: 2500 })
+      .returning();
+    await t.tdb.database.db
+      .insert(cameras)
+      .values({ observatoryId: obs.id, cameraName: "Cam", prefix: "Sim_Cam", activeFlg: true });
+  });
+  afterAll(async () => t.close());
+
+  it("measures the image, calibrates in V and puts the target on the light curve at 15.80 within 3σ", async () => {
+    const id = await upload("frame.fits", readFileSync(`${FIXTURE}/frame-f32.fits`));
+    const reference = fixtureReference();
+    await processFits(t.tdb.database, id, {
+      dataDir: t.tdb.dataDir,
+      provider: { cone: async () => reference },
+    });
+    const [dp] = await t.tdb.database.db.select().from(dataProducts).where(eq(dataProducts.id, id));
+    expect(dp.status, dp.statusMessage).toBe("S");
+    expect(dp.photometryData).toMatch(/_catalogue\.dat$/);
+    const [job] = await t.tdb.database.db.select().from(fitsJobs).where(eq(fitsJobs.dataProductId, id));
+    expect(job).toMatchObject({ status: "D", fitsExp: 90, fitsFilter: "V", fitsToiifov: true });
+    expect(job.fitsMjd).toBeCloseTo(60748 + 5070.6 / 86400, 8);
+    expect(job.fitsFwhmAv).toBeGreaterThan(2.5);
+    expect(job.fitsFwhmAv).toBeLessThan(3.5);
+    expect(job.fitsPixscale).toBeCloseTo(0.8, 6);
+    expect(job.fitsNumstars).toBeGreaterThan(50);
+    const [cal] = await t.tdb.database.db
+      .select()
+      .from(calibrations)
+      .where(eq(calibrations.dataProductId, id));
+    const [point] = await t.tdb.database.db
+      .select()
+      .from(reducedDatums)
+      .where(eq(reducedDatums.dataProductId, id));
+    expect(point.filter).toBe("V(GaiaSP)");
+    expect(Math.abs(point.value - 15.8)).toBeLessThan(3 * point.error);
+    expect(cal.bestFilter).toBe("V");
+    // the catalogue the job measured can be downloaded
+    const file = await t.call("POST", "/common/api/downloadPhotometryFile/", { id }, alice.token);
+    expect(file.statusCode).toBe(200);
+    expect(file.body).toMatch(/^#\s+1 NUMBER/);
+  });
+
+  it("corrupt FITS ends in status E with a message that says what is wrong", async () => {
+    const good = readFileSync(`${FIXTURE}/frame-f32.fits`);
+    const id = await upload("truncated.fits", good.subarray(0, 20_000));
+    await processFits(t.tdb.database, id, {
+      dataDir: t.tdb.dataDir,
+      provider: { cone: async () => fixtureReference() },
+    });
+    const [dp] = await t.tdb.database.db.select().from(dataProducts).where(eq(dataProducts.id, id));
+    expect(dp.status).toBe("E");
+    expect(dp.statusMessage).toMatch(/^FITS: .*truncated/i);
+  });
+});
