@@ -132,6 +132,13 @@ function failure(
   };
 }
 
+/** a[idx[0]], a[idx[1]], … */
+function gather(a: Float64Array, idx: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(idx.length);
+  for (let k = 0; k < idx.length; k++) out[k] = a[idx[k]];
+  return out;
+}
+
 /** Calibrates an instrumental catalogue against a reference catalogue and measures the target. */
 export function calibrateCatalogue(input: CalibrationInput): CalibrationResult {
   const { catalogue, reference, target, options = {} } = input;
@@ -153,7 +160,7 @@ export function calibrateCatalogue(input: CalibrationInput): CalibrationResult {
 
   // Step 2: generous initial match.
   const initial = options.initialRadiusArcsec ?? MATCH_RADIUS_DEFAULTS.initialRadiusArcsec;
-  const pick = (a: Float64Array, idx: readonly number[]) => Float64Array.from(idx, (i) => a[i]);
+  const pick = gather;
   const m = crossMatch(
     pick(catalogue.raDeg, starRows),
     pick(catalogue.decDeg, starRows),
@@ -195,16 +202,13 @@ export function calibrateCatalogue(input: CalibrationInput): CalibrationResult {
   counts.kept = kept.length;
 
   // Steps 4–6: candidate bands on the one sample.
+  const keptRef = Int32Array.from(kept, (k) => pairRef[k]);
   const candidates: CandidateBand[] = [];
   const missing: BandFitRow[] = [];
   for (const c of request.candidates) {
     const ref = reference.bands[c.band];
     if (ref && ref.survey === c.survey) {
-      candidates.push({
-        ...c,
-        mag: kept.map((k) => ref.mag[pairRef[k]]),
-        err: kept.map((k) => ref.err[pairRef[k]]),
-      });
+      candidates.push({ ...c, mag: gather(ref.mag, keptRef), err: gather(ref.err, keptRef) });
     } else {
       const nan = { zp: NaN, zpErr: NaN, scatter: NaN, outlierFraction: NaN, metric: NaN };
       missing.push({
@@ -217,8 +221,9 @@ export function calibrateCatalogue(input: CalibrationInput): CalibrationResult {
       });
     }
   }
-  const instMag = kept.map((k) => catalogue.mag[pairRow[k]]);
-  const instErr = kept.map((k) => catalogue.magErr[pairRow[k]]);
+  const keptRow = Int32Array.from(kept, (k) => pairRow[k]);
+  const instMag = gather(catalogue.mag, keptRow);
+  const instErr = gather(catalogue.magErr, keptRow);
   const sel = selectBand(instMag, instErr, candidates, options);
   const bands = [...sel.rows, ...missing];
   if (sel.best < 0) {

@@ -16,6 +16,13 @@
  * x = lo + (hi − lo)(sin u + 1)/2 (two-sided), x = lo − 1 + √(u² + 1) (lower only), or
  * x = hi + 1 − √(u² + 1) (upper only). With bounds, xTol applies to u, not x.
  * Non-finite objective values are treated as +Infinity.
+ *
+ * Certified approximations (`nelderMeadCertified`): every decision of the method is a comparison of two
+ * objective values (or of their spread with fTol). When a cheap approximation comes with a rigorous bound
+ * |exact − approx| ≤ b, a comparison whose intervals do not overlap has the same outcome as with the exact
+ * values, so only the undecided comparisons need the exact objective (computed lazily, once per vertex).
+ * The path — every vertex, evaluation count and returned value — is then exactly that of `nelderMead`
+ * with the exact objective.
  */
 
 export interface NelderMeadOptions {
@@ -78,11 +85,46 @@ function boundsTransform(n: number, lower?: readonly number[], upper?: readonly 
   return { toX, toU };
 }
 
+/** An objective value: exact, or an approximation `v` with |exact − v| ≤ `b` and the means to get it. */
+interface Value {
+  v: number;
+  b: number;
+  exact: boolean;
+  x: number[];
+}
+
+/** Objective with a certified cheap approximation; `approx` returns null when it cannot bound its error. */
+export interface CertifiedObjective {
+  exact: (x: number[]) => number;
+  approx: (x: number[]) => { value: number; bound: number } | null;
+}
+
 /** Minimises `fn` from `x0`. Pure: `fn` is called with fresh arrays it may keep. */
 export function nelderMead(
   fn: (x: number[]) => number,
   x0: readonly number[],
   options: NelderMeadOptions = {},
+): NelderMeadResult {
+  return search({ exact: fn, approx: () => null }, x0, options);
+}
+
+/**
+ * `nelderMead` on an objective with a certified approximation (see the file comment): the same path and
+ * result as `nelderMead(objective.exact, …)`, with the exact objective evaluated only where a decision
+ * needs it. `evaluations` counts new points, as in `nelderMead`.
+ */
+export function nelderMeadCertified(
+  objective: CertifiedObjective,
+  x0: readonly number[],
+  options: NelderMeadOptions = {},
+): NelderMeadResult {
+  return search(objective, x0, options);
+}
+
+function search(
+  objective: CertifiedObjective,
+  x0: readonly number[],
+  options: NelderMeadOptions,
 ): NelderMeadResult {
   const n = x0.length;
   const xTolOpt = options.xTol ?? 1e-4;
@@ -92,10 +134,60 @@ export function nelderMead(
   const maxEvaluations = options.maxEvaluations ?? 200 * n;
   const tr = boundsTransform(n, options.lower, options.upper);
   let evaluations = 0;
-  const f = (u: number[]): number => {
-    evaluations++;
-    const v = fn(tr ? tr.toX(u) : u.slice());
+  const toCaller = (u: number[]): number[] => (tr ? tr.toX(u) : u.slice());
+  const exactAt = (u: number[]): number => {
+    const v = objective.exact(toCaller(u));
     return Number.isFinite(v) ? v : Infinity;
+  };
+  const f = (u: number[]): Value => {
+    evaluations++;
+    const a = objective.approx(toCaller(u));
+    if (a && Number.isFinite(a.value) && a.bound >= 0 && Number.isFinite(a.bound)) {
+      return { v: a.value, b: a.bound, exact: false, x: u };
+    }
+    return { v: exactAt(u), b: 0, exact: true, x: u };
+  };
+  const settle = (p: Value): number => {
+    if (!p.exact) {
+      p.v = exactAt(p.x);
+      p.b = 0;
+      p.exact = true;
+    }
+    return p.v;
+  };
+  /** exact(p) < exact(q) */
+  const lt = (p: Value, q: Value): boolean => {
+    if (p.v + p.b < q.v - q.b) return true;
+    if (p.v - p.b >= q.v + q.b) return false;
+    return settle(p) < settle(q);
+  };
+  /** exact(p) ≤ exact(q) */
+  const le = (p: Value, q: Value): boolean => {
+    if (p.v + p.b <= q.v - q.b) return true;
+    if (p.v - p.b > q.v + q.b) return false;
+    return settle(p) <= settle(q);
+  };
+  /** Sign of exact(p) − exact(q), as the comparator `(a, b) => a.f − b.f` of the plain method. */
+  const cmp = (p: Value, q: Value): number => {
+    if (p.v + p.b < q.v - q.b) return -1;
+    if (p.v - p.b > q.v + q.b) return 1;
+    return settle(p) - settle(q);
+  };
+  /** max_i |f_i − f_best| ≤ fTol, decided on bounds when they suffice (margin for the rounding of |a − b|). */
+  const spreadWithin = (verts: { f: Value }[]): boolean => {
+    const best = verts[0].f;
+    let certain = true;
+    for (const { f: p } of verts) {
+      const d = Math.abs(p.v - best.v);
+      const slack = p.b + best.b;
+      if (slack === 0) {
+        if (!(d <= fTol)) return false;
+      } else if (d - slack > fTol * (1 + 1e-12)) return false;
+      else if (d + slack >= fTol * (1 - 1e-12)) certain = false;
+    }
+    if (certain) return true;
+    const fb = settle(best);
+    return Math.max(0, ...verts.map((p) => Math.abs(settle(p.f) - fb))) <= fTol;
   };
 
   // Initial simplex in internal coordinates.
@@ -111,7 +203,7 @@ export function nelderMead(
   }
   let verts = simplex.map((x) => ({ x, f: f(x) }));
   const sortVerts = (): void => {
-    verts = verts.slice().sort((a, b) => a.f - b.f); // Array.prototype.sort is stable
+    verts = verts.slice().sort((a, b) => cmp(a.f, b.f)); // Array.prototype.sort is stable
   };
   sortVerts();
 
@@ -123,8 +215,7 @@ export function nelderMead(
   while (true) {
     const best = verts[0];
     const smallX = verts.every((v) => v.x.every((xi, i) => Math.abs(xi - best.x[i]) <= xTol[i]));
-    const spreadF = Math.max(0, ...verts.map((v) => Math.abs(v.f - best.f)));
-    if (smallX && spreadF <= fTol) {
+    if (smallX && spreadWithin(verts)) {
       reason = "tolerance";
       break;
     }
@@ -145,25 +236,25 @@ export function nelderMead(
 
     const xr = comb(centroid, worst.x, 1);
     const fr = f(xr);
-    if (fr < best.f) {
+    if (lt(fr, best.f)) {
       const xe = comb(centroid, worst.x, 2);
       const fe = f(xe);
-      verts[n] = fe < fr ? { x: xe, f: fe } : { x: xr, f: fr };
-    } else if (fr < verts[n - 1].f) {
+      verts[n] = lt(fe, fr) ? { x: xe, f: fe } : { x: xr, f: fr };
+    } else if (lt(fr, verts[n - 1].f)) {
       verts[n] = { x: xr, f: fr };
     } else {
       let accepted = false;
-      if (fr < worst.f) {
+      if (lt(fr, worst.f)) {
         const xc = comb(centroid, worst.x, 0.5); // outside contraction
         const fc = f(xc);
-        if (fc <= fr) {
+        if (le(fc, fr)) {
           verts[n] = { x: xc, f: fc };
           accepted = true;
         }
       } else {
         const xcc = comb(centroid, worst.x, -0.5); // inside contraction
         const fcc = f(xcc);
-        if (fcc < worst.f) {
+        if (lt(fcc, worst.f)) {
           verts[n] = { x: xcc, f: fcc };
           accepted = true;
         }
@@ -181,11 +272,17 @@ export function nelderMead(
   const b = verts[0];
   return {
     x: tr ? tr.toX(b.x) : b.x.slice(),
-    f: b.f,
+    f: settle(b.f),
     iterations,
     evaluations,
     converged: reason === "tolerance",
     reason,
-    simplex: verts.map((v) => ({ x: tr ? tr.toX(v.x) : v.x.slice(), f: v.f })),
+    // Values of the other vertices are settled on first read (a certified search may not have them yet).
+    simplex: verts.map((v) => ({
+      x: tr ? tr.toX(v.x) : v.x.slice(),
+      get f() {
+        return settle(v.f);
+      },
+    })),
   };
 }

@@ -104,32 +104,36 @@ export function selectBand(
   const rows: BandFitRow[] = [];
   const panels: BandPanel[] = [];
   let best = -1;
+  const nSample = instMag.length;
+  const scratch = new Int32Array(nSample);
   for (const c of candidates) {
-    const idx: number[] = [];
-    for (let i = 0; i < instMag.length; i++) {
-      if (Number.isFinite(c.mag[i]) && Number.isFinite(c.err[i]) && c.err[i] < o.maxCatErr) idx.push(i);
+    let m = 0;
+    for (let i = 0; i < nSample; i++) {
+      if (Number.isFinite(c.mag[i]) && Number.isFinite(c.err[i]) && c.err[i] < o.maxCatErr) scratch[m++] = i;
     }
-    const pick = (a: ArrayLike<number>) => Float64Array.from(idx, (i) => a[i]);
     const panel: BandPanel = {
       survey: c.survey,
       band: c.band,
-      sampleIndex: Int32Array.from(idx),
-      catMag: pick(c.mag),
-      catErr: pick(c.err),
-      instMag: pick(instMag),
-      instErr: pick(instErr),
-      inlier: new Uint8Array(idx.length),
+      sampleIndex: scratch.slice(0, m),
+      catMag: new Float64Array(m),
+      catErr: new Float64Array(m),
+      instMag: new Float64Array(m),
+      instErr: new Float64Array(m),
+      inlier: new Uint8Array(m),
     };
-    const fit =
-      idx.length > 0 ? fitZeroPoint(panel.instMag, panel.instErr, panel.catMag, panel.catErr) : emptyFit(0);
-    if (idx.length > 0) {
-      const w = inlierProbabilities(
-        fit,
-        Float64Array.from(idx, (_, k) => panel.instMag[k] - panel.catMag[k]),
-        panel.instErr,
-        panel.catErr,
-      );
-      w.forEach((p, k) => (panel.inlier[k] = p >= 0.5 ? 1 : 0));
+    const delta = new Float64Array(m);
+    for (let k = 0; k < m; k++) {
+      const i = scratch[k];
+      panel.catMag[k] = c.mag[i];
+      panel.catErr[k] = c.err[i];
+      panel.instMag[k] = instMag[i];
+      panel.instErr[k] = instErr[i];
+      delta[k] = panel.instMag[k] - panel.catMag[k];
+    }
+    const fit = m > 0 ? fitZeroPoint(panel.instMag, panel.instErr, panel.catMag, panel.catErr) : emptyFit(0);
+    if (m > 0) {
+      const w = inlierProbabilities(fit, delta, panel.instErr, panel.catErr);
+      for (let k = 0; k < m; k++) panel.inlier[k] = w[k] >= 0.5 ? 1 : 0;
     }
     const reasons: string[] = [];
     if (!(fit.n >= o.minPoints)) reasons.push(`N = ${fit.n} < ${o.minPoints}`);
