@@ -32,7 +32,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     }
     queue = createQueue(database.pool);
     await queue.start();
-    if (config.workers > 0) await startWorkers(queue, database, { concurrency: config.workers, logger });
+    if (config.workers > 0) {
+      await startWorkers(queue, database, { concurrency: config.workers, logger, dataDir: config.dataDir });
+    }
     const app = await buildApp({
       database,
       dataDir: config.dataDir,
@@ -86,4 +88,24 @@ export function stopOnSignals(server: RunningServer, log: (msg: string) => void)
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+}
+
+/** `skytom worker`: background workers only (no HTTP), e.g. extra processes on PostgreSQL. */
+export async function startWorkerProcess(
+  config: Config,
+  concurrency: number,
+): Promise<{ stop(): Promise<void> }> {
+  const logger = pino({ level: config.logLevel });
+  const database = await openDatabase(config);
+  await runMigrations(database);
+  const queue = createQueue(database.pool);
+  await queue.start();
+  await startWorkers(queue, database, { concurrency, logger, dataDir: config.dataDir });
+  logger.info(`skytom worker running (${database.engine}, concurrency ${concurrency})`);
+  return {
+    async stop() {
+      await queue.stop();
+      await database.close();
+    },
+  };
 }

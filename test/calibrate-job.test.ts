@@ -10,7 +10,9 @@ import {
   observatories,
   reducedDatums,
 } from "../src/db/schema/index.ts";
+import pino from "pino";
 import { calibrateDataProduct, type ReferenceProvider } from "../src/jobs/calibrate.ts";
+import { startWorkers } from "../src/jobs/index.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
 import { multipart } from "./helpers/multipart.ts";
@@ -164,6 +166,25 @@ describe.each(ENGINES)("calibration worker on %s", (engine) => {
     expect(dp.status).toBe("E");
     expect(dp.statusMessage).toMatch(/^catalogue: /);
     expect(await pointsOf(id)).toEqual([]);
+  });
+
+  it("through the queue: the worker started by the server processes an upload on its own", async () => {
+    await startWorkers(t.queue!, t.tdb.database, {
+      concurrency: 1,
+      logger: pino({ level: "silent" }),
+      dataDir: t.tdb.dataDir,
+      provider,
+    });
+    const frame5 = makeFrame(field, { seed: 21, zp: ZP, target: { ...TARGET, forced: false } });
+    const id = await upload(catalogueText(frame5), { mjd: "60510.5" });
+    const deadline = Date.now() + 30_000;
+    let status = "C";
+    while (status !== "S" && status !== "E" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      status = (await t.call("POST", "/common/api/data/", { id }, alice.token)).json().data[0].status;
+    }
+    expect(status).toBe("S");
+    expect(await pointsOf(id)).toHaveLength(1);
   });
 
   describe("results and restarts", () => {

@@ -5,6 +5,7 @@ import { VERSION } from "../version.ts";
 import { reportError } from "./output.ts";
 import { observatoryCommand } from "./observatory.ts";
 import { userCommand } from "./user.ts";
+import { catalogCommand } from "./catalog.ts";
 import { withDatabase } from "./db.ts";
 
 const program = new Command("skytom")
@@ -23,6 +24,21 @@ program
   });
 
 program
+  .command("worker")
+  .description("run background workers only (calibration, FITS processing, daily refresh); no HTTP")
+  .option("--concurrency <n>", "jobs processed at once", "1")
+  .action(async (o: { concurrency: string }) => {
+    const n = Number(o.concurrency);
+    if (!Number.isInteger(n) || n < 1 || n > 64)
+      throw new Error("--concurrency must be an integer from 1 to 64");
+    const { startWorkerProcess } = await import("../server.ts");
+    const worker = await startWorkerProcess(loadConfig(), n);
+    const stop = () => void worker.stop().then(() => console.error("worker stopped"));
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+
+program
   .command("migrate")
   .description("apply database migrations and exit")
   .action(async () => {
@@ -33,6 +49,7 @@ program
 
 program.addCommand(userCommand());
 program.addCommand(observatoryCommand());
+program.addCommand(catalogCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = reportError(err);

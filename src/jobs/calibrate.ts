@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { eq } from "drizzle-orm";
 import { calibrateCatalogue } from "../astro/calibrate/index.ts";
-import type { ReferenceCatalogue } from "../astro/calibrate/bands.ts";
+import type { ReferenceProvider } from "../catalog/provider.ts";
 import { angularSeparationDeg } from "../astro/coords.ts";
 import { parseInstrumentalCatalogue } from "../astro/sextractor.ts";
 import { inTransaction, type Database } from "../db/connection.ts";
@@ -25,10 +25,7 @@ import {
 import { refreshLastPoint } from "../domain/targets/refresh.ts";
 import { storedPath } from "../storage.ts";
 
-/** Reference stars in a cone (deg), e.g. a stored Gaia synthetic photometry catalogue. */
-export interface ReferenceProvider {
-  cone(raDeg: number, decDeg: number, radiusDeg: number): Promise<ReferenceCatalogue>;
-}
+export type { ReferenceProvider };
 
 /** Cone radius for the reference query: the catalogue's extent around the target plus 10 %, 0.05–2°. */
 export function referenceRadiusDeg(

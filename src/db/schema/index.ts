@@ -3,3 +3,4 @@ export * from "./targets.ts";
 export * from "./observatories.ts";
 export * from "./dataproducts.ts";
 export * from "./cache.ts";
+export * from "./catalogs.ts";

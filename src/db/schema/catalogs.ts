@@ -1,0 +1,89 @@
+/**
+ * Reference catalogues for the calibration (calibration.md §4.1): catalogues imported from CSV or FITS
+ * tables (src/catalog/import.ts) and their stars. Positions carry their unit vector (cx, cy, cz) with a
+ * btree on (cz, cx, cy) for cone searches on any PostgreSQL: box pre-filter, then the exact dot product
+ * (src/astro/cone.ts).
+ *
+ * Magnitudes: one nullable column per band of every survey of src/astro/calibrate/bands.ts, and its 1σ
+ * error, in mag. Band names differ only by case within GaiaSP (u/U, r/R, i/I) and across surveys (GaiaSP
+ * g, GaiaDR3 G), so column names carry the survey and, for GaiaSP, the photometric system:
+ *   gaiasp_sdss_{u,g,r,i,z}      GaiaSP SDSS-like ugriz
+ *   gaiasp_jkc_{u,b,v,r,i}       GaiaSP Johnson–Kron–Cousins UBVRI
+ *   gaiadr3_{g,gbp,grp}          Gaia DR3 G, G_BP, G_RP mean magnitudes
+ *   tmass_{j,h,k}                2MASS J, H, Ks
+ * each with `<column>_err`. A NULL magnitude means the star has none in that band.
+ */
+import {
+  bigserial,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  serial,
+  text,
+  varchar,
+} from "drizzle-orm/pg-core";
+import type { Band, Survey } from "../../astro/calibrate/bands.ts";
+import { SURVEY_BANDS, SURVEYS } from "../../astro/calibrate/bands.ts";
+import { created } from "./common.ts";
+
+/** Database column of a band's magnitude (its error column adds `_err`). */
+export function bandColumnName(survey: Survey, band: Band): string {
+  switch (survey) {
+    case "GaiaSP":
+      return `gaiasp_${"ugriz".includes(band) ? "sdss" : "jkc"}_${band.toLowerCase()}`;
+    case "GaiaDR3":
+      return `gaiadr3_${band.toLowerCase()}`;
+    case "2MASS":
+      return `tmass_${band.toLowerCase()}`;
+  }
+}
+
+/** Every (survey, band) with its magnitude and error column names, in SURVEYS × SURVEY_BANDS order. */
+export const BAND_COLUMNS = SURVEYS.flatMap((survey) =>
+  (SURVEY_BANDS[survey] as readonly Band[]).map((band) => {
+    const mag = bandColumnName(survey, band);
+    return { survey, band, mag, err: `${mag}_err` };
+  }),
+);
+
+export const referenceCatalogues = pgTable("reference_catalogues", {
+  id: serial().primaryKey(),
+  /** Unique name (default: the imported file's name without extension). */
+  name: varchar({ length: 200 }).notNull().unique(),
+  /** GaiaSP | GaiaDR3 | 2MASS (SURVEYS). */
+  survey: varchar({ length: 32 }).$type<Survey>().notNull(),
+  /** Name of the file it was imported from. */
+  sourceFile: text().notNull(),
+  rowCount: integer().notNull().default(0),
+  created: created(),
+});
+
+const bandColumns = Object.fromEntries(
+  BAND_COLUMNS.flatMap((c) => [
+    [c.mag, doublePrecision(c.mag)],
+    [c.err, doublePrecision(c.err)],
+  ]),
+) as Record<string, ReturnType<typeof doublePrecision>>;
+
+export const referenceStars = pgTable(
+  "reference_stars",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    catalogueId: integer()
+      .notNull()
+      .references(() => referenceCatalogues.id, { onDelete: "cascade" }),
+    /** ICRS position, deg (epoch of the survey). */
+    ra: doublePrecision().notNull(),
+    dec: doublePrecision().notNull(),
+    /** Unit vector of (ra, dec): cone search columns. */
+    cx: doublePrecision().notNull(),
+    cy: doublePrecision().notNull(),
+    cz: doublePrecision().notNull(),
+    ...bandColumns,
+  },
+  (t) => [
+    index("reference_stars_cone_idx").on(t.cz, t.cx, t.cy),
+    index("reference_stars_catalogue_idx").on(t.catalogueId),
+  ],
+);
