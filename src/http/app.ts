@@ -16,6 +16,7 @@ import { installErrorHandlers } from "./errors.ts";
 import { healthRoutes } from "./health.routes.ts";
 import { observatoriesRoutes } from "./observatories.routes.ts";
 import { aliasesRoutes } from "./aliases.routes.ts";
+import { calibFileRoutes } from "./calibfile.routes.ts";
 import { calibrationRoutes } from "./calibration.routes.ts";
 import { commentsRoutes } from "./comments.routes.ts";
 import { dataproductsRoutes } from "./dataproducts.routes.ts";
@@ -116,6 +117,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(downloadsRoutes, { db: database.db });
   await app.register(dataproductsRoutes, { db: database.db, dataDir: opts.dataDir });
   await app.register(calibrationRoutes, { database, queue: opts.queue ?? null, dataDir: opts.dataDir });
+  await app.register(calibFileRoutes, { database, dataDir: opts.dataDir });
   await app.register(uploadRoutes, {
     database,
     queue: opts.queue ?? null,

@@ -7,6 +7,7 @@ import {
   AuthenticationError,
   BadRequestError,
   ConflictError,
+  DomainError,
   ForbiddenError,
   NotFoundError,
   ValidationError,
@@ -128,6 +129,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (error instanceof ForbiddenError) return send(reply, 403, { detail: error.message });
     if (error instanceof NotFoundError) return send(reply, 404, { detail: error.message });
     if (error instanceof ConflictError) return send(reply, 409, { detail: error.message });
+    if (error instanceof DomainError) return send(reply, 400, { detail: error.message });
     if (error.validation) {
       return send(reply, 400, fieldErrorsFromAjv(error.validation as unknown as AjvError[]));
     }

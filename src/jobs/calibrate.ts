@@ -5,7 +5,8 @@
  * per-band table, and (unless a dry run) one light-curve point with filter `<band>(<survey>)`.
  * Status letters move C → P → S or E. Re-running a job replaces its results, never duplicates a point.
  */
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { eq } from "drizzle-orm";
 import { calibrateCatalogue } from "../astro/calibrate/index.ts";
 import type { ReferenceProvider } from "../catalog/provider.ts";
@@ -23,6 +24,7 @@ import {
   users,
 } from "../db/schema/index.ts";
 import { refreshLastPoint } from "../domain/targets/refresh.ts";
+import { renderCalibrationPlot } from "../plots/calibration.ts";
 import { storedPath } from "../storage.ts";
 
 export type { ReferenceProvider };
@@ -156,6 +158,16 @@ export async function calibrateDataProduct(
   });
   const c = result.calibrationData;
   const status = result.ok ? "S" : "E";
+  let plotPath: string | null = null;
+  if (result.plot.length > 0) {
+    plotPath = `plots/calibration/${id}.png`;
+    const png = renderCalibrationPlot(result, {
+      format: "png",
+      title: `${target.name} — data product ${id}, MJD ${dp.mjd.toFixed(5)}`,
+    });
+    await mkdir(dirname(storedPath(opts.dataDir, plotPath)), { recursive: true });
+    await writeFile(storedPath(opts.dataDir, plotPath), png);
+  }
   const message = c.status_message;
   await inTransaction(database, async (tx) => {
     const [cal] = await tx
@@ -175,6 +187,8 @@ export async function calibrateDataProduct(
         bestFilter: c.best_filter,
         survey: c.survey,
         matchDist: c.match_distans ?? 0,
+        calibrationPlot: plotPath,
+        noPlot: plotPath === null,
         processingTime: seconds(),
       })
       .where(eq(calibrations.dataProductId, id))
