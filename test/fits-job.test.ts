@@ -90,6 +90,7 @@ describe("FITS job on the fixture frame (pglite)", () => {
     expect(point.filter).toBe("V(GaiaSP)");
     expect(Math.abs(point.value - 15.8)).toBeLessThan(3 * point.error);
     expect(cal.bestFilter).toBe("V");
+    expect(cal.expTime).toBe(90);
     // the catalogue the job measured can be downloaded
     const file = await t.call("POST", "/common/api/downloadPhotometryFile/", { id }, alice.token);
     expect(file.statusCode).toBe(200);
