@@ -11,14 +11,13 @@ import { request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { openDatabase, runMigrations, type Database } from "../src/db/connection.ts";
+import { openBenchDatabase } from "./pg.ts";
 import { createUser, tokenForUser } from "../src/domain/users/service.ts";
 import { buildApp } from "../src/http/app.ts";
 
 const N = Number(process.env.SKYTOM_BENCH_POINTS ?? 1_000_000);
 const DB = N === 1_000_000 ? "skytom_bench_downloads" : `skytom_bench_downloads_${N}`;
-const server = process.env.SKYTOM_BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const MB = 1024 * 1024;
 
 /** Fill target "BenchLC" with N points (mjd increasing with ties, realistic float text). */
@@ -119,24 +118,8 @@ async function measureDownload(database: Database, engine: string, dataDir: stri
   );
 }
 
-const admin = new pg.Client({ connectionString: server });
-let reachable = true;
-try {
-  await admin.connect();
-} catch {
-  reachable = false;
-  console.log(JSON.stringify({ bench: "downloads", skipped: "PostgreSQL not reachable", url: server }));
-}
-if (reachable) {
-  const exists = (await admin.query("select 1 from pg_database where datname = $1", [DB])).rowCount;
-  if (!exists) await admin.query(`create database ${DB}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${DB}`;
-  const database = await openDatabase(
-    { dataDir: "/tmp/skytom-bench", databaseUrl: url.toString() },
-    { max: 8 },
-  );
+const database = await openBenchDatabase(DB, "downloads");
+if (database) {
   await prepare(database);
   const plan = await database.pool.query(
     `explain (format json) select id, mjd from reduced_datums

@@ -4,8 +4,7 @@
  * Needs PostgreSQL: SKYTOM_BENCH_DATABASE_URL (a server URL; default postgres://postgres@127.0.0.1:5432/postgres).
  * The generated database `skytom_bench_targets` is kept between runs (delete it to regenerate).
  */
-import pg from "pg";
-import { openDatabase, runMigrations } from "../src/db/connection.ts";
+import { openBenchDatabase } from "./pg.ts";
 import { CLASSIFICATIONS } from "../src/vocabulary.ts";
 import { buildApp } from "../src/http/app.ts";
 import { createRng } from "../src/astro/synth/random.ts";
@@ -14,25 +13,10 @@ import { measure } from "./stats.ts";
 
 const N = Number(process.env.SKYTOM_BENCH_TARGETS ?? 1_000_000);
 const DB = "skytom_bench_targets";
-const server = process.env.SKYTOM_BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
-const admin = new pg.Client({ connectionString: server });
-try {
-  await admin.connect();
-} catch {
-  console.log(JSON.stringify({ bench: "targets", skipped: "PostgreSQL not reachable", url: server }));
-  process.exit(0);
-}
-const exists = (await admin.query("select 1 from pg_database where datname = $1", [DB])).rowCount;
-if (!exists) await admin.query(`create database ${DB}`);
-await admin.end();
-const url = new URL(server);
-url.pathname = `/${DB}`;
-const database = await openDatabase(
-  { dataDir: "/tmp/skytom-bench", databaseUrl: url.toString() },
-  { max: 8 },
-);
-await runMigrations(database);
+const opened = await openBenchDatabase(DB, "targets");
+if (!opened) process.exit(0);
+const database = opened;
 
 const have = (await database.pool.query("select count(*)::int as n from targets")).rows[0].n as number;
 if (have < N) {
