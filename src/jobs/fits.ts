@@ -154,7 +154,8 @@ export async function processFits(database: Database, id: number, opts: Calibrat
   await calibrateDataProduct(database, id, opts);
   // The limiting magnitude in the calibrated system: instrumental 5σ limit − zero point.
   const [cal] = await database.db.select().from(calibrations).where(eq(calibrations.dataProductId, id));
-  if (cal) await database.db.update(calibrations).set({ expTime: h.exposureS }).where(eq(calibrations.id, cal.id));
+  if (cal)
+    await database.db.update(calibrations).set({ expTime: h.exposureS }).where(eq(calibrations.id, cal.id));
   if (cal?.zeropoint !== null && cal?.zeropoint !== undefined) {
     await database.db
       .update(fitsJobs)
