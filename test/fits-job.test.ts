@@ -79,6 +79,8 @@ describe("FITS job on the fixture frame (pglite)", () => {
     expect(job.fitsFwhmAv).toBeLessThan(3.5);
     expect(job.fitsPixscale).toBeCloseTo(0.8, 6);
     expect(job.fitsNumstars).toBeGreaterThan(50);
+    expect(job.previewPng).toBe(`plots/fits/${id}.png`);
+    expect(readFileSync(`${t.tdb.dataDir}/${job.previewPng}`).subarray(1, 4).toString()).toBe("PNG");
     const [cal] = await t.tdb.database.db
       .select()
       .from(calibrations)

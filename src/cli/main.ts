@@ -5,6 +5,7 @@ import { VERSION } from "../version.ts";
 import { reportError } from "./output.ts";
 import { observatoryCommand } from "./observatory.ts";
 import { userCommand } from "./user.ts";
+import { fitsCommand } from "./fits.ts";
 import { catalogCommand } from "./catalog.ts";
 import { withDatabase } from "./db.ts";
 
@@ -48,6 +49,7 @@ program
   });
 
 program.addCommand(userCommand());
+program.addCommand(fitsCommand());
 program.addCommand(observatoryCommand());
 program.addCommand(catalogCommand());
 

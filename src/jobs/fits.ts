@@ -2,7 +2,8 @@
  * The FITS job (BHTOM's CCDPhot): an uploaded image → standardised header → WCS from the header →
  * sources measured → a 7-column SExtractor catalogue stored as the data product's `photometry_data` →
  * the calibration job → a light-curve point. The image's facts (time, exposure, filter, FWHM, airmass,
- * Sun/Moon geometry, source count, limiting magnitude) go to the fits_jobs row (BHTOM's ccdphot_result).
+ * Sun/Moon geometry, source count, limiting magnitude) go to the fits_jobs row (BHTOM's ccdphot_result),
+ * with a zscale PNG preview with the target marked.
  * Images without a usable WCS are refused with a clear message: blind astrometric solving is not built yet.
  */
 import { mkdir, writeFile } from "node:fs/promises";
@@ -13,6 +14,7 @@ import { isFitsError } from "../astro/fits/errors.ts";
 import { readFitsFile } from "../astro/fits/file.ts";
 import { standardiseHeader } from "../astro/fits/standardise.ts";
 import { extractSources, formatSextractorCatalogue } from "../astro/image/extract.ts";
+import { previewPng } from "../astro/image/preview.ts";
 import { airmass, altAzDeg, moonIllumination, moonPositionDeg, sunPositionDeg } from "../astro/sun.ts";
 import { dateFromMjd } from "../astro/time.ts";
 import { pixelScaleArcsec, skyToPixel, wcsFromHeader } from "../astro/wcs/index.ts";
@@ -122,6 +124,9 @@ export async function processFits(database: Database, id: number, opts: Calibrat
       fitsMoonfrac: moonIllumination(when),
     });
   }
+  const previewPath = `plots/fits/${id}.png`;
+  await mkdir(dirname(storedPath(opts.dataDir, previewPath)), { recursive: true });
+  await writeFile(storedPath(opts.dataDir, previewPath), previewPng(image, pix ? { marker: pix } : {}));
   const cataloguePath = dp.data.replace(/\/[^/]+$/, `/${dp.id}_catalogue.dat`);
   await mkdir(dirname(storedPath(opts.dataDir, cataloguePath)), { recursive: true });
   await writeFile(storedPath(opts.dataDir, cataloguePath), formatSextractorCatalogue(result.rows));
@@ -145,6 +150,7 @@ export async function processFits(database: Database, id: number, opts: Calibrat
     fitsPixscale: scale,
     fitsBinning: h.binning,
     fitsToiifov: inField,
+    previewPng: previewPath,
     ...geometry,
   });
   await database.db

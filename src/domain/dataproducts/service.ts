@@ -103,6 +103,7 @@ export function ccdphotBlock(j: typeof fitsJobs.$inferSelect | null) {
     fits_pixscale: j.fitsPixscale,
     fits_glim: j.fitsGlim,
     fits_toiifov: j.fitsToiifov,
+    preview_png: j.previewPng,
     fits_altitude: j.fitsAltitude,
     fits_azimuth: j.fitsAzimuth,
   };
