@@ -12,6 +12,8 @@ import {
   reducedDatums,
 } from "../src/db/schema/index.ts";
 import { processFits } from "../src/jobs/fits.ts";
+import { readFitsFile } from "../src/astro/fits/file.ts";
+import { writeFits } from "../src/astro/fits/write.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { multipart } from "./helpers/multipart.ts";
 
@@ -97,6 +99,57 @@ describe("FITS job on the fixture frame (pglite)", () => {
     const file = await t.call("POST", "/common/api/downloadPhotometryFile/", { id }, alice.token);
     expect(file.statusCode).toBe(200);
     expect(file.body).toMatch(/^#\s+1 NUMBER/);
+  });
+
+  it("an image without a WCS is solved blind from the camera's pixel scale and the target position", async () => {
+    const img = await readFitsFile(`${FIXTURE}/frame-f32.fits`);
+    for (const k of [
+      "CTYPE1",
+      "CTYPE2",
+      "CRVAL1",
+      "CRVAL2",
+      "CRPIX1",
+      "CRPIX2",
+      "CD1_1",
+      "CD1_2",
+      "CD2_1",
+      "CD2_2",
+      "CDELT1",
+      "CDELT2",
+      "PC1_1",
+      "PC1_2",
+      "PC2_1",
+      "PC2_2",
+      "RA",
+      "DEC",
+    ]) {
+      img.header.delete(k);
+    }
+    const bytes = writeFits({
+      data: img.data,
+      width: img.width,
+      height: img.height,
+      bitpix: -32,
+      header: img.header,
+    });
+    const id = await upload("nowcs.fits", Buffer.from(bytes));
+    const reference = fixtureReference();
+    await processFits(t.tdb.database, id, {
+      dataDir: t.tdb.dataDir,
+      provider: { cone: async () => reference },
+    });
+    const [dp] = await t.tdb.database.db.select().from(dataProducts).where(eq(dataProducts.id, id));
+    expect(dp.status, dp.statusMessage).toBe("S");
+    const [job] = await t.tdb.database.db.select().from(fitsJobs).where(eq(fitsJobs.dataProductId, id));
+    expect(job.statusMessage).toMatch(/WCS solved \(\d+ stars, 0\.\d\d″ rms\)/);
+    expect(job.fitsPixscale).toBeCloseTo(0.8, 3);
+    // Same pixels as the first test: the point is the same observation (deduplicated); check the calibration.
+    const [cal] = await t.tdb.database.db
+      .select()
+      .from(calibrations)
+      .where(eq(calibrations.dataProductId, id));
+    expect(cal.status).toBe("S");
+    expect(Math.abs((cal.mag as number) - 15.8)).toBeLessThan(3 * (cal.magError as number));
   });
 
   it("corrupt FITS ends in status E with a message that says what is wrong", async () => {

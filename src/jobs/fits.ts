@@ -4,7 +4,8 @@
  * the calibration job → a light-curve point. The image's facts (time, exposure, filter, FWHM, airmass,
  * Sun/Moon geometry, source count, limiting magnitude) go to the fits_jobs row (BHTOM's ccdphot_result),
  * with a zscale PNG preview with the target marked.
- * Images without a usable WCS are refused with a clear message: blind astrometric solving is not built yet.
+ * Images without a usable WCS are solved blind (triangle matching against the reference stars around the
+ * header pointing or the target, with the camera's pixel scale as prior) or refused with the reason.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -17,7 +18,11 @@ import { extractSources, formatSextractorCatalogue } from "../astro/image/extrac
 import { previewPng } from "../astro/image/preview.ts";
 import { airmass, altAzDeg, moonIllumination, moonPositionDeg, sunPositionDeg } from "../astro/sun.ts";
 import { dateFromMjd } from "../astro/time.ts";
-import { pixelScaleArcsec, skyToPixel, wcsFromHeader } from "../astro/wcs/index.ts";
+import { pixelScaleArcsec, skyToPixel, wcsFromHeader, type TanWcs } from "../astro/wcs/index.ts";
+import { solveWcs } from "../astro/wcs/solve.ts";
+import type { StandardHeader } from "../astro/fits/standardise.ts";
+import type { FitsImage } from "../astro/fits/read.ts";
+import type { ReferenceProvider } from "../catalog/provider.ts";
 import { inTransaction, type Database } from "../db/connection.ts";
 import { calibrations, cameras, dataProducts, fitsJobs, observatories, targets } from "../db/schema/index.ts";
 import { storedPath } from "../storage.ts";
@@ -82,31 +87,39 @@ export async function processFits(database: Database, id: number, opts: Calibrat
     return;
   }
   const h = std.header;
-  const wcs = wcsFromHeader((k) => image.header.get(k) as number | string | boolean | undefined);
-  if (!wcs.ok) {
-    await fail(
-      database,
-      id,
-      `no usable WCS in the header (${wcs.reason}); images must carry an astrometric solution for now`,
-    );
-    return;
-  }
   if (target.ra === null || target.dec === null) {
     await fail(database, id, "the target has no position");
     return;
   }
+  const headerWcs = wcsFromHeader((k) => image.header.get(k) as number | string | boolean | undefined);
+  let wcs: TanWcs;
+  let solvedNote = "";
+  if (headerWcs.ok) wcs = headerWcs.wcs;
+  else {
+    const solved = await solveFromPriors(image, h, target, camera, opts.provider);
+    if (!solved.ok) {
+      await fail(
+        database,
+        id,
+        `no usable WCS in the header (${headerWcs.reason}) and blind solving failed: ${solved.reason}`,
+      );
+      return;
+    }
+    wcs = solved.wcs;
+    solvedNote = `; WCS solved (${solved.matched} stars, ${solved.rmsArcsec.toFixed(2)}″ rms)`;
+  }
   const result = extractSources(image, {
-    wcs: wcs.wcs,
+    wcs,
     gainEPerAdu: h.gainEPerAdu,
     readNoiseE: h.readNoiseE,
     saturationAdu: h.saturationAdu,
     target: { raDeg: target.ra, decDeg: target.dec },
   });
-  const pix = skyToPixel(wcs.wcs, target.ra, target.dec);
+  const pix = skyToPixel(wcs, target.ra, target.dec);
   const inField =
     pix !== null && pix.x >= 0.5 && pix.y >= 0.5 && pix.x <= image.width + 0.5 && pix.y <= image.height + 0.5;
   const when = dateFromMjd(h.mjdMid);
-  const scale = pixelScaleArcsec(wcs.wcs);
+  const scale = pixelScaleArcsec(wcs);
   const geometry: JobFields = {};
   if (site) {
     const place = { latDeg: site.lat, lonDeg: site.lon, heightM: site.altitude };
@@ -132,7 +145,7 @@ export async function processFits(database: Database, id: number, opts: Calibrat
   await writeFile(storedPath(opts.dataDir, cataloguePath), formatSextractorCatalogue(result.rows));
   await setJob(database, id, {
     status: "D",
-    statusMessage: `${result.stats.nSources} sources measured`,
+    statusMessage: `${result.stats.nSources} sources measured${solvedNote}`,
     fitsObject: h.object,
     fitsRa: image.header.getNumber("RA") ?? null,
     fitsDec: image.header.getNumber("DEC") ?? null,
@@ -168,4 +181,50 @@ export async function processFits(database: Database, id: number, opts: Calibrat
       .set({ fitsGlim: result.stats.limitingMag5Sigma - cal.zeropoint })
       .where(eq(fitsJobs.dataProductId, id));
   }
+}
+
+/** Blind astrometry: detected sources vs reference stars around the header pointing (or the target). */
+async function solveFromPriors(
+  image: FitsImage,
+  h: StandardHeader,
+  target: { ra: number | null; dec: number | null },
+  camera: { pixelScale: number } | null,
+  provider: ReferenceProvider,
+) {
+  const ra = image.header.getNumber("RA") ?? target.ra;
+  const dec = image.header.getNumber("DEC") ?? target.dec;
+  if (ra === undefined || ra === null || dec === undefined || dec === null || !camera) {
+    return { ok: false as const, reason: "no pointing or camera pixel scale to start from" };
+  }
+  const scale = camera.pixelScale * (h.binning ?? 1);
+  const detected = extractSources(image, { gainEPerAdu: h.gainEPerAdu, saturationAdu: h.saturationAdu });
+  const rows = detected.rows.filter((r) => Number.isFinite(r.flux) && r.flux > 0);
+  const diagonalDeg = (Math.hypot(image.width, image.height) * scale) / 3600;
+  const reference = await provider.cone(ra, dec, Math.min(5, diagonalDeg * 1.2));
+  const band = reference.bands.V ?? Object.values(reference.bands)[0];
+  if (!band) return { ok: false as const, reason: "no reference stars around the pointing" };
+  return solveWcs({
+    sources: {
+      x: Float64Array.from(rows, (r) => r.x),
+      y: Float64Array.from(rows, (r) => r.y),
+      flux: Float64Array.from(rows, (r) => r.flux),
+    },
+    reference: usable(reference.raDeg, reference.decDeg, band.mag),
+    centreRaDeg: ra,
+    centreDecDeg: dec,
+    pixelScaleArcsec: scale,
+    width: image.width,
+    height: image.height,
+  });
+}
+
+/** Reference stars with a finite magnitude in the chosen band. */
+function usable(ra: Float64Array, dec: Float64Array, mag: Float64Array) {
+  const keep: number[] = [];
+  for (let i = 0; i < mag.length; i++) if (Number.isFinite(mag[i])) keep.push(i);
+  return {
+    raDeg: Float64Array.from(keep, (i) => ra[i]),
+    decDeg: Float64Array.from(keep, (i) => dec[i]),
+    mag: Float64Array.from(keep, (i) => mag[i]),
+  };
 }
