@@ -46,6 +46,7 @@
 
 import { boundaryFit, runsToBoundary } from "./boundaryFit.ts";
 import { approxNegLogLikelihood, errorRange, mixtureLogLikelihood, negLogLikelihood } from "./likelihood.ts";
+import { medianInPlace } from "../order.ts";
 import { nelderMeadCertified } from "./nelderMead.ts";
 
 export { mixtureLogLikelihood } from "./likelihood.ts";
@@ -69,56 +70,6 @@ export interface ZeroPointFit {
 
 /** Smallest sample for which the f → 0 limit is taken directly (boundaryFit.ts); smaller ones search. */
 const BOUNDARY_MIN_STARS = 50;
-
-/**
- * Median of a non-empty array, by quickselect (Hoare 1961) with median-of-three pivots; reorders `values`
- * (pass a scratch copy). The same order statistic as a full sort, in O(n).
- */
-function medianInPlace(values: Float64Array): number {
-  const n = values.length;
-  const m = n >> 1;
-  const hi = select(values, m);
-  if (n % 2) return hi;
-  // The lower middle is the largest value left of position m after the partial ordering.
-  let lo = values[0];
-  for (let i = 1; i < m; i++) if (values[i] > lo) lo = values[i];
-  return (lo + hi) / 2;
-}
-
-/** k-th smallest (0-based) of `v`, partially ordering `v` so that v[i] ≤ v[k] ≤ v[j] for i < k < j. */
-function select(v: Float64Array, k: number): number {
-  let left = 0;
-  let right = v.length - 1;
-  while (right > left) {
-    const mid = (left + right) >> 1;
-    // median-of-three pivot into v[mid]
-    if (v[mid] < v[left]) swap(v, mid, left);
-    if (v[right] < v[left]) swap(v, right, left);
-    if (v[right] < v[mid]) swap(v, right, mid);
-    const pivot = v[mid];
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (v[i] < pivot) i++;
-      while (v[j] > pivot) j--;
-      if (i <= j) {
-        swap(v, i, j);
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else return v[k];
-  }
-  return v[k];
-}
-
-function swap(v: Float64Array, i: number, j: number): void {
-  const t = v[i];
-  v[i] = v[j];
-  v[j] = t;
-}
 
 /** Squared per-star error (e_inst² + e_cat²), the part of sᵢ² that does not depend on σ. */
 function errorVariances(instErr: ArrayLike<number>, catErr: ArrayLike<number>): Float64Array {

@@ -29,6 +29,7 @@
  *
  * Output pixel coordinates are FITS 1-based (pixel centres at integers).
  */
+import { medianInPlace } from "../order.ts";
 import type { TanWcs } from "../wcs/tan.ts";
 import { pixelToSky, skyToPixel } from "../wcs/tan.ts";
 import type { BackgroundOptions, ImagePlane } from "./background.ts";
@@ -118,13 +119,6 @@ function asFloat32(img: { data: ArrayLike<number>; width: number; height: number
   return { data, width: img.width, height: img.height };
 }
 
-function median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const v = [...values].sort((a, b) => a - b);
-  const h = v.length >> 1;
-  return v.length % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
-}
-
 /** Indices of points within `radius` of each point, through a uniform grid of cell size `radius`. */
 function neighbourCounts(xs: Float64Array, ys: Float64Array, radius: number): Int32Array {
   const n = xs.length;
@@ -199,9 +193,9 @@ export function extractSources(
     fits.push(f);
     moments.push(a.fwhmPx);
   }
-  const fwhm = fits.length > 0 ? median(fits) : (options.fwhmGuessPx ?? 3);
+  const fwhm = fits.length > 0 ? medianOfList(fits) : (options.fwhmGuessPx ?? 3);
   // Per-source FWHM: windowed-moment FWHM rescaled so that the frame's typical star gets the fitted value.
-  const momentScale = fits.length > 0 ? fwhm / median(moments) : 1;
+  const momentScale = fits.length > 0 ? fwhm / medianOfList(moments) : 1;
   const sigmaW = fwhm / FWHM_PER_SIGMA;
 
   // Centroids, per-source FWHM.
@@ -253,7 +247,7 @@ export function extractSources(
       if (p.flags === 0 && p.fluxAdu > 0) ratios.push(p.fluxAdu / flux[i]);
     }
     if (ratios.length >= 3) {
-      apcorr = median(ratios);
+      apcorr = medianOfList(ratios);
       apStars = ratios.length;
     }
   }
@@ -349,4 +343,9 @@ export function extractSources(
     targetIndex,
     timingsMs: { background: t1 - t0, detection: t2 - t1, measurement: t3 - t2 },
   };
+}
+
+/** Median of a list (NaN when empty), through the shared quickselect. */
+function medianOfList(values: readonly number[]): number {
+  return medianInPlace(Float64Array.from(values));
 }
