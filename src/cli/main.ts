@@ -7,6 +7,7 @@ import { observatoryCommand } from "./observatory.ts";
 import { userCommand } from "./user.ts";
 import { fitsCommand } from "./fits.ts";
 import { catalogCommand } from "./catalog.ts";
+import { demoCommand } from "./demo.ts";
 import { withDatabase } from "./db.ts";
 
 const program = new Command("skytom")
@@ -52,6 +53,7 @@ program.addCommand(userCommand());
 program.addCommand(fitsCommand());
 program.addCommand(observatoryCommand());
 program.addCommand(catalogCommand());
+program.addCommand(demoCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = reportError(err);
