@@ -9,6 +9,13 @@ import { fitsCommand } from "./fits.ts";
 import { catalogCommand } from "./catalog.ts";
 import { demoCommand } from "./demo.ts";
 import { withDatabase } from "./db.ts";
+import { EXIT_CODES_HELP } from "./output.ts";
+import { loginCommand, logoutCommand } from "./remote/login.ts";
+import { uploadCommand } from "./remote/upload.ts";
+import { targetCommand, targetsCommand } from "./remote/targets.ts";
+import { downloadCommand } from "./remote/download.ts";
+import { calibCommand } from "./remote/calib.ts";
+import { observatoriesCommand } from "./remote/observatories.ts";
 
 const program = new Command("skytom")
   .description("skytom: a BHTOM-compatible Target and Observation Manager")
@@ -54,6 +61,16 @@ program.addCommand(fitsCommand());
 program.addCommand(observatoryCommand());
 program.addCommand(catalogCommand());
 program.addCommand(demoCommand());
+// Observer commands: talk to any BHTOM-compatible server through src/client.
+program.addCommand(loginCommand());
+program.addCommand(logoutCommand());
+program.addCommand(uploadCommand());
+program.addCommand(targetsCommand());
+program.addCommand(targetCommand());
+program.addCommand(downloadCommand());
+program.addCommand(calibCommand());
+program.addCommand(observatoriesCommand());
+program.addHelpText("after", EXIT_CODES_HELP);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = reportError(err);

@@ -2,6 +2,33 @@
 import { DomainError, ValidationError } from "../domain/errors.ts";
 import { ConfigError } from "../config.ts";
 import { DataDirInUseError } from "../db/embedded.ts";
+import { CommanderError } from "commander";
+import { ApiError, ConnectionError } from "../client/index.ts";
+
+/** Exit codes of every skytom command (also in `skytom --help`). */
+export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3, uploadsFailed: 4 } as const;
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  success
+  1  refused: the server (or the database) said no — validation, not found, permission, bad token (4xx)
+  2  bad arguments or configuration (unknown option, missing value, no token saved, …)
+  3  cannot reach the server, it failed (5xx), or another failure
+  4  some uploads failed (skytom upload; the summary says which)
+`;
+
+/** A usage mistake found after commander's own checks (exit 2). */
+export class UsageError extends Error {}
+
+/** A failure whose details were already printed; only the exit code and a one-line reason are left. */
+export class ExitCodeError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
 
 export function printTable(rows: Record<string, unknown>[], columns: string[]): void {
   if (rows.length === 0) {
@@ -20,8 +47,27 @@ export function printTable(rows: Record<string, unknown>[], columns: string[]): 
   for (const r of rows) console.log(line(columns.map((c) => cell(r[c]))));
 }
 
-/** Exit codes: 1 = the request was refused (validation, not found, permission), 2 = usage/config, 3 = other failure. */
+/** Exit codes: see EXIT. One line on stderr, never a stack trace. */
 export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage; // commander printed it
+  if (err instanceof ApiError) {
+    console.error(
+      `error: ${err.detail} (HTTP ${err.status}, ${[err.method, err.url].filter(Boolean).join(" ")})`,
+    );
+    return err.serverFault ? EXIT.unreachable : EXIT.refused;
+  }
+  if (err instanceof ConnectionError) {
+    console.error(`error: ${err.message} (is the server running? check --server / SKYTOM_SERVER)`);
+    return EXIT.unreachable;
+  }
+  if (err instanceof UsageError) {
+    console.error(`error: ${err.message}`);
+    return EXIT.usage;
+  }
+  if (err instanceof ExitCodeError) {
+    console.error(`error: ${err.message}`);
+    return err.exitCode;
+  }
   if (err instanceof ValidationError) {
     for (const [field, msgs] of Object.entries(err.fields))
       console.error(`error: ${field}: ${msgs.join(" ")}`);
