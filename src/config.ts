@@ -20,6 +20,23 @@ export interface Config {
   bodyLimitBytes: number;
   /** Largest uploaded file, bytes. */
   maxUploadBytes: number;
+  /** PostgreSQL connections per process (embedded: connections multiplexed onto its one session). */
+  dbPoolMax: number;
+  /** PostgreSQL: how long opening a connection may take before the request fails (503), ms. */
+  dbConnectTimeoutMs: number;
+  /** PostgreSQL: how long a request may wait for a free pooled connection before failing (503), ms. */
+  dbPoolWaitMs: number;
+  /** PostgreSQL: server-side `statement_timeout` of every pooled connection, ms (0 = none). */
+  dbStatementTimeoutMs: number;
+  /** A job still running after this many seconds is failed and retried (its worker is presumed dead). */
+  jobExpireSeconds: number;
+  /** Delay before a failed job's first retry, s (doubling, with jitter, for later retries). */
+  jobRetryDelaySeconds: number;
+  /**
+   * Test hook: each calibration sleeps this long (ms) after it is marked running, so a test can kill a
+   * worker in the middle of one. 0 in production.
+   */
+  testCalibrationDelayMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -55,5 +72,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || "info",
     bodyLimitBytes: integer(env, "SKYTOM_BODY_LIMIT", 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxUploadBytes: integer(env, "SKYTOM_MAX_UPLOAD_BYTES", 200 * 1024 * 1024, 1024, 16 * 1024 ** 3),
+    dbPoolMax: integer(env, "SKYTOM_DB_POOL_MAX", 10, 1, 1000),
+    dbConnectTimeoutMs: integer(env, "SKYTOM_DB_CONNECT_TIMEOUT_MS", 5000, 100, 600_000),
+    dbPoolWaitMs: integer(env, "SKYTOM_DB_POOL_WAIT_MS", 30_000, 100, 600_000),
+    dbStatementTimeoutMs: integer(env, "SKYTOM_DB_STATEMENT_TIMEOUT_MS", 60_000, 0, 86_400_000),
+    jobExpireSeconds: integer(env, "SKYTOM_JOB_EXPIRE_SECONDS", 15 * 60, 1, 86_400),
+    jobRetryDelaySeconds: integer(env, "SKYTOM_JOB_RETRY_DELAY_SECONDS", 10, 0, 3600),
+    testCalibrationDelayMs: integer(env, "SKYTOM_TEST_CALIBRATION_DELAY_MS", 0, 0, 3_600_000),
   };
 }

@@ -5,8 +5,9 @@
  */
 import pino from "pino";
 import type { Config } from "./config.ts";
-import { openDatabase, runMigrations, type Database } from "./db/connection.ts";
-import { createQueue, type JobQueue } from "./db/queue.ts";
+import type { Logger } from "pino";
+import { isDatabaseUnavailable, openDatabase, runMigrations, type Database } from "./db/connection.ts";
+import { createQueue, type JobQueue, type QueueOptions } from "./db/queue.ts";
 import { ensureSuperuser } from "./domain/users/service.ts";
 import { buildApp } from "./http/app.ts";
 import { startWorkers } from "./jobs/index.ts";
@@ -20,9 +21,42 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** The database and queue settings every process takes from the configuration, errors logged. */
+function databaseOptions(logger: Logger) {
+  return {
+    onConnectionError: (err: Error) => logger.warn({ err: err.message }, "database connection lost"),
+  };
+}
+
+function queueOptions(config: Config, logger: Logger): QueueOptions {
+  return {
+    expireInSeconds: config.jobExpireSeconds,
+    retryDelaySeconds: config.jobRetryDelaySeconds,
+    onError: (err, repeats) =>
+      logger.warn({ err: err.message, ...(repeats ? { repeats } : {}) }, "job queue error (will retry)"),
+  };
+}
+
+/**
+ * pg-boss completes and fails jobs without awaiting the promise; while the database is unreachable
+ * that rejection would crash the process (Node's default for unhandled rejections). Such a job stays
+ * active and is retried when its lease expires, so a database-unavailable rejection is logged and the
+ * process carries on; any other unhandled rejection is rethrown and ends the process as by default.
+ */
+function surviveDatabaseOutages(logger: Logger): void {
+  process.on("unhandledRejection", (reason) => {
+    if (isDatabaseUnavailable(reason)) {
+      logger.warn({ err: (reason as Error).message }, "database unavailable (background operation dropped)");
+      return;
+    }
+    throw reason;
+  });
+}
+
 export async function startServer(config: Config): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel });
-  const database = await openDatabase(config, { forceHost: !config.databaseUrl });
+  surviveDatabaseOutages(logger);
+  const database = await openDatabase(config, { forceHost: !config.databaseUrl, ...databaseOptions(logger) });
   let queue: JobQueue | null = null;
   try {
     await runMigrations(database);
@@ -30,10 +64,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
       const what = await ensureSuperuser(database.db, config.adminUser, config.adminPassword);
       logger.info({ user: config.adminUser }, `superuser ${what}`);
     }
-    queue = createQueue(database.pool);
+    queue = createQueue(database.pool, queueOptions(config, logger));
     await queue.start();
     if (config.workers > 0) {
-      await startWorkers(queue, database, { concurrency: config.workers, logger, dataDir: config.dataDir });
+      await startWorkers(queue, database, {
+        concurrency: config.workers,
+        logger,
+        dataDir: config.dataDir,
+        testCalibrationDelayMs: config.testCalibrationDelayMs,
+      });
     }
     const app = await buildApp({
       database,
@@ -96,11 +135,24 @@ export async function startWorkerProcess(
   concurrency: number,
 ): Promise<{ stop(): Promise<void> }> {
   const logger = pino({ level: config.logLevel });
-  const database = await openDatabase(config);
-  await runMigrations(database);
-  const queue = createQueue(database.pool);
-  await queue.start();
-  await startWorkers(queue, database, { concurrency, logger, dataDir: config.dataDir });
+  surviveDatabaseOutages(logger);
+  const database = await openDatabase(config, databaseOptions(logger));
+  const queue = createQueue(database.pool, queueOptions(config, logger));
+  try {
+    await runMigrations(database);
+    await queue.start();
+    await startWorkers(queue, database, {
+      concurrency,
+      logger,
+      dataDir: config.dataDir,
+      testCalibrationDelayMs: config.testCalibrationDelayMs,
+    });
+  } catch (err) {
+    // Close what was opened, so the process can exit with the error instead of lingering.
+    await queue.stop().catch(() => undefined);
+    await database.close();
+    throw err;
+  }
   logger.info(`skytom worker running (${database.engine}, concurrency ${concurrency})`);
   return {
     async stop() {

@@ -45,10 +45,50 @@ export interface OpenOptions {
   max?: number;
   /** Host the embedded database here even if not needed (never connect to another process). */
   forceHost?: boolean;
+  /** Called with errors of idle or checked-out connections (server gone, socket reset); default: ignored. */
+  onConnectionError?: (err: Error) => void;
+}
+
+/** PostgreSQL pool tuning from the configuration; defaults as in src/config.ts. */
+export type DatabaseTuning = Partial<
+  Pick<Config, "dbPoolMax" | "dbConnectTimeoutMs" | "dbPoolWaitMs" | "dbStatementTimeoutMs">
+>;
+
+/** SQLSTATE classes and socket errors that mean "the database cannot be reached now", not a bad query. */
+const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "53300", "57014"]);
+const UNAVAILABLE_SOCKET_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+]);
+const UNAVAILABLE_MESSAGES =
+  /timeout exceeded when trying to connect|Connection terminated|connection error and is not queryable|Client was closed and is not queryable|Cannot use a pool after calling end/i;
+
+/**
+ * True when `err` (or an error it wraps, e.g. Drizzle's DrizzleQueryError or an AggregateError of
+ * connection attempts) says the database is unreachable, restarting, shutting down, out of connections
+ * or did not answer within the statement timeout: pg SQLSTATE 08xxx, 57P01/57P02/57P03, 53300, 57014;
+ * ECONNREFUSED/ECONNRESET/ETIMEDOUT/…; the pool's connection timeout; a connection that died.
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 5) return false;
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  const code = typeof e.code === "string" ? e.code : "";
+  if (code.startsWith("08") || UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SOCKET_CODES.has(code))
+    return true;
+  if (typeof e.message === "string" && UNAVAILABLE_MESSAGES.test(e.message) && !/^[0-9A-Z]{5}$/.test(code))
+    return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => isDatabaseUnavailable(x, depth + 1))) return true;
+  return isDatabaseUnavailable(e.cause, depth + 1);
 }
 
 export async function openDatabase(
-  config: Pick<Config, "dataDir" | "databaseUrl">,
+  config: Pick<Config, "dataDir" | "databaseUrl"> & DatabaseTuning,
   opts: OpenOptions = {},
 ): Promise<Database> {
   let host: EmbeddedHost | null = null;
@@ -56,7 +96,24 @@ export async function openDatabase(
   let engine: Engine;
   if (config.databaseUrl) {
     engine = "postgresql";
-    poolConfig = { connectionString: config.databaseUrl, max: opts.max ?? 10 };
+    const statementTimeout = config.dbStatementTimeoutMs ?? 60_000;
+    const connectTimeout = config.dbConnectTimeoutMs ?? 5000;
+    // pg-pool uses one timeout for two waits; separate them: opening a connection to the server (short,
+    // so an unreachable server fails fast → 503) and waiting for a free pooled connection under load.
+    class Client extends pg.Client {
+      constructor(c?: pg.ClientConfig) {
+        super({ ...c, connectionTimeoutMillis: connectTimeout });
+      }
+    }
+    poolConfig = {
+      connectionString: config.databaseUrl,
+      max: opts.max ?? config.dbPoolMax ?? 10,
+      Client,
+      connectionTimeoutMillis: config.dbPoolWaitMs ?? 30_000,
+      // Notice a server that vanished without closing the socket.
+      keepAlive: true,
+      ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
+    };
   } else {
     engine = "pglite";
     if (opts.forceHost || !(await embeddedServerRunning(config.dataDir))) {
@@ -71,8 +128,15 @@ export async function openDatabase(
     };
   }
   const pool = new pg.Pool({ ...poolConfig, idleTimeoutMillis: 30_000 });
-  // An idle client's error (server restart, socket closed) must not crash the process.
-  pool.on("error", () => undefined);
+  // A connection's error (server restart, socket reset) must not crash the process: the pool reports
+  // idle clients' errors on the pool, and a checked-out client between two queries emits on itself —
+  // with no listener that would be an uncaught exception. The next query on it fails (→ 503) and the
+  // pool discards it on release.
+  const onError = opts.onConnectionError ?? (() => undefined);
+  pool.on("error", onError);
+  pool.on("connect", (client) => {
+    client.on("error", onError);
+  });
   const db = drizzle({ client: pool, schema, casing: "snake_case" }) as Db;
   let closed = false;
   return {
@@ -89,9 +153,33 @@ export async function openDatabase(
   };
 }
 
-/** Apply pending SQL migrations from drizzle/ (idempotent). */
+/** Any 64-bit key, the same in every skytom process: serialises migrations across processes. */
+const MIGRATION_LOCK_KEY = 0x736b79746f6d; // "skytom"
+
+/**
+ * Apply pending SQL migrations from drizzle/ (idempotent). On PostgreSQL, on one connection holding an
+ * advisory lock (so API and worker processes starting together do not race) and without the statement
+ * timeout (an index build on a big table may take minutes).
+ */
 export async function runMigrations(database: Database): Promise<void> {
-  await migrate(database.db, { migrationsFolder: MIGRATIONS_DIR });
+  if (database.engine !== "postgresql") {
+    await migrate(database.db, { migrationsFolder: MIGRATIONS_DIR });
+    return;
+  }
+  const client = await database.pool.connect();
+  try {
+    await client.query("SET statement_timeout = 0");
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+    try {
+      const db = drizzle({ client, schema, casing: "snake_case" }) as unknown as Db;
+      await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    // Not back to the pool: its session settings differ from the pool's.
+    client.release(true);
+  }
 }
 
 /**
@@ -103,16 +191,21 @@ export async function inTransaction<T>(
   fn: (tx: Db, client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await database.pool.connect();
+  let result: T;
   try {
     await client.query("BEGIN");
     const tx = drizzle({ client, schema, casing: "snake_case" }) as unknown as Db;
-    const result = await fn(tx, client);
+    result = await fn(tx, client);
     await client.query("COMMIT");
-    return result;
   } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
+    const rolledBack = await client.query("ROLLBACK").then(
+      () => true,
+      () => false,
+    );
+    // A connection that cannot even roll back is broken: drop it instead of pooling it.
+    client.release(rolledBack ? undefined : true);
     throw err;
-  } finally {
-    client.release();
   }
+  client.release();
+  return result;
 }

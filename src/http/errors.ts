@@ -1,6 +1,7 @@
 /**
  * Every error leaves the server as JSON, in one place: domain errors by class, request-validation
- * errors as DRF-style field → messages dicts, anything unexpected as a logged 500 without a stack trace.
+ * errors as DRF-style field → messages dicts, an unreachable database as 503 with Retry-After, anything
+ * unexpected as a logged 500 without a stack trace.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
@@ -13,7 +14,11 @@ import {
   ValidationError,
   type FieldErrors,
 } from "../domain/errors.ts";
+import { isDatabaseUnavailable } from "../db/connection.ts";
 import { InvalidPageError } from "./pagination.ts";
+
+/** Seconds a client should wait before retrying when the database is unavailable (Retry-After). */
+export const RETRY_AFTER_SECONDS = 5;
 
 /** An HTTP answer with a BHTOM-specific body shape (`{"Error ": …}`, a bare string, …). */
 export class HttpAnswer extends Error {
@@ -136,6 +141,15 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       return send(reply, status, { detail: clientMessage(error, status) });
+    }
+    if (isDatabaseUnavailable(error)) {
+      // Unreachable, restarting, out of connections or too slow: the request may succeed later.
+      request.log.warn({ err: error.message }, "database unavailable");
+      reply.header("Retry-After", String(RETRY_AFTER_SECONDS));
+      return send(reply, 503, {
+        detail: "The database is unavailable at the moment; try again shortly.",
+        request_id: request.id,
+      });
     }
     request.log.error({ err: error }, "unhandled error");
     return send(reply, 500, { detail: "Internal server error", request_id: request.id });

@@ -3,7 +3,10 @@
  * of a `fits_file` one (measured by the FITS job) is read,
  * calibrated against reference stars around the target, and stored — the calibration row with its
  * per-band table, and (unless a dry run) one light-curve point with filter `<band>(<survey>)`.
- * Status letters move C → P → S or E. Re-running a job replaces its results, never duplicates a point.
+ * Status letters move C → P → S or E. Re-running a job replaces its results, never duplicates a point:
+ * the result is written in one transaction that first locks the data product's row, so two runs of the
+ * same job (a worker presumed dead by its lease while still running, and the retry) write one after
+ * the other, and the later one deletes the earlier one's point before adding its own.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -107,6 +110,11 @@ export interface CalibrateJobOptions {
   dataDir: string;
   provider: ReferenceProvider;
   now?: () => Date;
+  /**
+   * Test hook (SKYTOM_TEST_CALIBRATION_DELAY_MS): sleep this long, ms, once the calibration is marked
+   * running, so a test can kill the worker in the middle of one. 0/undefined in production.
+   */
+  testDelayMs?: number;
 }
 
 /**
@@ -131,6 +139,7 @@ export async function calibrateDataProduct(
     return;
   }
   await markStarted(database, id, dp.mjd, dp.filter, now());
+  if (opts.testDelayMs) await new Promise((resolve) => setTimeout(resolve, opts.testDelayMs));
 
   let text: string;
   try {
@@ -170,6 +179,8 @@ export async function calibrateDataProduct(
   }
   const message = c.status_message;
   await inTransaction(database, async (tx) => {
+    // Serialise concurrent runs of this job (see the file comment).
+    await tx.select({ id: dataProducts.id }).from(dataProducts).where(eq(dataProducts.id, id)).for("update");
     const [cal] = await tx
       .update(calibrations)
       .set({

@@ -10,7 +10,7 @@ import type { JobQueue } from "../db/queue.ts";
 import { dataProducts } from "../db/schema/index.ts";
 import { PROCESS_JOB } from "../domain/dataproducts/upload.ts";
 import { refreshAllTargets } from "../domain/targets/refresh.ts";
-import { calibrateDataProduct, type ReferenceProvider } from "./calibrate.ts";
+import { calibrateDataProduct, type CalibrateJobOptions, type ReferenceProvider } from "./calibrate.ts";
 import { processFits } from "./fits.ts";
 
 export interface WorkerOptions {
@@ -19,6 +19,8 @@ export interface WorkerOptions {
   dataDir: string;
   /** Reference stars for calibration; default: the imported catalogues. */
   provider?: ReferenceProvider;
+  /** Test hook, see CalibrateJobOptions.testDelayMs (SKYTOM_TEST_CALIBRATION_DELAY_MS). */
+  testCalibrationDelayMs?: number;
 }
 
 /** Job names, one list. */
@@ -33,7 +35,7 @@ export const JOBS = {
 export async function processDataProduct(
   database: Database,
   id: number,
-  opts: { dataDir: string; provider: ReferenceProvider },
+  opts: CalibrateJobOptions,
 ): Promise<void> {
   const [dp] = await database.db
     .select({ type: dataProducts.dataProductType })
@@ -49,7 +51,11 @@ export async function startWorkers(queue: JobQueue, database: Database, opts: Wo
     JOBS.processDataProduct,
     async (job) => {
       const t0 = performance.now();
-      await processDataProduct(database, job.data.dataProductId, { dataDir: opts.dataDir, provider });
+      await processDataProduct(database, job.data.dataProductId, {
+        dataDir: opts.dataDir,
+        provider,
+        testDelayMs: opts.testCalibrationDelayMs,
+      });
       opts.logger.info(
         { dataProduct: job.data.dataProductId, ms: Math.round(performance.now() - t0) },
         "data product processed",
