@@ -1,10 +1,13 @@
 /**
- * download-photometry of a 1,000,000-point light curve through a real socket: wall time, bytes, lines,
- * and the process's resident memory before and at its peak during the download (sampled every 10 ms;
- * the server streams in keyset batches, so the peak should not grow with the light curve).
+ * download-photometry of 1,000,000- and 3,000,000-point light curves (issue #10 target: 1M points < 1 s
+ * with flat memory) from `skytom serve` running as a child process, read through a real socket: time to
+ * first and last byte, size, and the server's resident memory before and at its peak during the download
+ * (the kernel's high-water mark VmHWM, reset before each download; sampled from /proc where that is not
+ * possible). Memory is flat when the 3M peak is no higher than the 1M peak.
  * Needs PostgreSQL: SKYTOM_BENCH_DATABASE_URL (a server URL; default postgres://postgres@127.0.0.1:5432/postgres).
- * The generated database `skytom_bench_downloads` (`…_<N>` for SKYTOM_BENCH_POINTS=N) is kept between runs.
- * SKYTOM_BENCH_DOWNLOADS_PGLITE=1 also measures the embedded database (generated afresh each run).
+ * The generated database `skytom_bench_downloads` is kept between runs (made again when the generator changes).
+ * SKYTOM_BENCH_DOWNLOAD_SIZES: comma-separated light-curve sizes (default 1000000,3000000).
+ * SKYTOM_BENCH_DOWNLOADS_PGLITE=1 also measures the embedded database in-process (1M points, generated afresh).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
@@ -12,140 +15,157 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase, runMigrations, type Database } from "../src/db/connection.ts";
-import { openBenchDatabase } from "./pg.ts";
+import { benchDatabaseUrl, datasetCurrent, markDataset, openBenchDatabase } from "./pg.ts";
+import { MB, procMb, resetPeakRss, startChildServer } from "./server.ts";
 import { createUser, tokenForUser } from "../src/domain/users/service.ts";
 import { buildApp } from "../src/http/app.ts";
 
-const N = Number(process.env.SKYTOM_BENCH_POINTS ?? 1_000_000);
-const DB = N === 1_000_000 ? "skytom_bench_downloads" : `skytom_bench_downloads_${N}`;
-const MB = 1024 * 1024;
+const SIZES = (process.env.SKYTOM_BENCH_DOWNLOAD_SIZES ?? "1000000,3000000").split(",").map(Number);
+const DB = "skytom_bench_downloads";
+const GENERATOR = "downloads-2";
+const targetName = (n: number) => `BenchLC${n}`;
 
-/** Fill target "BenchLC" with N points (mjd increasing with ties, realistic float text). */
-async function prepare(database: Database): Promise<void> {
-  await runMigrations(database);
-  if (!(await database.pool.query("select 1 from users where username = 'bench'")).rowCount) {
-    await createUser(database.db, null, { username: "bench", password: "bench-password" });
-  }
+/** Target `BenchLC<n>` with n points (mjd increasing with ties, realistic float text, 3 filters). */
+async function prepareCurve(database: Database, n: number): Promise<void> {
+  const name = targetName(n);
   await database.pool.query(
-    `insert into targets (name, ra, dec) values ('BenchLC', 10, 20) on conflict (name) do nothing`,
+    `insert into targets (name, ra, dec) values ($1, 10, 20) on conflict (name) do nothing`,
+    [name],
   );
-  const { id } = (await database.pool.query("select id from targets where name = 'BenchLC'")).rows[0];
+  const { id } = (await database.pool.query("select id from targets where name = $1", [name])).rows[0];
   const have = (
     await database.pool.query("select count(*)::int n from reduced_datums where target_id = $1", [id])
   ).rows[0].n as number;
-  if (have >= N) return;
+  if (have === n) return;
   const t0 = performance.now();
-  const step = 200_000;
-  for (let from = have + 1; from <= N; from += step) {
-    const to = Math.min(N, from + step - 1);
+  await database.pool.query("delete from reduced_datums where target_id = $1", [id]);
+  const step = 500_000;
+  for (let from = 1; from <= n; from += step) {
     await database.pool.query(
       `insert into reduced_datums (target_id, mjd, value, error, filter, facility, observer)
        select $1, 55000 + floor(g / 2) * 0.00123456789, 12 + (g % 9973) / 1234.5, 0.001 + (g % 97) / 1000.0,
          (array['V(GaiaSP)', 'g(ZTF)', 'r(ZTF)'])[1 + g % 3], 'ROAD_Cam', 'observer' || (g % 17)
        from generate_series($2::int, $3::int) g`,
-      [id, from, to],
+      [id, from, Math.min(n, from + step - 1)],
     );
   }
-  await database.pool.query("analyze reduced_datums");
   console.log(
     JSON.stringify({
       bench: "downloads: generate",
-      rows: N - have,
+      rows: n,
       seconds: +((performance.now() - t0) / 1000).toFixed(1),
     }),
   );
 }
 
-async function measureDownload(database: Database, engine: string, dataDir: string): Promise<void> {
-  const token = await tokenForUser(database.db, "bench");
-  const app = await buildApp({ database, dataDir, logger: false });
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  const { port } = app.server.address() as AddressInfo;
-  global.gc?.();
-  const baseline = process.memoryUsage();
-  let peakRss = baseline.rss;
-  let peakHeap = baseline.heapUsed;
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-  }, 10);
+async function prepare(database: Database, sizes: number[]): Promise<void> {
+  await runMigrations(database);
+  if (!(await database.pool.query("select 1 from users where username = 'bench'")).rowCount) {
+    await createUser(database.db, null, { username: "bench", password: "bench-password" });
+  }
+  for (const n of sizes) await prepareCurve(database, n);
+  await database.pool.query("vacuum analyze reduced_datums");
+}
+
+/** POST the download; count bytes and lines as they arrive. */
+function download(
+  url: string,
+  token: string,
+  name: string,
+): Promise<{ bytes: number; lines: number; status: number; firstByteMs: number; seconds: number }> {
   const t0 = performance.now();
   let firstByteMs = 0;
-  const { bytes, lines, status } = await new Promise<{ bytes: number; lines: number; status: number }>(
-    (resolve, reject) => {
-      const req = request(
-        {
-          host: "127.0.0.1",
-          port,
-          method: "POST",
-          path: "/targets/download-photometry/",
-          headers: { authorization: `Token ${token}`, "content-type": "application/json" },
-        },
-        (res) => {
-          let bytes = 0;
-          let lines = 0;
-          res.on("data", (chunk: Buffer) => {
-            if (!firstByteMs) firstByteMs = performance.now() - t0;
-            bytes += chunk.length;
-            for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
-          });
-          res.on("end", () => resolve({ bytes, lines, status: res.statusCode ?? 0 }));
-          res.on("error", reject);
-        },
-      );
-      req.on("error", reject);
-      req.end(JSON.stringify({ name: "BenchLC" }));
-    },
-  );
-  const seconds = (performance.now() - t0) / 1000;
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(url);
+    const req = request(
+      {
+        host: hostname,
+        port,
+        method: "POST",
+        path: "/targets/download-photometry/",
+        headers: { authorization: `Token ${token}`, "content-type": "application/json" },
+      },
+      (res) => {
+        let bytes = 0;
+        let lines = 0;
+        res.on("data", (chunk: Buffer) => {
+          if (!firstByteMs) firstByteMs = performance.now() - t0;
+          bytes += chunk.length;
+          for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+        });
+        res.on("end", () =>
+          resolve({
+            bytes,
+            lines,
+            status: res.statusCode ?? 0,
+            firstByteMs,
+            seconds: (performance.now() - t0) / 1000,
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(JSON.stringify({ name }));
+  });
+}
+
+/** One download from a process `pid` serving at `url`: a JSON line with time and the server's memory. */
+async function measureDownload(url: string, pid: number, token: string, n: number, engine: string) {
+  await download(url, token, targetName(n)); // warm: modules, plans, caches
+  const rssBefore = procMb(pid, "VmRSS");
+  const reset = resetPeakRss(pid);
+  let sampledPeak = rssBefore;
+  const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, procMb(pid, "VmRSS"))), 10);
+  const r = await download(url, token, targetName(n));
   clearInterval(sampler);
-  await app.close();
-  if (status !== 200 || lines !== N + 1) throw new Error(`download: status ${status}, ${lines} lines`);
+  const peak = reset ? procMb(pid, "VmHWM") : sampledPeak;
+  if (r.status !== 200 || r.lines !== n + 1)
+    throw new Error(`download: status ${r.status}, ${r.lines} lines`);
   console.log(
     JSON.stringify({
-      bench: `download-photometry ${N} points (${engine}, real socket)`,
-      seconds: +seconds.toFixed(2),
-      first_byte_ms: +firstByteMs.toFixed(1),
-      mb: +(bytes / MB).toFixed(1),
-      lines,
-      points_per_s: Math.round(N / seconds),
-      rss_before_mb: +(baseline.rss / MB).toFixed(0),
-      rss_peak_mb: +(peakRss / MB).toFixed(0),
-      heap_before_mb: +(baseline.heapUsed / MB).toFixed(0),
-      heap_peak_mb: +(peakHeap / MB).toFixed(0),
+      bench: `download-photometry ${n} points (${engine}, real socket)`,
+      seconds: +r.seconds.toFixed(3),
+      first_byte_ms: +r.firstByteMs.toFixed(1),
+      mb: +(r.bytes / MB).toFixed(1),
+      lines: r.lines,
+      points_per_s: Math.round(n / r.seconds),
+      server_rss_before_mb: Math.round(rssBefore),
+      server_rss_peak_mb: Math.round(peak),
+      peak_from: reset ? "VmHWM" : "sampled VmRSS",
     }),
   );
 }
 
 const database = await openBenchDatabase(DB, "downloads");
 if (database) {
-  await prepare(database);
-  const plan = await database.pool.query(
-    `explain (format json) select id, mjd from reduced_datums
-     where target_id = (select id from targets where name = 'BenchLC') and active_flg and data_type = 'photometry'
-       and value_unit = 'MAG' and (mjd, id) > (55100::float8, 1::int4) order by mjd, id limit 10000`,
-  );
-  console.log(
-    JSON.stringify({
-      bench: "download batch plan",
-      node: JSON.stringify(plan.rows[0]["QUERY PLAN"][0].Plan).match(
-        /"(Index[^"]*|Bitmap[^"]*|Seq Scan)"/,
-      )?.[1],
-    }),
-  );
-  await measureDownload(database, "postgresql", "/tmp/skytom-bench");
+  if (!(await datasetCurrent(database, "downloads", `${GENERATOR}:${SIZES.join(",")}`))) {
+    await prepare(database, SIZES);
+    await markDataset(database, "downloads", `${GENERATOR}:${SIZES.join(",")}`);
+  }
+  const token = await tokenForUser(database.db, "bench");
   await database.close();
+  const server = await startChildServer(benchDatabaseUrl(DB));
+  try {
+    for (const n of SIZES) await measureDownload(server.url, server.pid, token, n, "postgresql");
+  } finally {
+    await server.stop();
+  }
 }
 
 if (process.env.SKYTOM_BENCH_DOWNLOADS_PGLITE === "1") {
   const dataDir = mkdtempSync(join(tmpdir(), "skytom-bench-dl-"));
-  const database = await openDatabase({ dataDir, databaseUrl: undefined }, { forceHost: true });
+  const embedded = await openDatabase({ dataDir, databaseUrl: undefined }, { forceHost: true });
   try {
-    await prepare(database);
-    await measureDownload(database, "pglite", dataDir);
+    await prepare(embedded, [1_000_000]);
+    const token = await tokenForUser(embedded.db, "bench");
+    const app = await buildApp({ database: embedded, dataDir, logger: false });
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    const { port } = app.server.address() as AddressInfo;
+    await measureDownload(`http://127.0.0.1:${port}`, process.pid, token, 1_000_000, "pglite, in-process");
+    await app.close();
   } finally {
-    await database.close();
+    await embedded.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

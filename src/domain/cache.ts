@@ -1,20 +1,29 @@
 /**
  * Result caches that stay true across processes: entries are tagged with the cache generation read
  * from `cache_versions` before the query ran (see src/db/schema/cache.ts); a changed generation is a miss.
- * Least-recently-used eviction keeps memory bounded.
+ * Least-recently-used eviction keeps memory bounded (by entries, and by bytes when a size is given).
  */
-import { eq, sql } from "drizzle-orm";
+import { getTableColumns, sql, type Table } from "drizzle-orm";
+import type pg from "pg";
 import type { Executor } from "../db/connection.ts";
 import { cacheVersions } from "../db/schema/index.ts";
 
 export type CacheName = "targets" | "plots";
+/** Every cache's generation, as read in one go (see `authenticateToken`). */
+export type Generations = Partial<Record<CacheName, number>>;
+
+/**
+ * SQL expression: every cache generation as a JSON object {name: version}. Folded into another query
+ * (the token lookup) so that a cached answer costs one round trip.
+ */
+export const GENERATIONS_JSON = `(select json_object_agg(name, version) from cache_versions)`;
 
 export async function cacheGeneration(db: Executor, name: CacheName): Promise<number> {
-  const [row] = await db
-    .select({ v: cacheVersions.version })
-    .from(cacheVersions)
-    .where(eq(cacheVersions.name, name));
-  return row?.v ?? 0;
+  const res = await rawClient(db).query<{ v: number }>({
+    text: "select version as v from cache_versions where name = $1",
+    values: [name],
+  });
+  return res.rows[0]?.v ?? 0;
 }
 
 /** Make every process drop its entries of this cache. */
@@ -26,11 +35,17 @@ export async function bumpGeneration(db: Executor, name: CacheName): Promise<voi
 }
 
 export class GenerationCache<V> {
-  private readonly entries = new Map<string, { generation: number; value: V }>();
+  private readonly entries = new Map<string, { generation: number; value: V; bytes: number }>();
+  private bytes = 0;
   hits = 0;
   misses = 0;
 
-  constructor(private readonly maxEntries: number) {}
+  /** `sizeOf` and `maxBytes` bound the total size of the values too (e.g. serialised answers). */
+  constructor(
+    private readonly maxEntries: number,
+    private readonly sizeOf: (value: V) => number = () => 0,
+    private readonly maxBytes = Infinity,
+  ) {}
 
   get(key: string, generation: number): V | undefined {
     const e = this.entries.get(key);
@@ -45,20 +60,34 @@ export class GenerationCache<V> {
   }
 
   set(key: string, generation: number, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, { generation, value });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
+    this.delete(key);
+    const bytes = this.sizeOf(value);
+    if (bytes > this.maxBytes) return;
+    this.entries.set(key, { generation, value, bytes });
+    this.bytes += bytes;
+    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
+      this.delete(this.entries.keys().next().value as string);
     }
+  }
+
+  private delete(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.bytes -= e.bytes;
+    this.entries.delete(key);
   }
 
   clear(): void {
     this.entries.clear();
+    this.bytes = 0;
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  get totalBytes(): number {
+    return this.bytes;
   }
 }
 
@@ -73,4 +102,27 @@ export function bodyKey(body: unknown): string {
         )
       : v;
   return JSON.stringify(norm(body));
+}
+
+/**
+ * The `pg` pool or client under a Drizzle handle (an open transaction's too), for the few hot queries
+ * that are written as SQL text: no query building, rows as the driver gives them.
+ */
+export function rawClient(db: Executor): Pick<pg.Pool, "query"> {
+  const handle = db as unknown as { $client?: pg.Pool; session?: { client: pg.Pool } };
+  const client = handle.$client ?? handle.session?.client;
+  if (!client) throw new Error("rawClient: not a node-postgres Drizzle handle");
+  return client;
+}
+
+/** Drizzle's snake_case name of a camelCase column key (`hasOptical` → `has_optical`). */
+export function snakeCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** `alias.column as "key"` for every column of a table: raw rows then have the table's row type. */
+export function selectColumns(table: Table, alias: string): string {
+  return Object.keys(getTableColumns(table))
+    .map((key) => `${alias}.${snakeCase(key)} as "${key}"`)
+    .join(", ");
 }

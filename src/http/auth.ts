@@ -3,12 +3,16 @@
  * `Authorization: Token <key>` (keyword case-insensitive; other schemes count as anonymous); a malformed
  * or unknown token is a 401 even on endpoints that need no authentication. Then each route's `auth`
  * level (route config) is enforced: "none", "user" (default), "staff", "superuser".
+ *
+ * No token cache: each request looks its token up (one prepared statement, which also reads the cache
+ * generations), so logout, token revocation and deactivation take effect at once in every process.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Db } from "../db/connection.ts";
 import { AuthenticationError } from "../domain/errors.ts";
 import { requireStaff, requireSuperuser, type Actor } from "../domain/permissions.ts";
-import { authenticateToken, toActor, type UserRow } from "../domain/users/service.ts";
+import type { Generations } from "../domain/cache.ts";
+import { authenticateTokenWithGenerations, toActor, type UserRow } from "../domain/users/service.ts";
 
 export type AuthLevel = "none" | "user" | "staff" | "superuser";
 
@@ -19,6 +23,11 @@ declare module "fastify" {
     actor: Actor | null;
     /** The presented API token (for revocation). */
     tokenKey: string | null;
+    /**
+     * Cache generations read with the token (one round trip), before any query of the request; null when
+     * the request was not token-authenticated (read them with `cacheGeneration` then).
+     */
+    cacheGenerations: Generations | null;
   }
   interface FastifyContextConfig {
     auth?: AuthLevel;
@@ -46,11 +55,13 @@ export function installAuth(app: FastifyInstance, db: Db): void {
   app.decorateRequest("user", null);
   app.decorateRequest("actor", null);
   app.decorateRequest("tokenKey", null);
+  app.decorateRequest("cacheGenerations", null);
   app.addHook("onRequest", async (request) => {
     const key = tokenFromHeader(request.headers.authorization);
     if (key !== null) {
-      const user = await authenticateToken(db, key);
+      const { user, generations } = await authenticateTokenWithGenerations(db, key);
       request.user = user;
+      request.cacheGenerations = generations;
       request.actor = toActor(user);
       request.tokenKey = key;
     }

@@ -3,7 +3,7 @@
  *
  * A download is produced as it is sent: the points are read in batches by keyset pagination on
  * (mjd, id) — one short query per batch on the index (target_id, mjd, id), no connection held between
- * batches — and each batch becomes one text chunk. Memory stays flat whatever the size of the light
+ * batches, the next batch read while one is sent (batches.ts) — and each batch becomes one text chunk. Memory stays flat whatever the size of the light
  * curve. Points committed while a download runs appear in it if they sort after the batch being read.
  */
 import { and, desc, eq, ilike, sql, type SQL } from "drizzle-orm";
@@ -14,6 +14,7 @@ import { curveBatch, type CurveKey, type CurvePoint } from "../datums/repo.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { requireSuperuser, type Actor } from "../permissions.ts";
 import * as targetRepo from "../targets/repo.ts";
+import { csvBatches, shortestFloatText } from "./batches.ts";
 import { csvLine, PHOTOMETRY_HEADER, RADIO_HEADER } from "./csv.ts";
 import type { DownloadedItemOutput, DownloadedListInput } from "./schemas.ts";
 
@@ -38,15 +39,15 @@ export const DOWNLOAD_KINDS = {
 >;
 export type DownloadKind = keyof typeof DOWNLOAD_KINDS;
 
-/** Points per query while streaming a download. */
-export const DOWNLOAD_BATCH = 10_000;
+/** Points per query while streaming a download (two batches in memory at most: one read ahead). */
+export const DOWNLOAD_BATCH = 20_000;
 /** Longest stored IP address (the column's width: an IPv6 text form fits). */
 export const IP_ADDRESS_MAX = 45;
 
 export interface Download {
   fileName: string;
-  /** The CSV text in chunks: the header line, then one chunk per batch of points. */
-  chunks: AsyncGenerator<string>;
+  /** The CSV in chunks (text or UTF-8 bytes): the header line, then one chunk per batch of points. */
+  chunks: AsyncGenerator<string | Buffer>;
 }
 
 /**
@@ -82,11 +83,15 @@ export async function* csvChunks(
   targetId: number,
   kind: DownloadKind,
   batchSize = DOWNLOAD_BATCH,
-): AsyncGenerator<string> {
+): AsyncGenerator<string | Buffer> {
   const spec = DOWNLOAD_KINDS[kind];
   yield csvLine([...spec.header]);
   if (kind === "highenergy") {
     yield* highEnergyChunks(db, targetId, batchSize);
+    return;
+  }
+  if (spec.units.length === 1 && (await shortestFloatText(db))) {
+    yield* csvBatches(db, targetId, spec.units[0], batchSize);
     return;
   }
   let after: CurveKey | null = null;
