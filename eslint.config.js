@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "data/", "node_modules/", "coverage/", "test-artifacts/", "drizzle/meta/"] },
+  { ignores: ["dist/", "data/", "node_modules/", "coverage/", "test-artifacts/", "drizzle/meta/", ".tmp/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

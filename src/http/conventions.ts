@@ -67,6 +67,30 @@ const PY_BOOLEANS: Record<string, boolean> = {
   off: false,
 };
 
+const FINITE = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+/**
+ * AJV coerces the strings "Infinity", "-Infinity" and "1e400" to non-finite numbers, which then pass
+ * `minimum`-only checks and are stored as NULL: refuse them for fields declared number/integer only.
+ */
+function refuseNonFiniteNumbers(body: Record<string, unknown>, schema: unknown): void {
+  const props = (schema as { properties?: Record<string, { type?: unknown }> })?.properties;
+  if (!props) return;
+  const errors: Record<string, string[]> = {};
+  for (const [key, prop] of Object.entries(props)) {
+    const v = body[key];
+    if (prop.type !== "number" && prop.type !== "integer") continue;
+    const bad =
+      (typeof v === "string" && v.trim() !== "" && (!FINITE.test(v) || !Number.isFinite(Number(v)))) ||
+      (typeof v === "number" && !Number.isFinite(v));
+    if (bad)
+      errors[key] = [
+        prop.type === "integer" ? "A valid integer is required." : "A valid number is required.",
+      ];
+  }
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+}
+
 /** For string values of fields the body schema declares boolean, accept Python/Django spellings. */
 function normaliseBooleans(body: Record<string, unknown>, schema: unknown): void {
   const props = (schema as { properties?: Record<string, { type?: unknown; anyOf?: { type?: unknown }[] }> })
@@ -110,12 +134,75 @@ function refuseNulls(body: Record<string, unknown>, schema: unknown): void {
   if (Object.keys(errors).length) throw new ValidationError(errors);
 }
 
+/** Does a JSON value hold a NUL character in any string or key? */
+function holdsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (depth > 64 || value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) return value.some((v) => holdsNul(v, depth + 1));
+  return Object.entries(value).some(([k, v]) => k.includes("\u0000") || holdsNul(v, depth + 1));
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000 (a query with one fails), so a NUL anywhere in the body, the path
+ * parameters or the query string is refused up front with DRF's CharField message, per field.
+ */
+export function refuseNulCharacters(parts: Record<string, unknown>[]): void {
+  const errors: Record<string, string[]> = {};
+  for (const part of parts) {
+    if (!part || typeof part !== "object") continue;
+    for (const [key, v] of Object.entries(part)) {
+      if (key.includes("\u0000") || holdsNul(v))
+        errors[key.split("\u0000").join("") || "non_field_errors"] = ["Null characters are not allowed."];
+    }
+  }
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+}
+
+/** Multipart limits (every route): form fields per request, bytes per field, parts in all, files per request. */
+export const MAX_FIELD_BYTES = 1024 * 1024;
+export const MAX_FIELDS = 500;
+export const MAX_PARTS = 600;
+export const MAX_BUFFERED_FILES = 50;
+
+/** busboy's limit errors, and a truncated field, as a 413 that names the limit. */
+export function multipartLimitAnswer(err: unknown, maxFiles: number): HttpAnswer | undefined {
+  switch ((err as { code?: string }).code) {
+    case "FST_FILES_LIMIT":
+      return new HttpAnswer(413, { detail: `more than ${maxFiles} files in one request` });
+    case "FST_FIELDS_LIMIT":
+      return new HttpAnswer(413, { detail: `more than ${MAX_FIELDS} form fields in one request` });
+    case "FST_PARTS_LIMIT":
+      return new HttpAnswer(413, {
+        detail: `more than ${MAX_PARTS} parts (fields and files) in one request`,
+      });
+  }
+  return undefined;
+}
+
 async function collectMultipart(
   request: FastifyRequest,
   maxFileBytes: number,
 ): Promise<Record<string, unknown>> {
   const fields: Record<string, unknown> = {};
+  try {
+    await collectParts(request, maxFileBytes, fields);
+  } catch (err) {
+    throw multipartLimitAnswer(err, MAX_BUFFERED_FILES) ?? err;
+  }
+  return fields;
+}
+
+async function collectParts(
+  request: FastifyRequest,
+  maxFileBytes: number,
+  fields: Record<string, unknown>,
+): Promise<void> {
   for await (const part of request.parts({ limits: { fileSize: maxFileBytes } })) {
+    if (part.type === "field" && part.valueTruncated) {
+      throw new HttpAnswer(413, {
+        detail: `${part.fieldname}: longer than the ${MAX_FIELD_BYTES} bytes allowed for a form field`,
+      });
+    }
     if (part.type === "file") {
       const file = part as MultipartFile;
       const data = await file.toBuffer();
@@ -129,7 +216,6 @@ async function collectMultipart(
       fields[part.fieldname] = part.value;
     }
   }
-  return fields;
 }
 
 export interface ConventionOptions {
@@ -156,7 +242,13 @@ export async function installConventions(app: FastifyInstance, opts: ConventionO
     }
   });
   await app.register(multipart, {
-    limits: { fileSize: opts.maxUploadFileBytes, files: 50, fields: 500, fieldSize: 1024 * 1024, parts: 600 },
+    limits: {
+      fileSize: opts.maxUploadFileBytes,
+      files: MAX_BUFFERED_FILES,
+      fields: MAX_FIELDS,
+      fieldSize: MAX_FIELD_BYTES,
+      parts: MAX_PARTS,
+    },
   });
 
   app.decorateRequest("receivedFiles");
@@ -168,6 +260,16 @@ export async function installConventions(app: FastifyInstance, opts: ConventionO
     if (request.isMultipart() && request.routeOptions.config.multipart !== "stream") {
       request.body = await collectMultipart(request, opts.maxBufferedFileBytes);
     }
+    const body0 = request.body;
+    refuseNulCharacters([
+      request.params as Record<string, unknown>,
+      request.query as Record<string, unknown>,
+      ...(typeof body0 === "object" && body0 !== null && !Array.isArray(body0) && !Buffer.isBuffer(body0)
+        ? [body0 as Record<string, unknown>]
+        : []),
+    ]);
+    if (Array.isArray(body0) && holdsNul(body0))
+      throw new ValidationError({ non_field_errors: ["Null characters are not allowed."] });
     const schema = request.routeOptions.schema?.body;
     if (!schema || request.routeOptions.config.multipart === "stream") return;
     if (request.body === undefined || request.body === null) request.body = {};
@@ -179,6 +281,7 @@ export async function installConventions(app: FastifyInstance, opts: ConventionO
       });
     }
     refuseNulls(body as Record<string, unknown>, schema);
+    refuseNonFiniteNumbers(body as Record<string, unknown>, schema);
     normaliseBooleans(body as Record<string, unknown>, schema);
   });
 }

@@ -70,6 +70,11 @@ const RENAMED: Record<string, string> = {
 /** Rebuild the uncompressed image header from the table header (TIC §6: Z keywords → standard ones). */
 export function imageHeaderFromTiled(table: FitsHeader): FitsHeader {
   const naxis = table.getNumber("ZNAXIS") ?? 0;
+  // Checked before the loop over ZNAXISn: a hostile ZNAXIS = 4294967296 must not spin for minutes.
+  if (!Number.isInteger(naxis) || naxis < 0 || naxis > 999) {
+    const v = String(table.get("ZNAXIS"));
+    throw new FitsError("NAXIS_MISMATCH", `compressed image: ZNAXIS = ${v}, expected an integer 0–999`);
+  }
   const out = new FitsHeader();
   if (table.has("ZSIMPLE")) out.set("SIMPLE", table.get("ZSIMPLE") ?? true, "conforms to FITS standard");
   else out.set("XTENSION", table.getString("ZTENSION") ?? "IMAGE", "image extension");

@@ -1,14 +1,21 @@
 import { Type, type Static } from "@sinclair/typebox";
 
-const DateOrIso = Type.Union([Type.String(), Type.Null()], {
+/**
+ * A value of several JSON types with a length cap on its string form, as one `type: [...]` schema
+ * rather than an anyOf, so that a too-long string gets the maxLength message naming the limit.
+ */
+const Capped = <T>(types: string[], maxLength: number, extra: Record<string, unknown> = {}) =>
+  Type.Unsafe<T>({ type: types, maxLength, ...extra });
+
+const DateOrIso = Capped<string | null>(["string", "null"], 64, {
   description: "YYYY-MM-DD (whole day) or an ISO 8601 date-time",
 });
 
 export const ListCommentsBody = Type.Object({
-  target: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  targetid: Type.Optional(Type.Union([Type.Integer(), Type.String(), Type.Null()])),
-  user: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  text: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  target: Type.Optional(Capped<string | null>(["string", "null"], 200)),
+  targetid: Type.Optional(Capped<number | string | null>(["integer", "string", "null"], 64)),
+  user: Type.Optional(Capped<string | null>(["string", "null"], 200)),
+  text: Type.Optional(Capped<string | null>(["string", "null"], 200)),
   created_start: Type.Optional(DateOrIso),
   created_end: Type.Optional(DateOrIso),
   page: Type.Optional(Type.Unknown()),

@@ -1,6 +1,14 @@
 import { Type, type Static } from "@sinclair/typebox";
 
-const Val = Type.Union([Type.String(), Type.Number(), Type.Null()]);
+/**
+ * A value of several JSON types with a length cap on its string form, as one `type: [...]` schema
+ * rather than an anyOf, so that a too-long string gets the maxLength message naming the limit.
+ */
+const Capped = <T>(types: string[], maxLength: number, extra: Record<string, unknown> = {}) =>
+  Type.Unsafe<T>({ type: types, maxLength, ...extra });
+
+/** Filter values; strings capped at 200 characters (differs from BHTOM2: no cap). */
+const Val = Capped<string | number | null>(["string", "number", "null"], 200);
 
 /** `common/api/data` filters (bhtom-behaviour.md §G.2). */
 export const DataListBody = Type.Object({
@@ -26,10 +34,15 @@ export const DataListBody = Type.Object({
 });
 export type DataListInput = Static<typeof DataListBody>;
 
-export const IdBody = Type.Object({
-  id: Type.Optional(Type.Union([Type.Integer(), Type.String(), Type.Null()])),
-});
+const Id = Capped<number | string | null>(["integer", "string", "null"], 64);
+export const IdBody = Type.Object({ id: Type.Optional(Id) });
+/** At most 100 observers (or 15,000 characters comma-separated); differs from BHTOM2: no cap. */
 export const ChangeObserversBody = Type.Object({
-  id: Type.Optional(Type.Union([Type.Integer(), Type.String(), Type.Null()])),
-  observers: Type.Optional(Type.Union([Type.Array(Type.String()), Type.String(), Type.Null()])),
+  id: Type.Optional(Id),
+  observers: Type.Optional(
+    Type.Union(
+      [Type.Array(Type.String(), { maxItems: 100 }), Type.String({ maxLength: 15_000 }), Type.Null()],
+      { errorMessage: "Ensure this field has no more than 100 elements (or 15000 characters)." },
+    ),
+  ),
 });

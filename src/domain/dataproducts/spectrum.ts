@@ -46,9 +46,15 @@ export function parseSpectrum(text: string, maxPoints = 2_000_000): SpectrumPars
       rejected.push({ line: i + 1, reason: "expected two numbers: wavelength flux" });
       continue;
     }
+    const [w, v] = [Number(f[0]), Number(f[1])];
+    if (!Number.isFinite(w) || !Number.isFinite(v)) {
+      // "1e400" matches the number syntax but is Infinity: not storable, not plottable.
+      rejected.push({ line: i + 1, reason: "wavelength and flux must be finite numbers" });
+      continue;
+    }
     if (wavelength.length >= maxPoints) return { ok: false, error: `more than ${maxPoints} points` };
-    wavelength.push(Number(f[0]));
-    flux.push(Number(f[1]));
+    wavelength.push(w);
+    flux.push(v);
   }
   if (wavelength.length === 0) return { ok: false, error: "no wavelength/flux pairs found" };
   return { ok: true, wavelength, flux, mjd, facility, rejected };

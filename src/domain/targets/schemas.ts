@@ -6,7 +6,14 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { CLASSIFICATION_ALIASES, CLASSIFICATIONS } from "../../vocabulary.ts";
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+/** A nullable string; its maxLength is repeated on the union so that the 400 names the limit. */
+
+/**
+ * A value of several JSON types with a length cap on its string form, as one `type: [...]` schema
+ * rather than an anyOf, so that a too-long string gets the maxLength message naming the limit.
+ */
+const Capped = <T>(types: string[], maxLength: number, extra: Record<string, unknown> = {}) =>
+  Type.Unsafe<T>({ type: types, maxLength, ...extra });
 
 /** Degrees as a number, or a string: decimal degrees or sexagesimal (RA in hours: "17:45:40.04"). */
 const Angle = (what: string) =>
@@ -30,7 +37,7 @@ const targetFields = {
     description: "Julian epoch of the coordinates in years (2000.0, or 'J2000')",
     errorMessage: "A valid number is required.",
   }),
-  description: Nullable(Type.String({ maxLength: 200 })),
+  description: Capped<string | null>(["string", "null"], 200),
   classification: Type.Union([ClassificationValue, Type.Null()], { errorMessage: "Not a valid choice." }),
   discovery_date: Type.Union(
     [Type.String({ format: "date-time" }), Type.String({ format: "date" }), Type.Null()],
@@ -72,12 +79,18 @@ export type CreateTargetInput = Static<typeof CreateTargetBody>;
 export const UpdateTargetBody = Type.Partial(Type.Object(targetFields), { additionalProperties: false });
 export type UpdateTargetInput = Static<typeof UpdateTargetBody>;
 
-/** getTargetList filters: numbers may arrive as strings (converted like Python float(); bad → 400). */
-const Num = Type.Union([Type.Number(), Type.String(), Type.Null()]);
-const Bool = Type.Union([Type.Boolean(), Type.String(), Type.Number(), Type.Null()]);
+/**
+ * getTargetList filters: numbers may arrive as strings (converted like Python float(); bad → 400).
+ * Text filters are capped at 200 characters and numeric strings at 64 (differs from BHTOM2, which has no
+ * cap: a megabyte ILIKE pattern costs every row of the table).
+ */
+// maxLength on the union (it applies to strings only) so that the 400 names the limit.
+const Num = Capped<number | string | null>(["number", "string", "null"], 64);
+const Bool = Capped<boolean | string | number | null>(["boolean", "string", "number", "null"], 64);
+const Text = Capped<string | null>(["string", "null"], 200);
 export const TargetListBody = Type.Object({
-  name: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  type: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  name: Type.Optional(Text),
+  type: Type.Optional(Text),
   raMin: Type.Optional(Num),
   raMax: Type.Optional(Num),
   decMin: Type.Optional(Num),
@@ -93,9 +106,9 @@ export const TargetListBody = Type.Object({
   galacticLatMax: Type.Optional(Num),
   galacticLonMin: Type.Optional(Num),
   galacticLonMax: Type.Optional(Num),
-  description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  classification: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  targetGroup: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  description: Type.Optional(Text),
+  classification: Type.Optional(Text),
+  targetGroup: Type.Optional(Text),
   hasOptical: Type.Optional(Bool),
   hasInfrared: Type.Optional(Bool),
   hasRadio: Type.Optional(Bool),
@@ -103,18 +116,21 @@ export const TargetListBody = Type.Object({
   hasGamma: Type.Optional(Bool),
   hasPolarimetry: Type.Optional(Bool),
   coneSearchRaDecRadius: Type.Optional(
-    Type.Union([Type.String(), Type.Null()], { description: '"RA,Dec,Radius" in degrees' }),
+    Capped<string | null>(["string", "null"], 200, {
+      description:
+        '"RA,Dec,Radius" in degrees; radius in (0, 180] (differs from BHTOM2: any radius, bad ones ignored)',
+    }),
   ),
   coneSearchTarget: Type.Optional(
-    Type.Union([Type.String(), Type.Null()], {
-      description: '"Name,Radius": name or alias, radius in degrees',
+    Capped<string | null>(["string", "null"], 200, {
+      description: '"Name,Radius": name or alias, radius in degrees, in (0, 180]',
     }),
   ),
   page: Type.Optional(Type.Unknown()),
 });
 export type TargetListInput = Static<typeof TargetListBody>;
 
-export const DeleteTargetBody = Type.Object({ name: Type.String({ minLength: 1 }) });
+export const DeleteTargetBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
 
 const N = Type.Union([Type.Number(), Type.Null()]);
 const S = Type.Union([Type.String(), Type.Null()]);

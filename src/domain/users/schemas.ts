@@ -39,14 +39,14 @@ export type UpdateUserInput = Static<typeof UpdateUserBody>;
 /** BHTOM `POST /common/api/users/` filters; falsy values are ignored, as BHTOM does. */
 export const ListUsersBody = Type.Object({
   id: Type.Optional(Type.Union([Type.Integer(), Type.Null(), Type.Literal("")])),
-  username: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  username: Type.Optional(Type.Unsafe<string | null>({ type: ["string", "null"], maxLength: 150 })),
   created: Type.Optional(Type.Union([Type.String({ format: "date" }), Type.Null(), Type.Literal("")])),
 });
 export type ListUsersInput = Static<typeof ListUsersBody>;
 
 export const TokenAuthBody = Type.Object({
-  username: Type.String({ minLength: 1 }),
-  password: Type.String({ minLength: 1 }),
+  username: Type.String({ minLength: 1, maxLength: 150 }),
+  password: Type.String({ minLength: 1, maxLength: 4096 }),
 });
 
 export const PublicUser = Type.Object({
