@@ -29,3 +29,18 @@ export function requireOwnerOrStaff(actor: Actor, ownerId: number | null, what =
     throw new ForbiddenError(`Only the owner of ${what} or staff may change it.`);
   }
 }
+
+/**
+ * Staff manage accounts, but only a superuser may make a superuser or change a superuser's account
+ * (else any staff member could raise themselves to superuser or take over a superuser's login).
+ */
+export function requireAccountManager(
+  actor: Actor,
+  target: { isSuperuser: boolean },
+  makesSuperuser: boolean,
+): void {
+  requireStaff(actor);
+  if ((target.isSuperuser || makesSuperuser) && !actor.isSuperuser) {
+    throw new ForbiddenError("Only a superuser may grant superuser status or change a superuser's account.");
+  }
+}

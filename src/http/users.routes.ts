@@ -56,8 +56,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
       schema: {
         tags: ["accounts"],
         summary: "Create a user (staff)",
+        description: "Only a superuser may create a superuser (is_superuser true); others get 403.",
         body: CreateUserBody,
-        response: { 201: PublicUser, 400: FieldErrorsSchema },
+        response: { 201: PublicUser, 400: FieldErrorsSchema, 403: Detail },
       },
     },
     async (request, reply) => reply.code(201).send(await users.createUser(db, request.actor, request.body)),
@@ -70,9 +71,12 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
       schema: {
         tags: ["accounts"],
         summary: "Update a user (staff)",
+        description:
+          "Only a superuser may set is_superuser true or change a superuser's account (staff get 403), so " +
+          "staff cannot raise themselves to superuser or take over a superuser's login.",
         params: Type.Object({ username: Username }),
         body: UpdateUserBody,
-        response: { 200: PublicUser, 400: FieldErrorsSchema, 404: Detail },
+        response: { 200: PublicUser, 400: FieldErrorsSchema, 403: Detail, 404: Detail },
       },
     },
     async (request) => users.updateUser(db, request.actor, request.params.username, request.body),
