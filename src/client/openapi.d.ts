@@ -1660,6 +1660,17 @@ export interface paths {
             };
           };
         };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
       };
     };
     delete?: never;
@@ -1737,6 +1748,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -4381,9 +4403,9 @@ export interface paths {
         content: {
           "application/json": {
             classification?: string | null;
-            /** @description "RA,Dec,Radius" in degrees */
+            /** @description "RA,Dec,Radius" in degrees; radius in (0, 180] (differs from BHTOM2: any radius, bad ones ignored) */
             coneSearchRaDecRadius?: string | null;
-            /** @description "Name,Radius": name or alias, radius in degrees */
+            /** @description "Name,Radius": name or alias, radius in degrees, in (0, 180] */
             coneSearchTarget?: string | null;
             decMax?: number | string | null;
             decMin?: number | string | null;

@@ -26,6 +26,7 @@ import { groupsRoutes } from "./groups.routes.ts";
 import { targetsRoutes } from "./targets.routes.ts";
 import { uploadRoutes } from "./upload.routes.ts";
 import { usersRoutes } from "./users.routes.ts";
+import { webRoutes } from "../web/index.ts";
 
 export interface AppOptions {
   database: Database;
@@ -56,6 +57,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         allErrors: true,
         removeAdditional: false,
         coerceTypes: "array",
+        // `type: ["number", "string", "null"]` with a maxLength (length-capped filters): one schema, one message.
+        allowUnionTypes: true,
         useDefaults: true,
         verbose: true,
         keywords: ["errorMessage"],
@@ -123,6 +126,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     queue: opts.queue ?? null,
     dataDir: opts.dataDir,
     maxFileBytes: opts.maxUploadFileBytes ?? 200 * 1024 * 1024,
+  });
+  await app.register(webRoutes, {
+    database,
+    dataDir: opts.dataDir,
+    queue: opts.queue ?? null,
+    maxUploadFileBytes: opts.maxUploadFileBytes ?? 200 * 1024 * 1024,
   });
   for (const plugin of opts.plugins ?? []) await app.register(plugin);
 

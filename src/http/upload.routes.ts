@@ -10,17 +10,14 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyRequest } from "fastify";
 import type { Database } from "../db/connection.ts";
 import type { JobQueue } from "../db/queue.ts";
 import { BadRequestError } from "../domain/errors.ts";
-import {
-  planUpload,
-  storeUpload,
-  type ReceivedUpload,
-  type UploadFields,
-} from "../domain/dataproducts/upload.ts";
+import { uploadFiles, type ReceivedUpload, type UploadFields } from "../domain/dataproducts/upload.ts";
 import { sanitizeFileName, storedPath } from "../storage.ts";
 import { requireActor } from "./auth.ts";
+import { MAX_FIELD_BYTES, multipartLimitAnswer, refuseNulCharacters } from "./conventions.ts";
 import { HttpAnswer } from "./errors.ts";
 import { Detail } from "./schemas.ts";
 
@@ -74,62 +71,94 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRouteOptions> = async
     async (request, reply) => {
       const actor = requireActor(request);
       if (!request.isMultipart()) throw new BadRequestError("the upload must be multipart/form-data");
-      const tmpDir = `tmp/upload-${randomBytes(8).toString("hex")}`;
-      await mkdir(storedPath(opts.dataDir, tmpDir), { recursive: true });
-      const fields: UploadFields = {};
-      const files: ReceivedUpload[] = [];
+      const received = await receiveUploadParts(request, opts.dataDir, opts.maxFileBytes, maxFiles);
       try {
-        for await (const part of request.parts({
-          limits: { fileSize: opts.maxFileBytes, files: maxFiles },
-        })) {
-          if (part.type === "field") {
-            const value = String(part.value);
-            const prev = fields[part.fieldname];
-            fields[part.fieldname] =
-              prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
-            continue;
-          }
-          const originalName = part.filename || part.fieldname;
-          const tempPath = `${tmpDir}/${files.length}_${sanitizeFileName(originalName)}`;
-          const hash = createHash("sha256");
-          let size = 0;
-          const meter = new Transform({
-            transform(chunk: Buffer, _enc, done) {
-              hash.update(chunk);
-              size += chunk.length;
-              done(null, chunk);
-            },
-          });
-          await pipeline(part.file, meter, createWriteStream(storedPath(opts.dataDir, tempPath)));
-          if (part.file.truncated) {
-            throw new HttpAnswer(413, { detail: `${originalName}: larger than ${opts.maxFileBytes} bytes` });
-          }
-          files.push({
-            field: part.fieldname,
-            originalName,
-            tempPath,
-            sizeBytes: size,
-            sha256: hash.digest("hex"),
-          });
-        }
-        const plan = await planUpload(opts.database.db, actor, fields);
-        const items = await storeUpload(opts.database, opts.queue, opts.dataDir, actor, plan, files);
-        const queued = items.filter((i) => i.status === "C").length;
-        const message =
-          `${items.length} file(s) uploaded for ${plan.target.name}` +
-          (queued ? `; ${queued} queued for processing` : "") +
-          (plan.dryRun ? " (dry run: nothing is added to the light curve)" : "");
+        const { message, items } = await uploadFiles(
+          opts.database,
+          opts.queue,
+          opts.dataDir,
+          actor,
+          received.fields,
+          received.files,
+        );
         return reply.code(201).send({ message, data: items });
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === "FST_REQ_FILE_TOO_LARGE") {
-          throw new HttpAnswer(413, { detail: `a file is larger than ${opts.maxFileBytes} bytes` });
-        }
-        if (code === "FST_FILES_LIMIT") throw new HttpAnswer(413, { detail: `more than ${maxFiles} files` });
-        throw err;
       } finally {
-        await rm(storedPath(opts.dataDir, tmpDir), { recursive: true, force: true });
+        await received.cleanup();
       }
     },
   );
 };
+
+/** The parts of a multipart upload: form fields, and files streamed to a temporary folder. */
+export interface ReceivedParts {
+  fields: UploadFields;
+  files: ReceivedUpload[];
+  /** Remove the temporary folder (files `storeUpload` moved away are no longer in it). */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Read a multipart request: fields as strings (repeated fields as lists), files streamed to a temporary
+ * folder under the data directory with their SHA-256 and size. A file over `maxFileBytes` or more than
+ * `maxFiles` files → HttpAnswer 413 (the temporary folder is removed). Used by `POST /upload/` and the
+ * web upload page.
+ */
+export async function receiveUploadParts(
+  request: FastifyRequest,
+  dataDir: string,
+  maxFileBytes: number,
+  maxFiles: number,
+): Promise<ReceivedParts> {
+  const tmpDir = `tmp/upload-${randomBytes(8).toString("hex")}`;
+  const cleanup = () => rm(storedPath(dataDir, tmpDir), { recursive: true, force: true });
+  await mkdir(storedPath(dataDir, tmpDir), { recursive: true });
+  const fields: UploadFields = {};
+  const files: ReceivedUpload[] = [];
+  try {
+    for await (const part of request.parts({ limits: { fileSize: maxFileBytes, files: maxFiles } })) {
+      if (part.type === "field") {
+        if (part.valueTruncated) {
+          throw new HttpAnswer(413, {
+            detail: `${part.fieldname}: longer than the ${MAX_FIELD_BYTES} bytes allowed for a form field`,
+          });
+        }
+        const value = String(part.value);
+        const prev = fields[part.fieldname];
+        fields[part.fieldname] =
+          prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
+        continue;
+      }
+      const originalName = part.filename || part.fieldname;
+      const tempPath = `${tmpDir}/${files.length}_${sanitizeFileName(originalName)}`;
+      const hash = createHash("sha256");
+      let size = 0;
+      const meter = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          hash.update(chunk);
+          size += chunk.length;
+          done(null, chunk);
+        },
+      });
+      await pipeline(part.file, meter, createWriteStream(storedPath(dataDir, tempPath)));
+      if (part.file.truncated) {
+        throw new HttpAnswer(413, { detail: `${originalName}: larger than ${maxFileBytes} bytes` });
+      }
+      files.push({
+        field: part.fieldname,
+        originalName,
+        tempPath,
+        sizeBytes: size,
+        sha256: hash.digest("hex"),
+      });
+    }
+    refuseNulCharacters([fields]);
+  } catch (err) {
+    await cleanup();
+    const code = (err as { code?: string }).code;
+    if (code === "FST_REQ_FILE_TOO_LARGE") {
+      throw new HttpAnswer(413, { detail: `a file is larger than ${maxFileBytes} bytes` });
+    }
+    throw multipartLimitAnswer(err, maxFiles) ?? err;
+  }
+  return { fields, files, cleanup };
+}

@@ -4,3 +4,4 @@ export * from "./observatories.ts";
 export * from "./dataproducts.ts";
 export * from "./cache.ts";
 export * from "./catalogs.ts";
+export * from "./sessions.ts";

@@ -95,7 +95,8 @@ export function requestedItems(body: ResultRequest): Array<{ id: number } | { na
   return out;
 }
 
-const canSee = (actor: Actor, dp: DpRow) =>
+/** Who sees a calibration's values, plot and log: the uploader, the observers and superusers (as BHTOM). */
+export const canSee = (actor: Actor, dp: Pick<DpRow, "userId" | "observers">) =>
   dp.userId === actor.id || dp.observers.includes(actor.username) || actor.isSuperuser;
 
 /**

@@ -305,3 +305,63 @@ export async function photometryFile(db: Executor, actor: Actor, rawId: unknown)
   if (!path) throw new NotFoundError("File not found");
   return path;
 }
+
+/** Which uploads `listUploads` shows: one user's (null = everyone's), or the given ids. */
+export interface UploadScope {
+  userId?: number | null;
+  ids?: number[];
+}
+
+/**
+ * Uploads for the web pages, newest first: the caller's own by default; staff may name another user or
+ * everyone (`userId: null`). Others asking for someone else's list get their own (every upload is visible
+ * one by one, as BHTOM, but "my uploads" is per user). With `ids`, exactly those data products.
+ */
+export async function listUploads<P extends { offset: number; limit: number }>(
+  db: Executor,
+  actor: Actor,
+  scope: UploadScope,
+  page: (count: number) => P,
+) {
+  const w: SQL[] = [];
+  if (scope.ids) w.push(inArray(dataProducts.id, scope.ids.length ? scope.ids : [-1]));
+  else {
+    const userId = isStaff(actor) && scope.userId !== undefined ? scope.userId : actor.id;
+    if (userId !== null) w.push(eq(dataProducts.userId, userId));
+  }
+  const where = w.length ? and(...w) : undefined;
+  const [{ n }] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(dataProducts)
+    .where(where);
+  const p = page(n);
+  const rows = await baseQuery(db)
+    .where(where)
+    .orderBy(desc(dataProducts.created), desc(dataProducts.id))
+    .offset(p.offset)
+    .limit(p.limit);
+  return { count: n, page: p, rows };
+}
+
+export type UploadRow = Row;
+
+/**
+ * Target names for an upload form's suggestions: those the user uploaded to most recently, then the
+ * newest targets, without repeats, at most `limit`.
+ */
+export async function recentTargetNames(db: Executor, actor: Actor, limit = 20): Promise<string[]> {
+  const mine = await db
+    .select({ name: targets.name, last: sql<string>`max(${dataProducts.created})` })
+    .from(dataProducts)
+    .innerJoin(targets, eq(targets.id, dataProducts.targetId))
+    .where(eq(dataProducts.userId, actor.id))
+    .groupBy(targets.name)
+    .orderBy(sql`max(${dataProducts.created}) desc`)
+    .limit(limit);
+  const newest = await db
+    .select({ name: targets.name })
+    .from(targets)
+    .orderBy(desc(targets.created), desc(targets.id))
+    .limit(limit);
+  return [...new Set([...mine, ...newest].map((r) => r.name))].slice(0, limit);
+}

@@ -279,3 +279,32 @@ export async function storeUpload(
     throw err;
   }
 }
+
+export interface UploadOutcome {
+  plan: UploadPlan;
+  /** One line for people: how many files, for which target, how many queued, dry run. */
+  message: string;
+  items: UploadResultItem[];
+}
+
+/**
+ * The whole upload after the files were received: check the fields, store the files, say what happened.
+ * The API's `POST /upload/` and the web upload page both call this.
+ */
+export async function uploadFiles(
+  database: Database,
+  queue: JobQueue | null,
+  dataDir: string,
+  actor: Actor,
+  fields: UploadFields,
+  files: ReceivedUpload[],
+): Promise<UploadOutcome> {
+  const plan = await planUpload(database.db, actor, fields);
+  const items = await storeUpload(database, queue, dataDir, actor, plan, files);
+  const queued = items.filter((i) => i.status === "C").length;
+  const message =
+    `${items.length} file(s) uploaded for ${plan.target.name}` +
+    (queued ? `; ${queued} queued for processing` : "") +
+    (plan.dryRun ? " (dry run: nothing is added to the light curve)" : "");
+  return { plan, message, items };
+}

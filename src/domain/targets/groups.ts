@@ -141,3 +141,14 @@ export async function deleteGroup(db: Db, actor: Actor, groupId: number): Promis
     await tx.delete(targetGroups).where(eq(targetGroups.id, groupId));
   });
 }
+
+/** The groups a target belongs to, by name. */
+export async function groupsOfTarget(db: Executor, targetId: number) {
+  const rows = await db
+    .select({ g: targetGroups })
+    .from(targetGroupMembers)
+    .innerJoin(targetGroups, eq(targetGroups.id, targetGroupMembers.groupId))
+    .where(eq(targetGroupMembers.targetId, targetId))
+    .orderBy(asc(targetGroups.name), asc(targetGroups.id));
+  return rows.map((r) => groupItem(r.g));
+}

@@ -3,12 +3,12 @@
  * and are converted like Python's float(); a value that will not convert is a 400 "Wrong format: …".
  * Differs from BHTOM2: a malformed cone string or an unknown coneSearchTarget is a 400 instead of a
  * silently skipped filter, cone searches are exact across RA 0/360 and over the poles, and items carry `id`.
+ *
+ * This is the hottest read of the API, so it is plain SQL text with numbered parameters (no query
+ * builder on the request path): the count and the page come back from one statement (see repo.listPage).
  */
-import { and, eq, gte, lte, sql, type SQL } from "drizzle-orm";
 import { coneQuery } from "../../astro/cone.ts";
 import type { Executor } from "../../db/connection.ts";
-import { targets } from "../../db/schema/index.ts";
-import { bodyKey, cacheGeneration, GenerationCache } from "../cache.ts";
 import { BadRequestError } from "../errors.ts";
 import * as repo from "./repo.ts";
 import type { TargetListInput } from "./schemas.ts";
@@ -20,7 +20,8 @@ export function toFloat(value: unknown): number {
   if (typeof value === "boolean") return value ? 1 : 0;
   if (typeof value === "string") {
     const t = value.trim();
-    if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return Number(t);
+    // "1e400" has the syntax but is inf in Python too, refused like the inf spellings.
+    if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) && Number.isFinite(Number(t))) return Number(t);
   }
   throw new BadRequestError(`Wrong format: could not convert string to float: '${String(value)}'`);
 }
@@ -38,24 +39,38 @@ export function toBool(value: unknown): boolean {
 
 const given = (v: unknown) => v !== undefined && v !== null && v !== "";
 
+/** Range filters: request keys and the column (of `targets t`) they bound. */
 const RANGES = [
-  ["raMin", "raMax", targets.ra],
-  ["decMin", "decMax", targets.dec],
-  ["importanceMin", "importanceMax", targets.importance],
-  ["lastMagMin", "lastMagMax", targets.magLast],
-  ["sunSeparationMin", "sunSeparationMax", targets.sunSeparation],
-  ["galacticLatMin", "galacticLatMax", targets.galacticLat],
-  ["galacticLonMin", "galacticLonMax", targets.galacticLng],
+  ["raMin", "raMax", "ra"],
+  ["decMin", "decMax", "dec"],
+  ["importanceMin", "importanceMax", "importance"],
+  ["lastMagMin", "lastMagMax", "mag_last"],
+  ["sunSeparationMin", "sunSeparationMax", "sun_separation"],
+  ["galacticLatMin", "galacticLatMax", "galactic_lat"],
+  ["galacticLonMin", "galacticLonMax", "galactic_lng"],
 ] as const;
 
 const FLAGS = [
-  ["hasOptical", targets.hasOptical],
-  ["hasInfrared", targets.hasInfrared],
-  ["hasRadio", targets.hasRadio],
-  ["hasXray", targets.hasXray],
-  ["hasGamma", targets.hasGamma],
-  ["hasPolarimetry", targets.hasPolarimetry],
+  ["hasOptical", "has_optical"],
+  ["hasInfrared", "has_infrared"],
+  ["hasRadio", "has_radio"],
+  ["hasXray", "has_xray"],
+  ["hasGamma", "has_gamma"],
+  ["hasPolarimetry", "has_polarimetry"],
 ] as const;
+
+const EQUALS = [
+  ["name", "name"],
+  ["type", "type"],
+  ["description", "description"],
+  ["classification", "classification"],
+] as const;
+
+/** A WHERE condition over `targets t` as SQL text with $n parameters (empty text: no condition). */
+export interface WhereSql {
+  text: string;
+  params: unknown[];
+}
 
 function parseRadius(text: string, field: string): number {
   const r = toFloat(text);
@@ -64,18 +79,16 @@ function parseRadius(text: string, field: string): number {
   return r;
 }
 
-async function coneCondition(db: Executor, input: TargetListInput): Promise<SQL[]> {
-  const out: SQL[] = [];
+/** The cones of the request: [ra, dec, radius] each (coneSearchTarget looks the centre up). */
+async function cones(db: Executor, input: TargetListInput): Promise<Array<[number, number, number, string]>> {
+  const out: Array<[number, number, number, string]> = [];
   if (given(input.coneSearchRaDecRadius)) {
     const parts = String(input.coneSearchRaDecRadius).split(",");
     if (parts.length !== 3) {
       throw new BadRequestError('Wrong format: coneSearchRaDecRadius must be "RA,Dec,Radius" in degrees');
     }
-    const ra = toFloat(parts[0]);
-    const dec = toFloat(parts[1]);
-    const cone = coneQuery(ra, dec, parseRadius(parts[2], "coneSearchRaDecRadius"));
-    if (!cone.ok) throw new BadRequestError(`Wrong format: coneSearchRaDecRadius: ${cone.error}`);
-    out.push(repo.inConeSql(cone.cone));
+    const radius = parseRadius(parts[2], "coneSearchRaDecRadius");
+    out.push([toFloat(parts[0]), toFloat(parts[1]), radius, "coneSearchRaDecRadius"]);
   }
   if (given(input.coneSearchTarget)) {
     const text = String(input.coneSearchTarget);
@@ -88,68 +101,109 @@ async function coneCondition(db: Executor, input: TargetListInput): Promise<SQL[
     if (!centre || centre.ra === null || centre.dec === null) {
       throw new BadRequestError(`coneSearchTarget: no target or alias matches "${name}"`);
     }
-    const cone = coneQuery(centre.ra, centre.dec, radius);
-    if (!cone.ok) throw new BadRequestError(`Wrong format: coneSearchTarget: ${cone.error}`);
-    out.push(repo.inConeSql(cone.cone));
+    out.push([centre.ra, centre.dec, radius, "coneSearchTarget"]);
   }
   return out;
 }
 
-/** The WHERE clause for a getTargetList request. */
-export async function targetListWhere(db: Executor, input: TargetListInput): Promise<SQL | undefined> {
-  const where: SQL[] = [];
-  if (given(input.name)) where.push(eq(targets.name, String(input.name)));
-  if (given(input.type)) where.push(eq(targets.type, String(input.type)));
-  if (given(input.description)) where.push(eq(targets.description, String(input.description)));
-  if (given(input.classification)) where.push(eq(targets.classification, String(input.classification)));
-  if (given(input.priority)) where.push(eq(targets.priority, toFloat(input.priority)));
+/** The WHERE condition of a getTargetList request, over `targets t`. */
+export async function targetListWhere(db: Executor, input: TargetListInput): Promise<WhereSql> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown, cast = "") => `$${params.push(v)}${cast}`;
+  for (const [key, column] of EQUALS) {
+    if (given(input[key])) where.push(`t.${column} = ${p(String(input[key]))}`);
+  }
+  if (given(input.priority)) where.push(`t.priority = ${p(toFloat(input.priority), "::float8")}`);
   for (const [minKey, maxKey, column] of RANGES) {
-    if (given(input[minKey])) where.push(gte(column, toFloat(input[minKey])));
-    if (given(input[maxKey])) where.push(lte(column, toFloat(input[maxKey])));
+    if (given(input[minKey])) where.push(`t.${column} >= ${p(toFloat(input[minKey]), "::float8")}`);
+    if (given(input[maxKey])) where.push(`t.${column} <= ${p(toFloat(input[maxKey]), "::float8")}`);
   }
   for (const [key, column] of FLAGS) {
     if (given(input[key])) {
-      const b = toBool(input[key]);
-      where.push(b ? eq(column, true) : sql`coalesce(${column}, false) = false`);
+      where.push(toBool(input[key]) ? `t.${column} = true` : `coalesce(t.${column}, false) = false`);
     }
   }
-  if (given(input.targetGroup)) where.push(repo.inGroupNamedSql(String(input.targetGroup)));
-  where.push(...(await coneCondition(db, input)));
-  return where.length ? and(...where) : undefined;
+  if (given(input.targetGroup)) where.push(repo.inGroupNamedText(p(String(input.targetGroup))));
+  for (const [ra, dec, radius, field] of await cones(db, input)) {
+    const cone = coneQuery(ra, dec, radius);
+    if (!cone.ok) throw new BadRequestError(`Wrong format: ${field}: ${cone.error}`);
+    where.push(repo.inConeText(cone.cone, p));
+  }
+  return { text: where.join(" and "), params };
 }
 
 export type TargetListItem = ReturnType<typeof targetListItem>;
 
 /**
+ * Orders the web list offers, each mapped to fixed SQL (the request's key is never put into SQL). A target
+ * without a light curve (mjd_last 0, mag_last 100) sorts last either way by mag_last and mjd_last.
+ */
+export const TARGET_ORDERS = {
+  name: "t.name",
+  ra: "t.ra",
+  dec: "t.dec",
+  mag_last: "(case when t.mjd_last > 0 then t.mag_last end)",
+  mjd_last: "nullif(t.mjd_last, 0)",
+  importance: "t.importance",
+  priority: "t.priority",
+  sun_separation: "t.sun_separation",
+  created: "t.created",
+} as const;
+export type TargetOrderKey = keyof typeof TARGET_ORDERS;
+export interface TargetOrder {
+  key: TargetOrderKey;
+  desc: boolean;
+}
+
+export function isTargetOrderKey(key: unknown): key is TargetOrderKey {
+  return typeof key === "string" && Object.hasOwn(TARGET_ORDERS, key);
+}
+
+/** ORDER BY text of `order` (ties by id in the same direction); creation order without one. */
+export function orderText(order?: TargetOrder): string {
+  if (!order) return "t.created, t.id";
+  if (!isTargetOrderKey(order.key)) throw new BadRequestError(`Cannot order by ${String(order.key)}`);
+  const dir = order.desc ? "desc" : "asc";
+  return `${TARGET_ORDERS[order.key]} ${dir} nulls last, t.id ${dir}`;
+}
+
+/** Web list extras: `search` = name or any alias contains the text (case-insensitive); `order`. */
+export interface ListExtras {
+  search?: string;
+  order?: TargetOrder;
+}
+
+function withSearch(where: WhereSql, search: string | undefined): WhereSql {
+  const text = search?.trim().toLowerCase();
+  if (!text) return where;
+  const params = [...where.params, `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`];
+  const n = `$${params.length}`;
+  const cond = `(lower(t.name) like ${n} or exists (select 1 from target_aliases a
+    where a.target_id = t.id and lower(a.name) like ${n}))`;
+  return { text: where.text ? `${where.text} and ${cond}` : cond, params };
+}
+
+/**
  * One page of getTargetList. `page(count)` turns the total into an offset and limit (the HTTP layer's
- * pagination rules), so counting and paging happen in one place.
+ * pagination rules), so counting and paging happen in one place. The count and the page are read by one
+ * statement for the page asked for; only a page past the end (answered with the last page) reads again.
  */
 export async function listTargets<P extends { offset: number; limit: number }>(
   db: Executor,
   input: TargetListInput,
   page: (count: number) => P,
+  extras: ListExtras = {},
 ): Promise<{ count: number; page: P; items: TargetListItem[] }> {
-  const where = await targetListWhere(db, input);
-  const count = await repo.countTargets(db, where);
-  const p = page(count);
-  const rows = count === 0 ? [] : await repo.selectTargets(db, { where, offset: p.offset, limit: p.limit });
-  return { count, page: p, items: rows.map((r) => targetListItem(r.t, r.aliases, r.groups)) };
-}
-
-type ListResult<P> = { count: number; page: P; items: TargetListItem[] };
-export const targetListCache = new GenerationCache<ListResult<unknown>>(500);
-
-/** listTargets through the target-list cache (invalidated by any change to targets, aliases or groups). */
-export async function cachedListTargets<P extends { offset: number; limit: number }>(
-  db: Executor,
-  input: TargetListInput,
-  page: (count: number) => P,
-): Promise<ListResult<P>> {
-  const generation = await cacheGeneration(db, "targets");
-  const key = bodyKey(input);
-  const hit = targetListCache.get(key, generation);
-  if (hit) return hit as ListResult<P>;
-  const result = await listTargets(db, input, page);
-  targetListCache.set(key, generation, result);
-  return result;
+  const where = withSearch(await targetListWhere(db, input), extras.search);
+  const order = orderText(extras.order);
+  // The page as asked, assuming it exists: the count cannot be smaller than offset + 1 then.
+  const guess = page(Number.MAX_SAFE_INTEGER);
+  let { count, rows } = await repo.listPage(db, where, guess.offset, guess.limit, order);
+  let p = page(count);
+  if (p.offset !== guess.offset || p.limit !== guess.limit) {
+    ({ count, rows } = await repo.listPage(db, where, p.offset, p.limit, order));
+    p = page(count);
+  }
+  return { count, page: p, items: rows.map((r) => targetListItem(r, r.aliases, r.groups)) };
 }

@@ -2,6 +2,7 @@
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { Cone } from "../../astro/cone.ts";
 import type { Executor } from "../../db/connection.ts";
+import { rawClient, selectColumns } from "../cache.ts";
 import {
   comments,
   dataProducts,
@@ -148,12 +149,8 @@ export async function selectTargets(
   return db
     .select({
       t: targets,
-      aliases: sql<
-        [string, string][]
-      >`coalesce((select json_agg(json_build_array(a.source_name, a.name) order by a.id)
-        from ${targetAliases} a where a.target_id = ${OUTER_TARGET_ID}), '[]'::json)`,
-      groups: sql<[string, number][]>`coalesce((select json_agg(json_build_array(g.name, g.id) order by g.id)
-        from ${targetGroupMembers} m join ${targetGroups} g on g.id = m.group_id where m.target_id = ${OUTER_TARGET_ID}), '[]'::json)`,
+      aliases: sql<[string, string][]>`${sql.raw(ALIASES_JSON)}`,
+      groups: sql<[string, number][]>`${sql.raw(GROUPS_JSON)}`,
     })
     .from(targets)
     .where(q.where)
@@ -162,10 +159,68 @@ export async function selectTargets(
     .limit(q.limit);
 }
 
+const ALIASES_JSON = `coalesce((select json_agg(json_build_array(a.source_name, a.name) order by a.id)
+  from target_aliases a where a.target_id = "targets"."id"), '[]'::json)`;
+const GROUPS_JSON = `coalesce((select json_agg(json_build_array(g.name, g.id) order by g.id)
+  from target_group_members m join target_groups g on g.id = m.group_id where m.target_id = "targets"."id"), '[]'::json)`;
+
+/** `t.col as "key"` for every column: rows come back as TargetRow objects without a mapping pass. */
+const TARGET_COLUMNS = selectColumns(targets, "t");
+
+export type ListRow = TargetRow & { aliases: [string, string][]; groups: [string, number][] };
+
+/**
+ * The number of targets matching `where` (SQL text over `targets t`, parameters $1…) and the page at
+ * (offset, limit) in creation order, with each target's aliases and groups: one statement, one round trip.
+ * `orderBy` is trusted SQL text over `targets t` (list.ts builds it from a whitelist).
+ */
+export async function listPage(
+  db: Executor,
+  where: { text: string; params: unknown[] },
+  offset: number,
+  limit: number,
+  orderBy = "t.created, t.id",
+): Promise<{ count: number; rows: ListRow[] }> {
+  const w = where.text ? `where ${where.text}` : "";
+  const n = where.params.length;
+  const text = `select c.n as "__count", p.* from (select count(*)::int as n from targets t ${w}) c
+    left join (select ${TARGET_COLUMNS},
+        ${ALIASES_JSON.replaceAll('"targets"."id"', "t.id")} as "aliases",
+        ${GROUPS_JSON.replaceAll('"targets"."id"', "t.id")} as "groups"
+      from targets t ${w} order by ${orderBy} offset $${n + 1} limit $${n + 2}) p on true`;
+  const res = await rawClient(db).query<ListRow & { __count: number; id: number | null }>(text, [
+    ...where.params,
+    offset,
+    limit,
+  ]);
+  const count = res.rows[0]?.__count ?? 0;
+  const rows = res.rows[0]?.id == null ? [] : (res.rows as ListRow[]);
+  for (const r of rows) delete (r as Partial<{ __count: number }>).__count;
+  return { count, rows };
+}
+
 /** SQL condition: member of a group with this exact name. */
 export function inGroupNamedSql(name: string): SQL {
   return sql`exists (select 1 from ${targetGroupMembers} m join ${targetGroups} g on g.id = m.group_id
     where m.target_id = ${OUTER_TARGET_ID} and g.name = ${name})`;
+}
+
+/** SQL text condition over `targets t`: member of a group whose name is the parameter `param`. */
+export function inGroupNamedText(param: string): string {
+  return `exists (select 1 from target_group_members m join target_groups g on g.id = m.group_id
+    where m.target_id = t.id and g.name = ${param})`;
+}
+
+/**
+ * SQL text condition over `targets t`: the target lies in the cone. `param` adds a parameter and returns
+ * its placeholder. Same test as {@link inConeSql}: the unit-vector box on the index, then the exact dot product.
+ */
+export function inConeText(cone: Cone, param: (v: number, cast: string) => string): string {
+  const { box, centre, minDot } = cone;
+  const f = (v: number) => param(v, "::float8");
+  return `(t.cz between ${f(box.zMin)} and ${f(box.zMax)} and t.cx between ${f(box.xMin)} and ${f(box.xMax)}
+    and t.cy between ${f(box.yMin)} and ${f(box.yMax)}
+    and t.cx * ${f(centre[0])} + t.cy * ${f(centre[1])} + t.cz * ${f(centre[2])} >= ${f(minDot)})`;
 }
 
 export async function insertComment(

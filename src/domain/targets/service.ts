@@ -193,3 +193,11 @@ export async function getTarget(db: Executor, name: string): Promise<repo.Target
 export function canChange(actor: Actor, target: repo.TargetRow): boolean {
   return target.createdBy === actor.id || isStaff(actor);
 }
+
+/** The target with this exact name, else the one whose name or alias equals the text ignoring case. */
+export async function findTargetByNameOrAlias(
+  db: Executor,
+  text: string,
+): Promise<repo.TargetRow | undefined> {
+  return (await repo.findByName(db, text)) ?? (await repo.findExactNameOrAlias(db, text));
+}

@@ -1,4 +1,4 @@
-import { and, eq, gte, type SQL } from "drizzle-orm";
+import { and, eq, gte, sql, type SQL } from "drizzle-orm";
 import type { Executor } from "../../db/connection.ts";
 import { apiTokens, users } from "../../db/schema/index.ts";
 
@@ -61,6 +61,14 @@ export async function deleteToken(db: Executor, keyHash: string): Promise<number
 export async function deleteUserTokens(db: Executor, userId: number): Promise<number> {
   const rows = await db.delete(apiTokens).where(eq(apiTokens.userId, userId)).returning({ id: apiTokens.id });
   return rows.length;
+}
+
+export async function countUserTokens(db: Executor, userId: number): Promise<number> {
+  const [{ n }] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(apiTokens)
+    .where(eq(apiTokens.userId, userId));
+  return n;
 }
 
 export async function touchLastLogin(db: Executor, userId: number): Promise<void> {

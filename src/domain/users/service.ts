@@ -3,8 +3,10 @@
  * a token, and authenticate requests by token.
  */
 import type { Executor } from "../../db/connection.ts";
+import { users } from "../../db/schema/index.ts";
+import { GENERATIONS_JSON, rawClient, selectColumns, type Generations } from "../cache.ts";
 import { AuthenticationError, NotFoundError, ValidationError, type FieldErrors } from "../errors.ts";
-import { requireStaff, type Actor } from "../permissions.ts";
+import { requireAccountManager, requireStaff, type Actor } from "../permissions.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import * as repo from "./repo.ts";
 import type { CreateUserInput, ListUsersInput, PublicUser, UpdateUserInput } from "./schemas.ts";
@@ -43,7 +45,7 @@ export async function createUser(
   actor: Actor | null,
   input: CreateUserInput,
 ): Promise<PublicUser> {
-  if (actor) requireStaff(actor);
+  if (actor) requireAccountManager(actor, { isSuperuser: false }, input.is_superuser === true);
   const errors: FieldErrors = {};
   checkEmail(input.email, errors);
   if (await repo.findUserByUsername(db, input.username)) {
@@ -72,6 +74,7 @@ export async function updateUser(
   if (actor) requireStaff(actor);
   const existing = await repo.findUserByUsername(db, username);
   if (!existing) throw new NotFoundError(`User ${username} does not exist.`);
+  if (actor) requireAccountManager(actor, existing, input.is_superuser === true);
   const errors: FieldErrors = {};
   checkEmail(input.email, errors);
   if (Object.keys(errors).length) throw new ValidationError(errors);
@@ -102,16 +105,56 @@ export async function listUsers(
 }
 
 const BAD_LOGIN = "Unable to log in with provided credentials.";
+const INACTIVE_LOGIN = "This account is not active yet: a staff member has to approve it first.";
 
 /**
  * Password login → a new token (each login issues one; earlier ones stay valid until revoked).
  * Differs from BHTOM2: inactive users (registrations awaiting approval) get no token.
  */
 export async function login(db: Executor, username: string, password: string): Promise<string> {
+  return issueToken(db, await checkCredentials(db, username, password));
+}
+
+/**
+ * The active user with this username and password, else ValidationError with one message for every
+ * cause; with `explainInactive`, the right password of an inactive account gets its own message (the
+ * web login tells a new user their registration awaits approval).
+ */
+export async function checkCredentials(
+  db: Executor,
+  username: string,
+  password: string,
+  opts: { explainInactive?: boolean } = {},
+): Promise<repo.UserRow> {
   const user = await repo.findUserByUsername(db, username);
   const ok = user ? await verifyPassword(password, user.password) : false;
+  if (user && ok && !user.isActive && opts.explainInactive)
+    throw new ValidationError({ non_field_errors: [INACTIVE_LOGIN] });
   if (!user || !ok || !user.isActive) throw new ValidationError({ non_field_errors: [BAD_LOGIN] });
-  return issueToken(db, user);
+  return user;
+}
+
+/** A user changes their own password; the old one must be given. New: 8 to 4096 characters. */
+export async function changePassword(
+  db: Executor,
+  actor: Actor,
+  oldPassword: string,
+  newPassword: string,
+): Promise<void> {
+  const user = await findUser(db, actor.username);
+  const errors: FieldErrors = {};
+  if (!(await verifyPassword(oldPassword, user.password)))
+    errors.old_password = ["Your old password was entered incorrectly."];
+  if (newPassword.length < 8) errors.new_password = ["Ensure this field has at least 8 characters."];
+  else if (newPassword.length > 4096)
+    errors.new_password = ["Ensure this field has no more than 4096 characters."];
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  await repo.updateUserRow(db, user.id, { password: await hashPassword(newPassword) });
+}
+
+/** How many API tokens a user holds. */
+export async function countTokens(db: Executor, userId: number): Promise<number> {
+  return repo.countUserTokens(db, userId);
 }
 
 export async function issueToken(db: Executor, user: repo.UserRow): Promise<string> {
@@ -121,12 +164,33 @@ export async function issueToken(db: Executor, user: repo.UserRow): Promise<stri
   return key;
 }
 
-/** The active user owning this token, else AuthenticationError with DRF's messages. */
+/**
+ * The active user owning this token, else AuthenticationError with DRF's messages. One statement, no
+ * cache (named prepared statements are not used: PGlite multiplexes every pooled connection onto one
+ * session, where the names would collide): a revoked token or a deactivated user is refused on the very next request, in
+ * every process. The same round trip reads every cache generation (see domain/cache.ts), so that a
+ * cached answer needs no second query; `generations` is that snapshot, read before the request's queries.
+ */
 export async function authenticateToken(db: Executor, key: string): Promise<repo.UserRow> {
-  const user = await repo.findUserByTokenHash(db, hashToken(key));
-  if (!user) throw new AuthenticationError("Invalid token.");
+  return (await authenticateTokenWithGenerations(db, key)).user;
+}
+
+const TOKEN_USER_SQL = `select ${selectColumns(users, "u")}, ${GENERATIONS_JSON} as "__generations"
+  from api_tokens k join users u on u.id = k.user_id where k.key_hash = $1 limit 1`;
+
+export async function authenticateTokenWithGenerations(
+  db: Executor,
+  key: string,
+): Promise<{ user: repo.UserRow; generations: Generations }> {
+  const res = await rawClient(db).query<repo.UserRow & { __generations: Generations | null }>({
+    text: TOKEN_USER_SQL,
+    values: [hashToken(key)],
+  });
+  const row = res.rows[0];
+  if (!row) throw new AuthenticationError("Invalid token.");
+  const { __generations: generations, ...user } = row;
   if (!user.isActive) throw new AuthenticationError("User inactive or deleted.");
-  return user;
+  return { user, generations: generations ?? {} };
 }
 
 export async function revokeToken(db: Executor, key: string): Promise<boolean> {

@@ -1,0 +1,95 @@
+/**
+ * One data product's calibration result for the web page: the product, its calibration and per-band
+ * table, its FITS job, its light-curve points, and what the caller may do with it. The rules are the
+ * API's: everyone sees the product (as `common/api/data`); the calibration values, plot and FITS preview
+ * are for the uploader, the observers and superusers (get-calibration-res); the instrumental catalogue
+ * for the uploader, the observers and staff (downloadPhotometryFile); delete for the uploader and staff;
+ * restart for staff.
+ */
+import { asc, eq } from "drizzle-orm";
+import type { Database, Executor } from "../../db/connection.ts";
+import type { JobQueue } from "../../db/queue.ts";
+import { calibrationBands, reducedDatums } from "../../db/schema/index.ts";
+import { getDataProduct } from "../dataproducts/service.ts";
+import { ForbiddenError, NotFoundError } from "../errors.ts";
+import { isStaff, requireStaff, type Actor } from "../permissions.ts";
+import { canSee, restartCalibrations } from "./service.ts";
+
+export type ResultRow = Awaited<ReturnType<typeof getDataProduct>>;
+
+export interface DataProductResult {
+  row: ResultRow;
+  bands: (typeof calibrationBands.$inferSelect)[];
+  points: (typeof reducedDatums.$inferSelect)[];
+  /** May see the calibration values, plot and preview. */
+  canSeeResult: boolean;
+  /** May download the instrumental catalogue (when there is one). */
+  canDownload: boolean;
+  catalogue: string | null;
+  canDelete: boolean;
+  /** Staff, and the product has a calibration to restart. */
+  canRestart: boolean;
+}
+
+/** The instrumental catalogue of a data product: the uploaded one, or the one measured from its image. */
+const cataloguePath = (dp: ResultRow["dp"]) =>
+  dp.photometryData ?? (dp.dataProductType === "photometry" ? dp.data : null);
+
+export async function dataProductResult(db: Executor, actor: Actor, id: number): Promise<DataProductResult> {
+  const row = await getDataProduct(db, id);
+  const { dp } = row;
+  const canSeeResult = canSee(actor, dp);
+  const bands =
+    row.cal && canSeeResult
+      ? await db
+          .select()
+          .from(calibrationBands)
+          .where(eq(calibrationBands.calibrationId, row.cal.id))
+          .orderBy(asc(calibrationBands.id))
+      : [];
+  const points = await db
+    .select()
+    .from(reducedDatums)
+    .where(eq(reducedDatums.dataProductId, id))
+    .orderBy(asc(reducedDatums.mjd), asc(reducedDatums.id))
+    .limit(1000);
+  return {
+    row,
+    bands,
+    points,
+    canSeeResult,
+    canDownload: dp.userId === actor.id || dp.observers.includes(actor.username) || isStaff(actor),
+    catalogue: cataloguePath(dp),
+    canDelete: dp.userId === actor.id || isStaff(actor),
+    canRestart: isStaff(actor) && row.cal !== null,
+  };
+}
+
+/**
+ * The stored calibration plot (`"plot"`) or FITS preview (`"preview"`) of a data product, for those
+ * who may see its calibration; NotFoundError when there is none.
+ */
+export async function resultImagePath(
+  db: Executor,
+  actor: Actor,
+  id: number,
+  kind: "plot" | "preview",
+): Promise<string> {
+  const row = await getDataProduct(db, id);
+  if (!canSee(actor, row.dp))
+    throw new ForbiddenError("Only the uploader, the observers and superusers may see this calibration.");
+  const path = kind === "plot" ? row.cal?.calibrationPlot : row.job?.previewPng;
+  if (!path) throw new NotFoundError(kind === "plot" ? "No calibration plot." : "No FITS preview.");
+  return path;
+}
+
+/** Restart one data product's calibration (staff): back to status C and queued again. */
+export async function restartDataProduct(
+  database: Database,
+  queue: JobQueue,
+  actor: Actor,
+  id: number,
+): Promise<number[]> {
+  requireStaff(actor);
+  return restartCalibrations(database, queue, "dataproduct", { data_product_id: id });
+}
