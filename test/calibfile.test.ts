@@ -3,8 +3,9 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { multipart } from "./helpers/multipart.ts";
+import { FIELD_DIR } from "./helpers/fixtures.ts";
 
-const FIXTURE = "../shared/fixtures/field-150p02";
+const FIXTURE = `${FIELD_DIR}`;
 
 describe("calibFile and catalogue import (pglite)", () => {
   let t: TestApp;

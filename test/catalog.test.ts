@@ -20,8 +20,9 @@ import { StoredCatalogueProvider, SyntheticProvider } from "../src/catalog/provi
 import { syntheticCatalogueLines } from "../src/catalog/synth.ts";
 import { ENGINES, createTestDatabase, type TestDatabase } from "./helpers/db.ts";
 import { copyTemplate } from "./helpers/template.ts";
+import { FIELD_DIR } from "./helpers/fixtures.ts";
 
-const FIXTURE = "/work/shared/fixtures/field-150p02/";
+const FIXTURE = `${FIELD_DIR}/`;
 const FIXTURE_CSV = `${FIXTURE}gaiasp-reference.csv`;
 const GAIASP: Band[] = ["u", "g", "r", "i", "z", "U", "B", "V", "R", "I"];
 

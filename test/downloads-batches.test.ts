@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reducedDatums } from "../src/db/schema/index.ts";
 import { csvLine, PHOTOMETRY_HEADER } from "../src/domain/downloads/csv.ts";
+import { csvBatches, downloadParallelism } from "../src/domain/downloads/batches.ts";
 import { csvChunks } from "../src/domain/downloads/service.ts";
 import { createTestApp, type TestApp } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
@@ -75,5 +76,20 @@ describe.each(ENGINES)("downloads formatted in the database on %s", (engine) => 
     }
     expect(expected).toContain("1000000000000000.0;");
     expect(expected).toContain(";inf;");
+  });
+
+  it("builds batches one at a time or several at once with the same bytes", async () => {
+    const db = t.tdb.database.db;
+    expect(downloadParallelism(db)).toBe(engine === "postgresql" ? 2 : 1);
+    const text = async (batch: number, parallel: number) => {
+      let got = "";
+      for await (const c of csvBatches(db, targetId, "MAG", batch, parallel)) got += c.toString();
+      return got;
+    };
+    const serial = await text(1000, 1);
+    expect(serial.split("\n")).toHaveLength(6 + VALUES.length + 6 + 1);
+    for (const batch of [1, 3, 5, 29, 1000]) {
+      for (const parallel of [1, 2, 3]) expect(await text(batch, parallel)).toBe(serial);
+    }
   });
 });

@@ -16,8 +16,9 @@ import { readFitsFile } from "../src/astro/fits/file.ts";
 import { writeFits } from "../src/astro/fits/write.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { multipart } from "./helpers/multipart.ts";
+import { FIELD_DIR } from "./helpers/fixtures.ts";
 
-const FIXTURE = "../shared/fixtures/field-150p02";
+const FIXTURE = `${FIELD_DIR}`;
 
 /** The fixture's reference catalogue (ra, dec, <band>, <band>_err columns). */
 function fixtureReference(): ReferenceCatalogue {

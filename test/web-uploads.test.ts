@@ -16,8 +16,9 @@ import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
 import { multipart, type FilePart } from "./helpers/multipart.ts";
 import { pageText, WebClient } from "./helpers/web.ts";
+import { FIELD_DIR } from "./helpers/fixtures.ts";
 
-const FIXTURE = "../shared/fixtures/field-150p02";
+const FIXTURE = `${FIELD_DIR}`;
 const CSV = "time,filter,magnitude,error\n60001.1,V,15.2,0.05\n60001.2,V,15.3,0.04\n60001.3,R,14.9,0.06\n";
 const CSV2 = "time,filter,magnitude,error\n60002.1,V,15.1,0.05\n60002.2,V,15.0,0.04\n";
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

@@ -7,6 +7,7 @@ import { measureTarget } from "../../src/astro/calibrate/target.ts";
 import { parseInstrumentalCatalogue } from "../../src/astro/sextractor.ts";
 import { makeField, makeFrame } from "../../src/astro/synth/catalog.ts";
 import { createRng } from "../../src/astro/synth/random.ts";
+import { FIELD_DIR } from "../helpers/fixtures.ts";
 
 const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
 const std = (a: number[]) => Math.sqrt(mean(a.map((x) => (x - mean(a)) ** 2)));
@@ -281,7 +282,7 @@ describe("calibrateCatalogue — synthetic frames", () => {
 });
 
 describe("calibrateCatalogue — fixture field-150p02 (Source Extractor 2.25 + GaiaSP reference)", () => {
-  const dir = "/work/shared/fixtures/field-150p02/";
+  const dir = `${FIELD_DIR}/`;
   const parsed = parseInstrumentalCatalogue(readFileSync(dir + "sextractor-reference.cat", "utf8"));
   if (!parsed.ok) throw new Error(parsed.error);
   const csv = (name: string) => {

@@ -8,8 +8,9 @@ import { TARGET_NUMBER, parseInstrumentalCatalogue } from "../../src/astro/sextr
 import { makeSyntheticImage } from "../../src/astro/synth/image.ts";
 import type { SynthImage } from "../../src/astro/synth/image.ts";
 import { skyToPixel, wcsFromHeader } from "../../src/astro/wcs/index.ts";
+import { FIELD_DIR } from "../helpers/fixtures.ts";
 
-const FIXTURE = "/work/shared/fixtures/field-150p02/";
+const FIXTURE = `${FIELD_DIR}/`;
 
 /** Index of the row nearest (x, y) within r px (FITS pixels), −1 if none. Grid-free: fine for ≤ 10⁴ rows. */
 function nearest(rows: readonly CatalogueRow[], x: number, y: number, r: number): number {

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
@@ -11,8 +10,9 @@ import {
   riceDecompress,
 } from "../../src/astro/fits/index.ts";
 import { FZ_SAMPLES, FZ_SAMPLES_GZ_BASE64 } from "./fits-fz-samples.ts";
+import { FIELD_DIR } from "../helpers/fixtures.ts";
 
-const FIELD = fileURLToPath(new URL("../../../shared/fixtures/field-150p02/", import.meta.url));
+const FIELD = `${FIELD_DIR}/`;
 const fixture = (name: string) => new Uint8Array(readFileSync(FIELD + name));
 
 /** SHA-256 of physical pixel values serialised as big-endian float32 (NaN written as the canonical quiet NaN: payloads differ between decoders). */

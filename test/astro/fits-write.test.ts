@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FitsHeader, formatHeader, readFits, writeFits } from "../../src/astro/fits/index.ts";
 import type { FitsImage } from "../../src/astro/fits/index.ts";
+import { FIELD_DIR } from "../helpers/fixtures.ts";
 
-const FIELD = fileURLToPath(new URL("../../../shared/fixtures/field-150p02/", import.meta.url));
+const FIELD = `${FIELD_DIR}/`;
 const fixture = (name: string) => new Uint8Array(readFileSync(FIELD + name));
 
 /** Number of positions where two pixel arrays differ (NaN equals NaN). */

@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -14,9 +13,10 @@ import {
   readFitsFile,
   readFitsHeaderOnly,
 } from "../../src/astro/fits/index.ts";
+import { FIELD_DIR } from "../helpers/fixtures.ts";
 
 /** Fixtures written by numpy/astropy 5.2 and cfitsio (see shared/fixtures/README.md). */
-const FIELD = fileURLToPath(new URL("../../../shared/fixtures/field-150p02/", import.meta.url));
+const FIELD = `${FIELD_DIR}/`;
 const fixture = (name: string) => new Uint8Array(readFileSync(FIELD + name));
 
 /** numpy's round (half to even), which astropy used to write frame-u16.fits. */

@@ -8,8 +8,9 @@ import { describe, expect, it } from "vitest";
 import { readFitsFile } from "../../src/astro/fits/file.ts";
 import { crc32, previewGeometry, previewPng, zscaleLimits } from "../../src/astro/image/preview.ts";
 import { skyToPixel, wcsFromHeader } from "../../src/astro/wcs/index.ts";
+import { FIELD_DIR } from "../helpers/fixtures.ts";
 
-const FIXTURE = "/work/shared/fixtures/field-150p02/frame-f32.fits";
+const FIXTURE = `${FIELD_DIR}/frame-f32.fits`;
 const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url).pathname;
 
 /** Sky 1000 ± 20 (Irwin–Hall normal, Park–Miller uniforms), a "star" every 97th pixel, a NaN every 1009th. */

@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import { parseInstrumentalCatalogue } from "../../src/astro/sextractor.ts";
 import type { InstrumentalCatalogue } from "../../src/astro/sextractor.ts";
 import { makeField, makeFrame } from "../../src/astro/synth/catalog.ts";
+import { FIELD_DIR } from "../helpers/fixtures.ts";
 
-const FIXTURE = "/work/shared/fixtures/field-150p02/sextractor-reference.cat";
+const FIXTURE = `${FIELD_DIR}/sextractor-reference.cat`;
 
 /** Header line exactly as Source Extractor 2.25 writes it (astro-notes §(e)). */
 function header(col: number, name: string, desc: string, unit?: string): string {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FitsHeader } from "../../src/astro/fits/header.ts";
 import { readFitsFile } from "../../src/astro/fits/file.ts";
 import { standardiseHeader } from "../../src/astro/fits/standardise.ts";
+import { FIELD_DIR } from "../helpers/fixtures.ts";
 
 const CAM = {
   dateTimeKeyword: "DATE-OBS",
@@ -14,7 +15,7 @@ const CAM = {
 
 describe("FITS header standardisation", () => {
   it("the fixture: DATE-OBS 2025-03-14T01:23:45.6 + EXPTIME 90 → mid-exposure MJD; header gain/read noise win", async () => {
-    const img = await readFitsFile("../shared/fixtures/field-150p02/frame-f32.fits");
+    const img = await readFitsFile(`${FIELD_DIR}/frame-f32.fits`);
     const r = standardiseHeader(img.header, CAM);
     expect(r.ok).toBe(true);
     if (!r.ok) return;

@@ -15,8 +15,9 @@ import {
   wcsFromHeader,
 } from "../../src/astro/wcs/index.ts";
 import type { SipDistortion, TanWcs } from "../../src/astro/wcs/index.ts";
+import { FIELD_DIR } from "../helpers/fixtures.ts";
 
-const FIELD = "/work/shared/fixtures/field-150p02";
+const FIELD = `${FIELD_DIR}`;
 
 /** Tiny FITS primary-header card reader for the tests (the real reader lives in src/astro/fits/). */
 function readFitsCards(path: string): Map<string, number | string | boolean> {

@@ -23,8 +23,9 @@ import { parseSpectrum } from "../../src/domain/dataproducts/spectrum.ts";
 import { csvLine, PHOTOMETRY_HEADER, pythonFloat } from "../../src/domain/downloads/csv.ts";
 import { fuzzParams, fuzzTimeout } from "./budget.ts";
 import { applyEdits, applyTextEdits, byteEdits, textEdits } from "./mutate.ts";
+import { FIELD_DIR } from "../helpers/fixtures.ts";
 
-const FIXTURES = "/work/shared/fixtures/field-150p02";
+const FIXTURES = `${FIELD_DIR}`;
 const dir = mkdtempSync(join(tmpdir(), "skytom-fuzz-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -18,8 +18,9 @@ import type { HeaderValue } from "../../src/astro/wcs/header.ts";
 import { FZ_SAMPLES, FZ_SAMPLES_GZ_BASE64 } from "../astro/fits-fz-samples.ts";
 import { fuzzParams, fuzzTimeout } from "./budget.ts";
 import { applyEdits, byteEdits, concat } from "./mutate.ts";
+import { FIELD_DIR } from "../helpers/fixtures.ts";
 
-const FIXTURES = "/work/shared/fixtures/field-150p02";
+const FIXTURES = `${FIELD_DIR}`;
 const MAX_PIXELS = 2 ** 22;
 
 /** Read with a pixel cap (as a server would); returns the image or the FitsError, rethrows anything else. */

@@ -11,6 +11,7 @@ import { calibrations, reducedDatums } from "../../src/db/schema/index.ts";
 import { eq } from "drizzle-orm";
 import type { TestApp, TestUser } from "./app.ts";
 import { multipart, type FilePart } from "./multipart.ts";
+import { FIELD_DIR } from "./fixtures.ts";
 
 /** Who calls. The first five are the matrix columns; the rest always get 401 (§1.1). */
 export const PRINCIPALS = [
@@ -35,7 +36,7 @@ export const UNAUTHENTICATED: Partial<Record<Principal, string>> = {
   noKey: "Invalid token header. No credentials provided.",
 };
 
-export const FIXTURE = "../shared/fixtures/field-150p02";
+export const FIXTURE = `${FIELD_DIR}`;
 
 /** What one matrix cell sends. */
 export interface Req {
