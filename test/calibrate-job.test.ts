@@ -16,6 +16,7 @@ import { startWorkers } from "../src/jobs/index.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
 import { multipart } from "./helpers/multipart.ts";
+import { ccdphotCatalogue } from "./helpers/catalogue.ts";
 
 const TARGET = { raDeg: 150.02, decDeg: 2.01, mag: 16.2 };
 const ZP = 24.3;
@@ -23,21 +24,7 @@ const ZP = 24.3;
 /** The CCDPhot 7-column layout with an ASCII_HEAD header. */
 function catalogueText(frame: SynthFrame): string {
   const c = frame.catalogue;
-  const head = ["NUMBER", "ALPHA_J2000", "DELTA_J2000", "XWIN_IMAGE", "YWIN_IMAGE", "MAG_AUTO", "MAGERR_AUTO"]
-    .map((n, i) => `#   ${i + 1} ${n}`)
-    .join("\n");
-  const rows = Array.from(c.raDeg, (_, i) =>
-    [
-      c.number[i],
-      c.raDeg[i].toFixed(7),
-      c.decDeg[i].toFixed(7),
-      "0.0",
-      "0.0",
-      c.mag[i].toFixed(4),
-      c.magErr[i].toFixed(4),
-    ].join(" "),
-  );
-  return `${head}\n${rows.join("\n")}\n`;
+  return ccdphotCatalogue(c);
 }
 
 describe.each(ENGINES)("calibration worker on %s", (engine) => {

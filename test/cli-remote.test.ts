@@ -16,6 +16,7 @@ import { cameras, observatories } from "../src/db/schema/index.ts";
 import { startWorkers } from "../src/jobs/index.ts";
 import type { ReferenceProvider } from "../src/jobs/calibrate.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
+import { ccdphotCatalogue } from "./helpers/catalogue.ts";
 
 const BIN = new URL("../bin/skytom.js", import.meta.url).pathname;
 
@@ -32,21 +33,7 @@ const provider: ReferenceProvider = { cone: async () => field.reference };
 
 function catalogueText(seed: number): string {
   const c = makeFrame(field, { seed, zp: 24.3, target: { ...TARGET, forced: false } }).catalogue;
-  const head = ["NUMBER", "ALPHA_J2000", "DELTA_J2000", "XWIN_IMAGE", "YWIN_IMAGE", "MAG_AUTO", "MAGERR_AUTO"]
-    .map((n, i) => `#   ${i + 1} ${n}`)
-    .join("\n");
-  const rows = Array.from(c.raDeg, (_, i) =>
-    [
-      c.number[i],
-      c.raDeg[i].toFixed(7),
-      c.decDeg[i].toFixed(7),
-      "0.0",
-      "0.0",
-      c.mag[i].toFixed(4),
-      c.magErr[i].toFixed(4),
-    ].join(" "),
-  );
-  return `${head}\n${rows.join("\n")}\n`;
+  return ccdphotCatalogue(c);
 }
 
 describe("observer CLI against a running server", () => {

@@ -20,6 +20,7 @@ import {
   startBrowserHarness,
   type BrowserHarness,
 } from "./helpers/browser.ts";
+import { ccdphotCatalogue } from "./helpers/catalogue.ts";
 
 /** The few browser globals the page functions below use (this file is type-checked without the DOM lib). */
 interface Win {
@@ -36,21 +37,7 @@ const TARGET = { raDeg: 150.02, decDeg: 2.01, mag: 16.2 };
 
 function catalogueText(frame: SynthFrame): string {
   const c = frame.catalogue;
-  const head = ["NUMBER", "ALPHA_J2000", "DELTA_J2000", "XWIN_IMAGE", "YWIN_IMAGE", "MAG_AUTO", "MAGERR_AUTO"]
-    .map((n, i) => `#   ${i + 1} ${n}`)
-    .join("\n");
-  const rows = Array.from(c.raDeg, (_, i) =>
-    [
-      c.number[i],
-      c.raDeg[i].toFixed(7),
-      c.decDeg[i].toFixed(7),
-      "0.0",
-      "0.0",
-      c.mag[i].toFixed(4),
-      c.magErr[i].toFixed(4),
-    ].join(" "),
-  );
-  return `${head}\n${rows.join("\n")}\n`;
+  return ccdphotCatalogue(c);
 }
 
 /** A light curve of `n` V points from `mjd0`, about 27 bytes a row. */

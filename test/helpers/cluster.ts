@@ -17,6 +17,7 @@ import { cameras, observatories } from "../../src/db/schema/index.ts";
 import * as users from "../../src/domain/users/service.ts";
 import { startSkytom, stopSkytom, type SkytomProcess } from "./processes.ts";
 import { TcpProxy } from "./proxy.ts";
+import { ccdphotCatalogue } from "./catalogue.ts";
 
 export const TARGET = { name: "MultiT", raDeg: 150.02, decDeg: 2.01, mag: 16.2 };
 const field = makeField({ seed: 5, nStars: 400, centerRaDeg: 150, centerDecDeg: 2, halfWidthDeg: 0.1 });
@@ -37,21 +38,7 @@ function referenceCsv(): string {
 /** An instrumental catalogue (CCDPhot layout) of one simulated frame of the field (zero point 24.3 mag). */
 function catalogueText(seed: number): string {
   const c = makeFrame(field, { seed, zp: 24.3, target: { ...TARGET, forced: false } }).catalogue;
-  const head = ["NUMBER", "ALPHA_J2000", "DELTA_J2000", "XWIN_IMAGE", "YWIN_IMAGE", "MAG_AUTO", "MAGERR_AUTO"]
-    .map((n, i) => `#   ${i + 1} ${n}`)
-    .join("\n");
-  const rows = Array.from(c.raDeg, (_, i) =>
-    [
-      c.number[i],
-      c.raDeg[i].toFixed(7),
-      c.decDeg[i].toFixed(7),
-      "0.0",
-      "0.0",
-      c.mag[i].toFixed(4),
-      c.magErr[i].toFixed(4),
-    ].join(" "),
-  );
-  return `${head}\n${rows.join("\n")}\n`;
+  return ccdphotCatalogue(c);
 }
 
 export interface UploadAnswer {
