@@ -21,6 +21,9 @@ import { users } from "./users.ts";
 
 const float = () => doublePrecision();
 
+/** The has-data flag columns getTargetList filters on. */
+const HAS_FLAGS = ["has_optical", "has_infrared", "has_radio", "has_xray", "has_gamma", "has_polarimetry"];
+
 export const targets = pgTable(
   "targets",
   {
@@ -88,6 +91,11 @@ export const targets = pgTable(
     index("targets_classification_idx").on(t.classification),
     index("targets_importance_idx").on(t.importance),
     index("targets_lower_name_idx").on(sql`lower(${t.name})`),
+    // getTargetList filters: classification with an importance range is counted from this index alone.
+    index("targets_classification_importance_idx").on(t.classification, t.importance),
+    // has-data flags (hasOptical = true, …): the flagged targets in the list's default order, counted and
+    // paged without reading the other targets.
+    ...HAS_FLAGS.map((flag) => index(`targets_${flag}_created_idx`).on(t.created, t.id).where(sql.raw(flag))),
   ],
 );
 

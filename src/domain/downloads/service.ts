@@ -14,7 +14,7 @@ import { curveBatch, type CurveKey, type CurvePoint } from "../datums/repo.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { requireSuperuser, type Actor } from "../permissions.ts";
 import * as targetRepo from "../targets/repo.ts";
-import { csvBatches, shortestFloatText } from "./batches.ts";
+import { csvBatches, downloadParallelism, shortestFloatText } from "./batches.ts";
 import { csvLine, PHOTOMETRY_HEADER, RADIO_HEADER } from "./csv.ts";
 import type { DownloadedItemOutput, DownloadedListInput } from "./schemas.ts";
 
@@ -91,7 +91,7 @@ export async function* csvChunks(
     return;
   }
   if (spec.units.length === 1 && (await shortestFloatText(db))) {
-    yield* csvBatches(db, targetId, spec.units[0], batchSize);
+    yield* csvBatches(db, targetId, spec.units[0], batchSize, downloadParallelism(db));
     return;
   }
   let after: CurveKey | null = null;
