@@ -8,8 +8,12 @@
  * The generated database `skytom_bench_downloads` is kept between runs (made again when the generator changes).
  * SKYTOM_BENCH_DOWNLOAD_SIZES: comma-separated light-curve sizes (default 1000000,3000000).
  * SKYTOM_BENCH_DOWNLOADS_PGLITE=1 also measures the embedded database in-process (1M points, generated afresh).
+ *
+ * Each size is measured twice (file cache, src/domain/downloads/file-cache.ts): cold — the first
+ * download after a change to the points (a no-op update of one point bumps the target's datums_version),
+ * rendered by PostgreSQL and written to the cache file as it is sent — then warm, served from that file.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -17,6 +21,7 @@ import { join } from "node:path";
 import { openDatabase, runMigrations, type Database } from "../src/db/connection.ts";
 import { benchDatabaseUrl, datasetCurrent, markDataset, openBenchDatabase } from "./pg.ts";
 import { MB, procMb, resetPeakRss, startChildServer } from "./server.ts";
+import { cacheDir } from "../src/domain/downloads/file-cache.ts";
 import { createUser, tokenForUser } from "../src/domain/users/service.ts";
 import { buildApp } from "../src/http/app.ts";
 
@@ -110,9 +115,54 @@ function download(
   });
 }
 
+/** Make the cached file of this light curve stale: a no-op update of one point bumps its datums_version. */
+async function touchCurve(database: Database, n: number): Promise<void> {
+  const res = await database.pool.query(
+    `update reduced_datums set observer = observer
+     where id = (select r.id from reduced_datums r join targets t on t.id = r.target_id where t.name = $1 limit 1)`,
+    [targetName(n)],
+  );
+  if (res.rowCount !== 1) throw new Error(`no point of ${targetName(n)} to touch`);
+}
+
+/** The cache file of the version current now has been written (renamed into place) by the server. */
+async function waitForCacheFile(database: Database, dataDir: string, n: number): Promise<void> {
+  const { id, v } = (
+    await database.pool.query("select id, datums_version::text as v from targets where name = $1", [
+      targetName(n),
+    ])
+  ).rows[0];
+  const file = join(cacheDir(dataDir), `${id}-photometry-${v}.csv`);
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`no cache file ${file} after 30 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Download `n` points from a process `pid` serving at `url` with data directory `dataDir`, cold (first
+ * after a change) then warm (from the cache file): a JSON line each with time and the server's memory.
+ */
+async function measureColdWarm(
+  database: Database,
+  dataDir: string,
+  url: string,
+  pid: number,
+  token: string,
+  n: number,
+  engine: string,
+) {
+  await download(url, token, targetName(n)); // warm process: modules, plans, caches
+  await waitForCacheFile(database, dataDir, n); // its file is synced and renamed: not while measuring
+  await touchCurve(database, n);
+  await measureDownload(url, pid, token, n, `${engine}, cache cold`);
+  await waitForCacheFile(database, dataDir, n);
+  await measureDownload(url, pid, token, n, `${engine}, cache warm`);
+}
+
 /** One download from a process `pid` serving at `url`: a JSON line with time and the server's memory. */
 async function measureDownload(url: string, pid: number, token: string, n: number, engine: string) {
-  await download(url, token, targetName(n)); // warm: modules, plans, caches
   const rssBefore = procMb(pid, "VmRSS");
   const reset = resetPeakRss(pid);
   let sampledPeak = rssBefore;
@@ -144,12 +194,17 @@ if (database) {
     await markDataset(database, "downloads", `${GENERATOR}:${SIZES.join(",")}`);
   }
   const token = await tokenForUser(database.db, "bench");
-  await database.close();
-  const server = await startChildServer(benchDatabaseUrl(DB));
+  // The server's data directory (its download cache) is ours, to see when the cache file is in place.
+  const dataDir = mkdtempSync(join(tmpdir(), "skytom-bench-dl-data-"));
+  const server = await startChildServer(benchDatabaseUrl(DB), { SKYTOM_DATA: dataDir });
   try {
-    for (const n of SIZES) await measureDownload(server.url, server.pid, token, n, "postgresql");
+    for (const n of SIZES) {
+      await measureColdWarm(database, dataDir, server.url, server.pid, token, n, "postgresql");
+    }
   } finally {
     await server.stop();
+    await database.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -162,7 +217,8 @@ if (process.env.SKYTOM_BENCH_DOWNLOADS_PGLITE === "1") {
     const app = await buildApp({ database: embedded, dataDir, logger: false });
     await app.listen({ port: 0, host: "127.0.0.1" });
     const { port } = app.server.address() as AddressInfo;
-    await measureDownload(`http://127.0.0.1:${port}`, process.pid, token, 1_000_000, "pglite, in-process");
+    const url = `http://127.0.0.1:${port}`;
+    await measureColdWarm(embedded, dataDir, url, process.pid, token, 1_000_000, "pglite, in-process");
     await app.close();
   } finally {
     await embedded.close();

@@ -117,7 +117,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(groupsRoutes, { db: database.db });
   await app.register(aliasesRoutes, { db: database.db });
   await app.register(datumsRoutes, { db: database.db, dataDir: opts.dataDir });
-  await app.register(downloadsRoutes, { db: database.db });
+  await app.register(downloadsRoutes, { db: database.db, dataDir: opts.dataDir });
   await app.register(dataproductsRoutes, { db: database.db, dataDir: opts.dataDir });
   await app.register(calibrationRoutes, { database, queue: opts.queue ?? null, dataDir: opts.dataDir });
   await app.register(calibFileRoutes, { database, dataDir: opts.dataDir });

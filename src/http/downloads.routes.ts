@@ -4,13 +4,16 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest, FastifySchema } from "fastify";
 import type { Db } from "../db/connection.ts";
+import type { Actor } from "../domain/permissions.ts";
 import {
   DownloadBody,
   DownloadedListBody,
   DownloadedPage,
   type DownloadedListInput,
 } from "../domain/downloads/schemas.ts";
+import type { DownloadCacheOptions } from "../domain/downloads/file-cache.ts";
 import {
+  DOWNLOAD_BATCH,
   DOWNLOAD_KINDS,
   IP_ADDRESS_MAX,
   listDownloaded,
@@ -57,15 +60,35 @@ const CSV_DIFFERS =
   "(BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads " +
   "in constant memory.";
 
-export const downloadsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
-  /** Record the download and open its CSV as a byte stream (back-pressured: read as the client takes it). */
-  const open = async (request: FastifyRequest, kind: DownloadKind, name: string) => {
-    const file = await startDownload(db, requireActor(request), kind, name, clientIp(request));
-    const body = Readable.from(file.chunks, { objectMode: false, highWaterMark: 64 * 1024 });
-    body.on("error", (err) => request.log.error({ err }, "CSV download failed while streaming"));
-    return { body, disposition: contentDisposition(file.fileName) };
-  };
+/**
+ * Record the download and open its CSV as a byte stream (back-pressured: read as the client takes it).
+ * With a data directory, big light curves are served from the download file cache. The web page's
+ * download link uses this too.
+ */
+export async function openCsvDownload(
+  db: Db,
+  dataDir: string | undefined,
+  request: FastifyRequest,
+  actor: Actor,
+  kind: DownloadKind,
+  name: string,
+): Promise<{ body: Readable; disposition: string }> {
+  const cache: DownloadCacheOptions | null = dataDir
+    ? {
+        dataDir,
+        onError: (err, what) => request.log.warn({ err }, `Download cache: ${what} failed; not cached`),
+      }
+    : null;
+  const file = await startDownload(db, actor, kind, name, clientIp(request), DOWNLOAD_BATCH, cache);
+  const body = Readable.from(file.chunks, { objectMode: false, highWaterMark: 64 * 1024 });
+  body.on("error", (err) => request.log.error({ err }, "CSV download failed while streaming"));
+  return { body, disposition: contentDisposition(file.fileName) };
+}
 
+export const downloadsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir?: string }> = async (
+  app,
+  { db, dataDir },
+) => {
   const csvSchema = (kind: DownloadKind, summary: string, content: string) => {
     const spec = DOWNLOAD_KINDS[kind];
     return {
@@ -112,7 +135,14 @@ export const downloadsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app
   ];
   for (const [url, kind, summary, content] of csvRoutes) {
     app.post(url, { schema: csvSchema(kind, summary, content) }, async (request, reply) => {
-      const file = await open(request, kind, request.body.name);
+      const file = await openCsvDownload(
+        db,
+        dataDir,
+        request,
+        requireActor(request),
+        kind,
+        request.body.name,
+      );
       return reply.type("text/csv").header("Content-Disposition", file.disposition).send(file.body);
     });
   }

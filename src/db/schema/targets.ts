@@ -4,6 +4,7 @@
  */
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   boolean,
   char,
   doublePrecision,
@@ -84,6 +85,11 @@ export const targets = pgTable(
     dataPlot: tstz(),
     description: varchar({ length: 200 }),
     createdBy: integer().references(() => users.id, { onDelete: "set null" }),
+    /**
+     * Version of the target's light-curve points: bumped by triggers on every statement that inserts,
+     * updates or deletes its reduced_datums (migration 0006); keys the download file cache.
+     */
+    datumsVersion: bigint({ mode: "number" }).notNull().default(0),
   },
   (t) => [
     index("targets_cone_idx").on(t.cz, t.cx, t.cy),

@@ -5,6 +5,7 @@
  * (mjd, id) — one short query per batch on the index (target_id, mjd, id), no connection held between
  * batches, the next batch read while one is sent (batches.ts) — and each batch becomes one text chunk. Memory stays flat whatever the size of the light
  * curve. Points committed while a download runs appear in it if they sort after the batch being read.
+ * Big light curves are cached as files, keyed by the target's version of its points (file-cache.ts).
  */
 import { and, desc, eq, ilike, sql, type SQL } from "drizzle-orm";
 import type { Db, Executor } from "../../db/connection.ts";
@@ -16,6 +17,7 @@ import { requireSuperuser, type Actor } from "../permissions.ts";
 import * as targetRepo from "../targets/repo.ts";
 import { csvBatches, downloadParallelism, shortestFloatText } from "./batches.ts";
 import { csvLine, PHOTOMETRY_HEADER, RADIO_HEADER } from "./csv.ts";
+import { bigEnough, fileChunks, openCached, teeToCache, type DownloadCacheOptions } from "./file-cache.ts";
 import type { DownloadedItemOutput, DownloadedListInput } from "./schemas.ts";
 
 export const HIGH_ENERGY_HEADER = [
@@ -48,11 +50,14 @@ export interface Download {
   fileName: string;
   /** The CSV in chunks (text or UTF-8 bytes): the header line, then one chunk per batch of points. */
   chunks: AsyncGenerator<string | Buffer>;
+  /** True when the bytes come from the download file cache (file-cache.ts). */
+  cached: boolean;
 }
 
 /**
  * Start a download of the target with this exact name: records who downloaded what from where
  * (DownloadedTarget, even when the file holds only the header) and returns the file's chunks.
+ * With `cache`, a big light curve's CSV is served from (or written to) the download file cache.
  */
 export async function startDownload(
   db: Db,
@@ -61,6 +66,7 @@ export async function startDownload(
   name: string,
   ipAddress: string,
   batchSize = DOWNLOAD_BATCH,
+  cache: DownloadCacheOptions | null = null,
 ): Promise<Download> {
   const target = await targetRepo.findByName(db, name);
   if (!target) throw new NotFoundError(`Target ${name} does not exist.`);
@@ -71,10 +77,29 @@ export async function startDownload(
     downloadType: spec.type,
     ipAddress: ipAddress.slice(0, IP_ADDRESS_MAX),
   });
-  return {
-    fileName: `target_${target.name}_${spec.fileSuffix}.csv`,
-    chunks: csvChunks(db, target.id, kind, batchSize),
-  };
+  const fileName = `target_${target.name}_${spec.fileSuffix}.csv`;
+  if (cache) {
+    // The version was read with the target, in one statement: the file of that version is its CSV.
+    const version = target.datumsVersion;
+    const fh = await openCached(cache, target.id, kind, version);
+    if (fh) return { fileName, chunks: fileChunks(fh), cached: true };
+    const big = await bigEnough(db, target.id, spec.units).catch((err: unknown) => {
+      cache.onError(err, "counting the points of a download");
+      return false;
+    });
+    if (big) {
+      const chunks = teeToCache(
+        db,
+        cache,
+        target.id,
+        kind,
+        version,
+        csvChunks(db, target.id, kind, batchSize),
+      );
+      return { fileName, chunks, cached: false };
+    }
+  }
+  return { fileName, chunks: csvChunks(db, target.id, kind, batchSize), cached: false };
 }
 
 /** The CSV of §5: header, then active points (limits included) sorted by (mjd, id). */

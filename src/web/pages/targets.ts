@@ -4,7 +4,6 @@
  * the photometry CSV). Create, edit and delete are in targets-edit.ts. Every page needs a login, as
  * every API call does.
  */
-import { Readable } from "node:stream";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { formatDecDms, formatRaHms } from "../../astro/coords.ts";
 import { constellationOf } from "../../astro/constellation.ts";
@@ -12,7 +11,6 @@ import { dateFromMjd } from "../../astro/time.ts";
 import { AddCommentBody } from "../../domain/comments/schemas.ts";
 import { addComment, listComments } from "../../domain/comments/service.ts";
 import { listDataProducts } from "../../domain/dataproducts/service.ts";
-import { startDownload } from "../../domain/downloads/service.ts";
 import { BadRequestError, type FieldErrors } from "../../domain/errors.ts";
 import { listAliases } from "../../domain/targets/aliases.ts";
 import { groupsOfTarget, listGroups } from "../../domain/targets/groups.ts";
@@ -20,7 +18,7 @@ import { listTargets } from "../../domain/targets/list.ts";
 import { targetPlot } from "../../domain/targets/plots.ts";
 import * as targets from "../../domain/targets/service.ts";
 import { CLASSIFICATIONS } from "../../vocabulary.ts";
-import { clientIp, contentDisposition } from "../../http/downloads.routes.ts";
+import { openCsvDownload } from "../../http/downloads.routes.ts";
 import { flash, redirect, requireLogin, type WebOptions } from "../context.ts";
 import { checkForm, formErrors, formValues } from "../forms.ts";
 import { render } from "../render.ts";
@@ -40,7 +38,7 @@ export function jsonIsland(value: unknown): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
-export const targetPages: FastifyPluginAsync<WebOptions> = async (app, { database }) => {
+export const targetPages: FastifyPluginAsync<WebOptions> = async (app, { database, dataDir }) => {
   const db = database.db;
 
   app.get("/targets/", async (request, reply) => {
@@ -188,13 +186,11 @@ export const targetPages: FastifyPluginAsync<WebOptions> = async (app, { databas
   // The API's download-photometry as a link: same bytes, same log entry (download type P).
   app.get<{ Params: { name: string } }>("/targets/:name/photometry.csv", async (request, reply) => {
     const actor = requireLogin(request);
-    const file = await startDownload(db, actor, "photometry", request.params.name, clientIp(request));
-    const body = Readable.from(file.chunks, { objectMode: false, highWaterMark: 64 * 1024 });
-    body.on("error", (err) => request.log.error({ err }, "CSV download failed while streaming"));
+    const file = await openCsvDownload(db, dataDir, request, actor, "photometry", request.params.name);
     return reply
       .type("text/csv")
-      .header("Content-Disposition", contentDisposition(file.fileName))
+      .header("Content-Disposition", file.disposition)
       .header("Cache-Control", "no-store")
-      .send(body);
+      .send(file.body);
   });
 };
