@@ -5,7 +5,7 @@ import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { multipart } from "./helpers/multipart.ts";
 import { FIELD_DIR } from "./helpers/fixtures.ts";
 
-const FIXTURE = `${FIELD_DIR}`;
+const FIXTURE = FIELD_DIR;
 
 describe("calibFile and catalogue import (pglite)", () => {
   let t: TestApp;

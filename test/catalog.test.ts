@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Band, ReferenceCatalogue, Survey } from "../src/astro/calibrate/bands.ts";
 import { calibrateCatalogue } from "../src/astro/calibrate/index.ts";
 import { separationArcsec } from "../src/astro/crossmatch.ts";
-import { FitsHeader, formatHeader } from "../src/astro/fits/index.ts";
+import { fitsTable } from "./helpers/fits-table.ts";
 import { parseInstrumentalCatalogue } from "../src/astro/sextractor.ts";
 import { makeFrame } from "../src/astro/synth/catalog.ts";
 import { CatalogueImportError } from "../src/catalog/columns.ts";
@@ -55,29 +55,6 @@ function bruteForce(
   return inside.sort();
 }
 const keys = (c: ReferenceCatalogue) => Array.from(c.raDeg, (ra, i) => `${ra},${c.decDeg[i]}`).sort();
-
-/** A FITS file with one BINTABLE of float64 ('D') columns; NaN cells stay NaN. */
-function fitsTable(columns: Record<string, number[]>): Uint8Array {
-  const names = Object.keys(columns);
-  const rows = columns[names[0]].length;
-  const primary = FitsHeader.fromRecord({ SIMPLE: true, BITPIX: 8, NAXIS: 0, EXTEND: true });
-  const ext = FitsHeader.fromRecord({
-    XTENSION: "BINTABLE",
-    BITPIX: 8,
-    NAXIS: 2,
-    NAXIS1: 8 * names.length,
-    NAXIS2: rows,
-    PCOUNT: 0,
-    GCOUNT: 1,
-    TFIELDS: names.length,
-  });
-  names.forEach((n, i) => ext.set(`TTYPE${i + 1}`, n).set(`TFORM${i + 1}`, "1D"));
-  const data = new Uint8Array(Math.ceil((8 * names.length * rows) / 2880) * 2880);
-  const view = new DataView(data.buffer);
-  for (let r = 0; r < rows; r++)
-    names.forEach((n, i) => view.setFloat64(8 * (r * names.length + i), columns[n][r]));
-  return Buffer.concat([formatHeader(primary), formatHeader(ext), data]);
-}
 
 describe.each(ENGINES)("reference catalogues on %s", (engine) => {
   let t: TestDatabase;

@@ -2,7 +2,6 @@
 import { readFileSync } from "node:fs";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Band, ReferenceCatalogue } from "../src/astro/calibrate/bands.ts";
 import {
   calibrations,
   cameras,
@@ -16,22 +15,9 @@ import { readFitsFile } from "../src/astro/fits/file.ts";
 import { writeFits } from "../src/astro/fits/write.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { multipart } from "./helpers/multipart.ts";
-import { FIELD_DIR } from "./helpers/fixtures.ts";
+import { FIELD_DIR, fixtureReference } from "./helpers/fixtures.ts";
 
-const FIXTURE = `${FIELD_DIR}`;
-
-/** The fixture's reference catalogue (ra, dec, <band>, <band>_err columns). */
-function fixtureReference(): ReferenceCatalogue {
-  const [head, ...lines] = readFileSync(`${FIXTURE}/gaiasp-reference.csv`, "utf8").trim().split("\n");
-  const cols = head.split(",");
-  const rows = lines.map((l) => l.split(",").map(Number));
-  const col = (name: string) => Float64Array.from(rows, (r) => r[cols.indexOf(name)]);
-  const bands: ReferenceCatalogue["bands"] = {};
-  for (const b of ["u", "g", "r", "i", "z", "U", "B", "V", "R", "I"] as Band[]) {
-    bands[b] = { mag: col(b), err: col(`${b}_err`), survey: "GaiaSP" } as never;
-  }
-  return { raDeg: col("ra"), decDeg: col("dec"), bands };
-}
+const FIXTURE = FIELD_DIR;
 
 describe("FITS job on the fixture frame (pglite)", () => {
   let t: TestApp;

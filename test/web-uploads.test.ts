@@ -9,31 +9,18 @@ import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Band, ReferenceCatalogue } from "../src/astro/calibrate/bands.ts";
 import { cameras, dataProducts, observatories, reducedDatums } from "../src/db/schema/index.ts";
 import { processFits } from "../src/jobs/fits.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
 import { multipart, type FilePart } from "./helpers/multipart.ts";
 import { pageText, WebClient } from "./helpers/web.ts";
-import { FIELD_DIR } from "./helpers/fixtures.ts";
+import { FIELD_DIR, fixtureReference } from "./helpers/fixtures.ts";
 
-const FIXTURE = `${FIELD_DIR}`;
+const FIXTURE = FIELD_DIR;
 const CSV = "time,filter,magnitude,error\n60001.1,V,15.2,0.05\n60001.2,V,15.3,0.04\n60001.3,R,14.9,0.06\n";
 const CSV2 = "time,filter,magnitude,error\n60002.1,V,15.1,0.05\n60002.2,V,15.0,0.04\n";
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function fixtureReference(): ReferenceCatalogue {
-  const [head, ...lines] = readFileSync(`${FIXTURE}/gaiasp-reference.csv`, "utf8").trim().split("\n");
-  const cols = head.split(",");
-  const rows = lines.map((l) => l.split(",").map(Number));
-  const col = (name: string) => Float64Array.from(rows, (r) => r[cols.indexOf(name)]);
-  const bands: ReferenceCatalogue["bands"] = {};
-  for (const b of ["u", "g", "r", "i", "z", "U", "B", "V", "R", "I"] as Band[]) {
-    bands[b] = { mag: col(b), err: col(`${b}_err`), survey: "GaiaSP" } as never;
-  }
-  return { raDeg: col("ra"), decDeg: col("dec"), bands };
-}
 
 const cookieHeader = (c: WebClient) => [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
 

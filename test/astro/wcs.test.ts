@@ -17,7 +17,7 @@ import {
 import type { SipDistortion, TanWcs } from "../../src/astro/wcs/index.ts";
 import { FIELD_DIR } from "../helpers/fixtures.ts";
 
-const FIELD = `${FIELD_DIR}`;
+const FIELD = FIELD_DIR;
 
 /** Tiny FITS primary-header card reader for the tests (the real reader lives in src/astro/fits/). */
 function readFitsCards(path: string): Map<string, number | string | boolean> {

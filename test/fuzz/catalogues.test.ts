@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { FitsHeader, formatHeader } from "../../src/astro/fits/index.ts";
+import { fitsTable } from "../helpers/fits-table.ts";
 import { formatSextractorCatalogue } from "../../src/astro/image/index.ts";
 import type { CatalogueRow } from "../../src/astro/image/index.ts";
 import { parseInstrumentalCatalogue, TARGET_NUMBER } from "../../src/astro/sextractor.ts";
@@ -25,7 +25,7 @@ import { fuzzParams, fuzzTimeout } from "./budget.ts";
 import { applyEdits, applyTextEdits, byteEdits, textEdits } from "./mutate.ts";
 import { FIELD_DIR } from "../helpers/fixtures.ts";
 
-const FIXTURES = `${FIELD_DIR}`;
+const FIXTURES = FIELD_DIR;
 const dir = mkdtempSync(join(tmpdir(), "skytom-fuzz-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -169,28 +169,6 @@ async function drain(open: () => Promise<CatalogueTable>): Promise<number> {
     return -1;
   }
   return stars;
-}
-
-function fitsTable(columns: Record<string, number[]>, form = "1D"): Uint8Array {
-  const names = Object.keys(columns);
-  const rows = columns[names[0]].length;
-  const primary = FitsHeader.fromRecord({ SIMPLE: true, BITPIX: 8, NAXIS: 0, EXTEND: true });
-  const ext = FitsHeader.fromRecord({
-    XTENSION: "BINTABLE",
-    BITPIX: 8,
-    NAXIS: 2,
-    NAXIS1: 8 * names.length,
-    NAXIS2: rows,
-    PCOUNT: 0,
-    GCOUNT: 1,
-    TFIELDS: names.length,
-  });
-  names.forEach((n, i) => ext.set(`TTYPE${i + 1}`, n).set(`TFORM${i + 1}`, form));
-  const data = new Uint8Array(Math.ceil((8 * names.length * rows) / 2880) * 2880);
-  const view = new DataView(data.buffer);
-  for (let r = 0; r < rows; r++)
-    names.forEach((n, i) => view.setFloat64(8 * (r * names.length + i), columns[n][r]));
-  return Buffer.concat([formatHeader(primary), formatHeader(ext), data]);
 }
 
 describe("reference catalogue readers under fuzz", () => {

@@ -20,7 +20,7 @@ import { fuzzParams, fuzzTimeout } from "./budget.ts";
 import { applyEdits, byteEdits, concat } from "./mutate.ts";
 import { FIELD_DIR } from "../helpers/fixtures.ts";
 
-const FIXTURES = `${FIELD_DIR}`;
+const FIXTURES = FIELD_DIR;
 const MAX_PIXELS = 2 ** 22;
 
 /** Read with a pixel cap (as a server would); returns the image or the FitsError, rethrows anything else. */

@@ -36,7 +36,7 @@ export const UNAUTHENTICATED: Partial<Record<Principal, string>> = {
   noKey: "Invalid token header. No credentials provided.",
 };
 
-export const FIXTURE = `${FIELD_DIR}`;
+export const FIXTURE = FIELD_DIR;
 
 /** What one matrix cell sends. */
 export interface Req {
