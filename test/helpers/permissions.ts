@@ -361,7 +361,8 @@ function listFiles(dir: string): string[] {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const full = join(d, e.name);
       const rel = relative(dir, full);
-      if (rel === "pg" || rel === "skytom.pid" || rel.startsWith(".s.PGSQL")) continue;
+      // tmp/: upload scratch space, removed just after an earlier request's answer (a race, not a change).
+      if (rel === "pg" || rel === "tmp" || rel === "skytom.pid" || rel.startsWith(".s.PGSQL")) continue;
       if (e.isDirectory()) walk(full);
       else out.push(rel);
     }
