@@ -373,5 +373,6 @@ describe("skytom catalog (subprocess on a temporary data directory)", () => {
     expect(refused.err).toMatch(/error: bad\.csv: line 3, column "V": "x" is not a number/);
     expect(run("catalog", "import", bad, "--survey", "SDSS").err).toMatch(/unknown survey "SDSS"/);
     expect(JSON.parse(run("catalog", "info", "--json").out)).toHaveLength(2);
-  });
+    // Seven subprocesses, each opening the embedded database: ≈ 23 s alone, more on a busy machine.
+  }, 120_000);
 });

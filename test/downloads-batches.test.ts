@@ -100,3 +100,88 @@ describe.each(ENGINES)("downloads formatted in the database on %s", (engine) => 
     }
   });
 });
+
+describe.each(ENGINES)("download batches among other points on %s", (engine) => {
+  let t: TestApp;
+  let targetId: number;
+  beforeAll(async () => {
+    t = await createTestApp(engine);
+    const u = await t.user("mixer");
+    const res = await t.call("POST", "/targets/createTarget/", { name: "Mixed", ra: 2, dec: 2 }, u.token);
+    targetId = res.json().id;
+    // Batches are cut by counting every point of the target: inactive points, other units and other
+    // data types sit between the photometry, in runs longer than a batch too.
+    const rows = [];
+    for (let i = 0; i < 300; i++) {
+      const kind = i < 40 ? 1 : i > 260 ? 0 : i % 5;
+      rows.push({
+        targetId,
+        mjd: 58000 + Math.floor(i / 3) / 7,
+        value: 14 + (i % 13) / 17,
+        error: 0.02,
+        filter: kind === 3 ? "radio" : "g(ZTF)",
+        facility: "Cam",
+        observer: `obs${i % 4}`,
+        sourceName: String(i),
+        activeFlg: kind !== 1,
+        valueUnit: kind === 3 ? ("MILLIJANSKY" as const) : ("MAG" as const),
+        dataType: kind === 4 ? "spectroscopy" : "photometry",
+      });
+    }
+    await t.tdb.database.db.insert(reducedDatums).values(rows);
+  });
+  afterAll(async () => t.close());
+
+  const expectedCsv = async (unit: string) => {
+    const points = await t.tdb.database.pool.query(
+      `select mjd, value, error, facility, filter, observer from reduced_datums
+       where target_id = $1 and active_flg and data_type = 'photometry' and value_unit = $2 order by mjd, id`,
+      [targetId, unit],
+    );
+    return points.rows
+      .map((r) => csvLine([r.mjd, r.value, r.error, r.facility, r.filter, r.observer]))
+      .join("");
+  };
+  const text = async (unit: "MAG" | "MILLIJANSKY", batch: number, parallel: number) => {
+    let got = "";
+    for await (const c of csvBatches(t.tdb.database.db, targetId, unit, batch, parallel)) got += c.toString();
+    return got;
+  };
+
+  it("holds exactly the active points of the unit, in order, however the batches are cut", async () => {
+    for (const unit of ["MAG", "MILLIJANSKY"] as const) {
+      const expected = await expectedCsv(unit);
+      expect(expected.split("\n").length).toBeGreaterThan(unit === "MAG" ? 100 : 30);
+      for (const batch of [1, 2, 7, 50, 1000]) {
+        for (const parallel of [1, 2]) expect(await text(unit, batch, parallel)).toBe(expected);
+      }
+    }
+  });
+
+  it("keeps each stored line equal to csvLine when a point changes", async () => {
+    const pool = t.tdb.database.pool;
+    await pool.query(
+      `update reduced_datums set observer = 'semi;colon', value = 1e15 where target_id = $1 and source_name = '100'`,
+      [targetId],
+    );
+    await pool.query(
+      `update reduced_datums set error = 0.5, filter = 'r(ZTF)' where target_id = $1 and source_name = '101'`,
+      [targetId],
+    );
+    const rows = await pool.query(
+      `select mjd, value, error, facility, filter, observer, download_line from reduced_datums where target_id = $1`,
+      [targetId],
+    );
+    let plain = 0;
+    for (const r of rows.rows) {
+      const line = csvLine([r.mjd, r.value, r.error, r.facility, r.filter, r.observer]);
+      if (r.download_line === null) expect(line.includes('"') || /[ei]/.test(line.split(";")[1])).toBe(true);
+      else {
+        expect(r.download_line).toBe(line);
+        plain++;
+      }
+    }
+    expect(plain).toBe(rows.rows.length - 1);
+    expect(await text("MAG", 7, 2)).toBe(await expectedCsv("MAG"));
+  });
+});

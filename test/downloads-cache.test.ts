@@ -247,7 +247,8 @@ describe.each(ENGINES)("download file cache on %s", (engine) => {
           let bytes = 0;
           res.on("data", (chunk: Buffer) => {
             bytes += chunk.length;
-            if (bytes > 0) {
+            // Past the header: the first batch is sent, and the copy has begun with it.
+            if (bytes > 1000) {
               sawTemp = files(`.${huge.id}-photometry-`).length === 1;
               res.destroy();
               req.destroy();
@@ -346,5 +347,26 @@ describe.each(ENGINES)("download file cache on %s", (engine) => {
       rmSync(dir(), { force: true });
     }
     expect(await version()).toBe(v);
+  });
+  it("deleting a target removes its cached downloads, stale versions and temp files too; others stay", async () => {
+    await t.call("POST", "/targets/createTarget/", { name: "Doomed", ra: 40, dec: 0 }, alice.token);
+    const doomed = (await db().select().from(targets).where(eq(targets.name, "Doomed")))[0];
+    await db()
+      .insert(reducedDatums)
+      .values(points(8, 0).map((p) => ({ ...p, targetId: doomed.id })));
+    await download("Doomed");
+    await download("Big");
+    const v = await version(doomed.id);
+    expect(files(`${doomed.id}-`)).toEqual([`${doomed.id}-photometry-${v}.csv`]);
+    // A stale version and a temp file left by a stopped process.
+    writeFileSync(join(dir(), `${doomed.id}-photometry-${v - 1}.csv`), "old");
+    writeFileSync(join(dir(), `.${doomed.id}-radio-${v}.csv.0a1b2c3d4e5f.tmp`), "partial");
+    const kept = files(`${id}-`);
+    expect(kept.length).toBe(1);
+    const res = await t.call("DELETE", "/targets/deleteTarget/", { name: "Doomed" }, alice.token);
+    expect(res.statusCode).toBe(200);
+    expect(files(`${doomed.id}-`)).toEqual([]);
+    expect(files(`.${doomed.id}-`)).toEqual([]);
+    expect(files(`${id}-`)).toEqual(kept);
   });
 });

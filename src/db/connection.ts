@@ -112,6 +112,9 @@ export async function openDatabase(
       connectionTimeoutMillis: config.dbPoolWaitMs ?? 30_000,
       // Notice a server that vanished without closing the socket.
       keepAlive: true,
+      // float8 as text with the shortest round-trip digits (PostgreSQL's default since 12, made sure of
+      // here): reduced_datums.download_line is written with it (db/schema/dataproducts.ts).
+      options: "-c extra_float_digits=1",
       ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
     };
   } else {

@@ -18,7 +18,6 @@ import {
   UpdateTargetBody,
 } from "../domain/targets/schemas.ts";
 import * as targets from "../domain/targets/service.ts";
-import { removeStoredFiles } from "../storage.ts";
 import { requireActor } from "./auth.ts";
 import { HttpAnswer } from "./errors.ts";
 import { envelope, resolvePage } from "./pagination.ts";
@@ -134,8 +133,7 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
       },
     },
     async (request) => {
-      const files = await targets.deleteTarget(db, requireActor(request), request.body.name);
-      await removeStoredFiles(dataDir, files).catch((err: unknown) =>
+      await targets.deleteTarget(db, dataDir, requireActor(request), request.body.name, (err) =>
         request.log.warn({ err }, "could not remove some files of a deleted target"),
       );
       return { status: "deleted" as const };

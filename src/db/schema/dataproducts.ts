@@ -75,6 +75,24 @@ export const dataProducts = pgTable(
   ],
 );
 
+/** A float column as Python's repr, for |x| < 1e15: PostgreSQL's shortest digits plus `.0` when integral. */
+const pyFloatSql = (x: string) => `${x}::text || case when ${x} = trunc(${x}) then '.0' else '' end`;
+/** A text column holds none of the characters QUOTE_MINIMAL would quote. */
+const plainSql = (x: string) => `${x} !~ '[;"\\r\\n]'`;
+
+/**
+ * The point's line of a photometry/radio CSV download (`mjd;value;error;facility;filter;observer\n`,
+ * bhtom-behaviour.md §5), kept with the point so that a download only concatenates stored text
+ * (domain/downloads/batches.ts). Null when PostgreSQL's text would differ from Python's (a float with
+ * |x| ≥ 1e15, NaN, ±Infinity) or a field needs quotes: such points are written by csvLine in Node.
+ * PostgreSQL's float8 text is the shortest round-trip digits when extra_float_digits ≥ 1 (its default,
+ * and set on every connection skytom opens: db/connection.ts).
+ */
+export const DOWNLOAD_LINE_SQL = `case when greatest(abs(mjd), abs(value), abs(error)) < 1e15
+  and ${plainSql("facility")} and ${plainSql("filter")} and ${plainSql("observer")}
+  then ${pyFloatSql("mjd")} || ';' || ${pyFloatSql("value")} || ';' || ${pyFloatSql("error")} || ';'
+    || facility || ';' || filter || ';' || observer || E'\\n' end`;
+
 /** One light-curve point. A negative error (−1) marks an upper limit. */
 export const reducedDatums = pgTable(
   "reduced_datums",
@@ -101,6 +119,7 @@ export const reducedDatums = pgTable(
     extraData: jsonb(),
     activeFlg: boolean().notNull().default(true),
     created: created(),
+    downloadLine: text().generatedAlwaysAs(sql.raw(DOWNLOAD_LINE_SQL)),
   },
   (t) => [
     // The identity of a point (BHTOM's unique_together); upserts use the same tuple.

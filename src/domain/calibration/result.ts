@@ -14,13 +14,14 @@ import { getDataProduct } from "../dataproducts/service.ts";
 import { ForbiddenError, NotFoundError } from "../errors.ts";
 import { isStaff, requireStaff, type Actor } from "../permissions.ts";
 import { canSee, restartCalibrations } from "./service.ts";
+import { DATUM_COLUMNS, type DatumRow } from "../datums/repo.ts";
 
 export type ResultRow = Awaited<ReturnType<typeof getDataProduct>>;
 
 export interface DataProductResult {
   row: ResultRow;
   bands: (typeof calibrationBands.$inferSelect)[];
-  points: (typeof reducedDatums.$inferSelect)[];
+  points: DatumRow[];
   /** May see the calibration values, plot and preview. */
   canSeeResult: boolean;
   /** May download the instrumental catalogue (when there is one). */
@@ -48,7 +49,7 @@ export async function dataProductResult(db: Executor, actor: Actor, id: number):
           .orderBy(asc(calibrationBands.id))
       : [];
   const points = await db
-    .select()
+    .select(DATUM_COLUMNS)
     .from(reducedDatums)
     .where(eq(reducedDatums.dataProductId, id))
     .orderBy(asc(reducedDatums.mjd), asc(reducedDatums.id))

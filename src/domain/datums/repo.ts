@@ -2,12 +2,15 @@
  * SQL of light-curve points. Reads go in (mjd, id) order on the index (target_id, mjd, id); the
  * download batches use keyset pagination on that index, one short query per batch.
  */
-import { and, asc, eq, inArray, sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Db, Executor } from "../../db/connection.ts";
 import { dataProducts, reducedDatums, targets } from "../../db/schema/index.ts";
 import type { ValueUnit } from "../../vocabulary.ts";
 
-export type DatumRow = typeof reducedDatums.$inferSelect;
+/** A point's columns, without its stored download line (read only by downloads/batches.ts). */
+const { downloadLine: _line, ...DATUM_COLUMNS } = getTableColumns(reducedDatums);
+export { DATUM_COLUMNS };
+export type DatumRow = Omit<typeof reducedDatums.$inferSelect, "downloadLine">;
 
 /** Tolerances of BHTOM's delete/deactivate match (§G.5): MJD (days), value and error (their unit). */
 export const MATCH_TOLERANCE = { mjd: 1e-6, value: 1e-3, error: 1e-3 } as const;
@@ -28,7 +31,7 @@ export async function pageForTarget(
   limit: number,
 ): Promise<DatumRow[]> {
   return db
-    .select()
+    .select(DATUM_COLUMNS)
     .from(reducedDatums)
     .where(eq(reducedDatums.targetId, targetId))
     .orderBy(asc(reducedDatums.mjd), asc(reducedDatums.id))
@@ -37,7 +40,7 @@ export async function pageForTarget(
 }
 
 export async function findById(db: Executor, id: number): Promise<DatumRow | undefined> {
-  const [row] = await db.select().from(reducedDatums).where(eq(reducedDatums.id, id)).limit(1);
+  const [row] = await db.select(DATUM_COLUMNS).from(reducedDatums).where(eq(reducedDatums.id, id)).limit(1);
   return row;
 }
 
@@ -69,7 +72,7 @@ export async function findFirstMatch(db: Executor, m: DatumMatch): Promise<Datum
     );
   }
   const [row] = await db
-    .select()
+    .select(DATUM_COLUMNS)
     .from(reducedDatums)
     .where(and(...where))
     .orderBy(asc(reducedDatums.id))

@@ -1,136 +1,162 @@
 /**
- * The bulk read of photometry and radio downloads. PostgreSQL writes the CSV lines itself: each batch
- * (keyset pagination on (mjd, id) over the index (target_id, mjd, id), one short statement, no
- * connection held between batches) comes back as one row holding the batch's text, fetched in binary
- * so that it reaches the socket as the bytes PostgreSQL sent — no per-point objects or strings in Node.
- * On a PostgreSQL server two batches are built at once on two connections (the formatting is
- * PostgreSQL CPU, one core per backend); on the embedded database one at a time, the next read while
- * the current one is sent.
+ * The bulk read of photometry and radio downloads. Each point keeps its CSV line, written by PostgreSQL
+ * when the point is stored (the generated column `download_line`, db/schema/dataproducts.ts), so a
+ * download only concatenates stored text: each batch (keyset pagination on (mjd, id), an index-only
+ * scan of reduced_datums_download_idx, which holds the lines; one short statement, no connection held
+ * between batches) comes back as one row holding the batch's text — no per-point objects or strings in
+ * Node.
  *
- * Floats: PostgreSQL's float8 text (extra_float_digits ≥ 1, the default since PostgreSQL 12) is the
- * shortest round-trip digits, as Python's repr; positional forms need only Python's `.0`, and
- * `…e-NN` forms are identical. |x| ≥ 1e15 (PostgreSQL and Python switch to exponents at different
- * points), NaN and ±Infinity are flagged by comparing the numbers (no text searched), and a batch
- * holding one is formatted in Node with {@link pythonFloat} instead (csvLine): the bytes are the same.
+ * On a PostgreSQL server the batches are cut first (an index-only walk finds each one's last key) and
+ * two are built at once on two connections (one backend, so one core, per connection). Each is read
+ * with `COPY … TO STDOUT (FORMAT binary)`, which hands over the bytes PostgreSQL sent: pg decodes every
+ * field of a query's result as a UTF-8 string (and a `binary` field back into bytes), which took more
+ * Node time than all the rest of a download. On the embedded database one batch at a time, by query,
+ * the next read while the current one is sent.
+ *
+ * A point whose line is null (a float PostgreSQL writes otherwise than Python's repr: |x| ≥ 1e15, NaN,
+ * ±Infinity; or a text field that needs QUOTE_MINIMAL's quotes) makes its batch be formatted in Node
+ * with csvLine instead: the bytes are the same.
  */
-import type pg from "pg";
+import pg from "pg";
+import { to as copyTo } from "pg-copy-streams";
 import type { Db } from "../../db/connection.ts";
 import type { ValueUnit } from "../../vocabulary.ts";
 import { rawClient } from "../cache.ts";
 import { curveBatch } from "../datums/repo.ts";
 import { csvLine } from "./csv.ts";
 
-/**
- * A float column's Python repr, as SQL arguments of concat(): its text, and `.0` when it is integral.
- * Only for |x| < 1e15 (positional in both languages); larger values, NaN and ±Infinity are flagged by
- * {@link ODD} and never sent. The column is converted to text once (float8out is most of the cost).
- */
-const pyFloat = (x: string) => `${x}::text, case when ${x} = trunc(${x}) then '.0' end`;
-/** True for a row holding a float that pyFloat does not write as Python does (NaN compares above all). */
-const ODD = "greatest(abs(r.mjd), abs(r.value), abs(r.error)) >= 1e15";
-/**
- * Text columns go in as they are: a batch where one would need QUOTE_MINIMAL's quotes (a field holding
- * ; " CR or LF) is found on the whole text at once — a `"` or CR anywhere, or other than 5 `;` and one
- * LF per line — and formatted in Node instead, like a batch with an odd float.
- */
-const LINE = `concat(${pyFloat("r.mjd")}, ';', ${pyFloat("r.value")}, ';', ${pyFloat("r.error")}, ';',
-  r.facility, ';', r.filter, ';', r.observer, E'\\n')`;
-const count = (body: string, c: string) => `octet_length(${body}) - octet_length(replace(${body}, ${c}, ''))`;
-const NEEDS_NODE = `b.odd or strpos(b.body, '"') > 0 or strpos(b.body, E'\\r') > 0
-  or ${count("b.body", "';'")} <> 5 * b.n or ${count("b.body", "E'\\n'")} <> b.n`;
-
-const POINTS = `reduced_datums r where r.target_id = $1 and r.active_flg and r.data_type = 'photometry'
-  and r.value_unit = $2`;
-/** Key bounds from parameter $n on. */
-const AFTER = (n: number) => `and (r.mjd, r.id) > ($${n}::float8, $${n + 1}::int4)`;
-const UPTO = (n: number) => `and (r.mjd, r.id) <= ($${n}::float8, $${n + 1}::int4)`;
-
-/**
- * One batch as one row: its text, count, odd flag and last key. Parameters: target, unit, then the limit
- * (without `upto`), the key after which it starts (with `after`), the key it ends at (with `upto`).
- */
-const batchSql = (
-  after: boolean,
-  upto: boolean,
-) => `select b.body, b.n::text as n, (${NEEDS_NODE})::text as odd, b.last
-  from (select string_agg(${LINE}, '' order by r.mjd, r.id) as body, count(*) as n, bool_or(${ODD}) as odd,
-      max(array[r.mjd, r.id::float8])::text as last
-    from (select * from ${POINTS} ${after ? AFTER(upto ? 3 : 4) : ""}
-          ${upto ? UPTO(after ? 5 : 3) : ""}
-          order by r.mjd, r.id ${upto ? "" : "limit $3"}) r) b`;
-const FIRST = batchSql(false, false);
-const NEXT = batchSql(true, false);
-const RANGE_FIRST = batchSql(false, true);
-const RANGE_NEXT = batchSql(true, true);
-const rangeSql = (after: boolean) => (after ? RANGE_NEXT : RANGE_FIRST);
-/** The key of the `$3 + 1`-th point after the key (none: fewer points remain). */
-const boundarySql = (after: boolean) => `select r.mjd::text as m, r.id from ${POINTS} ${after ? AFTER(4) : ""}
-  order by r.mjd, r.id offset $3 limit 1`;
-
-/** Every column as the raw bytes received (binary results: text is its UTF-8). */
-const RAW: pg.CustomTypesConfig = { getTypeParser: () => (value: unknown) => value as never };
-
+/** (mjd, id) of a point, mjd as PostgreSQL's exact text of the float. */
 type Key = { mjd: string; id: number };
 
 interface Batch {
-  body: Buffer | null;
-  n: number;
+  body: Buffer | string | null;
   odd: boolean;
-  /** (mjd, id) of the last point, mjd as exact text. */
-  last: Key | null;
+  /** Points in the batch and the key of its last one (batches read by query only). */
+  n?: number;
+  last?: Key | null;
 }
 
-/**
- * The batch after `after`: its first `limit` points, or (with `upto`) every point up to that key.
- * The text is built on whichever pooled connection is free.
+/** The points of a download (target $1, unit $2): reduced_datums_download_idx holds exactly these. */
+const POINTS = `reduced_datums r where r.target_id = $1 and r.value_unit = $2 and r.active_flg
+  and r.data_type = 'photometry'`;
+const after = (m: string, id: string) => `and (r.mjd, r.id) > (${m}::float8, ${id}::int4)`;
+const upto = (m: string, id: string) => `and (r.mjd, r.id) <= (${m}::float8, ${id}::int4)`;
+
+/*
+ * The ordered subquery feeds string_agg in (mjd, id) order: the plan is an index-only scan under a
+ * limit or a key range, with nothing between it and the aggregate that could reorder rows (PostgreSQL's
+ * documented way to order an aggregate's input; an `order by` inside string_agg would sort each batch
+ * again on PostgreSQL 15, a third of the batch's time).
  */
-async function readBatch(
-  db: Db,
-  targetId: number,
-  unit: string,
-  after: Key | null,
-  limit: number,
-  upto: Key | null = null,
-): Promise<Batch> {
-  type Raw = { body: Buffer | null; n: Buffer; odd: Buffer | null; last: Buffer | null };
-  const values: unknown[] = [targetId, unit];
-  if (!upto) values.push(limit);
-  if (after) values.push(after.mjd, after.id);
-  if (upto) values.push(upto.mjd, upto.id);
-  // `binary` is a query option of pg that its types do not list.
-  const config = {
-    text: upto ? rangeSql(!!after) : after ? NEXT : FIRST,
-    values,
-    binary: true,
-    types: RAW,
-  } as pg.QueryConfig;
-  const res = await rawClient(db).query<Raw>(config);
+const AGG = `bool_or(r.download_line is null) as odd, string_agg(r.download_line, '') as body`;
+
+/** By query: the `$3` points after the key in $4, $5 (or from the start), with count and last key. */
+const querySql = (from: boolean) => `select ${AGG}, count(*)::int as n,
+    max(array[r.mjd, r.id::float8])::text as last
+  from (select r.mjd, r.id, r.download_line from ${POINTS} ${from ? after("$4", "$5") : ""}
+        order by r.mjd, r.id limit $3) r`;
+const QUERY_FIRST = querySql(false);
+const QUERY_NEXT = querySql(true);
+
+/**
+ * The key of the `$2 + 1`-th point of the target after the key in $3, $4 (none: fewer remain), counting
+ * points of every type and unit: an index-only walk of the narrow index (target_id, mjd, id). A batch
+ * cut this way holds at most `$2 + 1` points of the download.
+ */
+const boundarySql = (from: boolean) => `select r.mjd::text as m, r.id from reduced_datums r
+  where r.target_id = $1 ${from ? after("$3", "$4") : ""} order by r.mjd, r.id offset $2 limit 1`;
+
+/** The batch after `from` (or from the start) up to `to` (or to the end), by query. */
+async function queryBatch(db: Db, targetId: number, unit: string, from: Key | null, limit: number) {
+  type Raw = { body: string | null; odd: boolean | null; n: number; last: string | null };
+  const values: unknown[] = [targetId, unit, limit];
+  if (from) values.push(from.mjd, from.id);
+  const res = await rawClient(db).query<Raw>(from ? QUERY_NEXT : QUERY_FIRST, values);
   const row = res.rows[0];
-  const last = row.last ? row.last.toString().slice(1, -1).split(",") : null;
+  const last = row.last ? row.last.slice(1, -1).split(",") : null;
   return {
     body: row.body,
-    n: Number(row.n.toString()),
-    odd: row.odd?.toString() === "true",
+    odd: row.odd === true,
+    n: row.n,
     last: last ? { mjd: last[0], id: Number(last[1]) } : null,
-  };
-}
-
-/** The key of the `skip + 1`-th point after `after`; null when fewer points remain. */
-async function boundary(db: Db, targetId: number, unit: string, after: Key | null, skip: number) {
-  const values: unknown[] = [targetId, unit, skip];
-  if (after) values.push(after.mjd, after.id);
-  const res = await rawClient(db).query<{ m: string; id: number }>(boundarySql(!!after), values);
-  const row = res.rows[0];
-  return row ? { mjd: row.m, id: row.id } : null;
+  } satisfies Batch;
 }
 
 /**
- * True when this database writes float8 as the shortest round-trip digits (extra_float_digits ≥ 1);
- * otherwise downloads take the path that formats every number in Node.
+ * A float's text as an SQL literal: only text PostgreSQL itself wrote for a float8 is let through.
+ * COPY takes no parameters, so a batch's values are written into its statement.
  */
-export async function shortestFloatText(db: Db): Promise<boolean> {
-  const res = await rawClient(db).query<{ v: string }>("select current_setting('extra_float_digits') as v");
-  return Number(res.rows[0]?.v) >= 1;
+function floatLiteral(text: string): string {
+  if (!/^(-?\d+(\.\d+)?(e[-+]\d+)?|-?Infinity|NaN)$/.test(text)) throw new Error(`not a float: ${text}`);
+  return pg.escapeLiteral(text);
+}
+function intLiteral(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+  return String(n);
+}
+
+/** By COPY: the points after `from` (or from the start) up to `to` (or to the end). */
+async function copyBatch(db: Db, targetId: number, unit: string, from: Key | null, to: Key | null) {
+  const sql = `copy (select ${AGG} from (select r.download_line
+      from ${POINTS.replace("$1", intLiteral(targetId)).replace("$2", pg.escapeLiteral(unit))}
+      ${from ? after(floatLiteral(from.mjd), intLiteral(from.id)) : ""}
+      ${to ? upto(floatLiteral(to.mjd), intLiteral(to.id)) : ""}
+      order by r.mjd, r.id) r) to stdout (format binary)`;
+  const client = await (rawClient(db) as pg.Pool).connect();
+  let released = false;
+  try {
+    const parts: Buffer[] = [];
+    for await (const chunk of client.query(copyTo(sql))) parts.push(chunk as Buffer);
+    const [odd, body] = copyFields(Buffer.concat(parts), 2);
+    return { odd: odd?.[0] === 1, body } satisfies Batch;
+  } catch (err) {
+    // The connection is in an unknown state of the COPY protocol: close it rather than reuse it.
+    released = true;
+    client.release(err instanceof Error ? err : true);
+    throw err;
+  } finally {
+    if (!released) client.release();
+  }
+}
+
+/** PGCOPY's signature: `PGCOPY\n\377\r\n\0`. */
+const SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
+
+/**
+ * The fields of the one row of a binary COPY (PostgreSQL documentation, COPY, "Binary Format"): the
+ * signature, flags and header extension, then a field count and each field as length (−1: null) and
+ * bytes, then the trailer −1. Fields are views of `data`, not copies.
+ */
+export function copyFields(data: Buffer, count: number): Array<Buffer | null> {
+  const fail = (what: string): never => {
+    throw new Error(`unexpected binary COPY data: ${what}`);
+  };
+  if (data.length < 21 || !data.subarray(0, 11).equals(SIGNATURE)) fail("no signature");
+  let at = 15 + 4 + data.readUInt32BE(15);
+  if (data.readInt16BE(at) !== count) fail(`not ${count} fields`);
+  at += 2;
+  const fields: Array<Buffer | null> = [];
+  for (let i = 0; i < count; i++) {
+    const len = data.readInt32BE(at);
+    at += 4;
+    if (len < 0) fields.push(null);
+    else {
+      if (at + len > data.length) fail("a field runs past the end");
+      fields.push(data.subarray(at, at + len));
+      at += len;
+    }
+  }
+  if (at + 2 !== data.length || data.readInt16BE(at) !== -1) fail("not one row");
+  return fields;
+}
+
+/** The key of the `skip + 1`-th point after `from`; null when fewer points remain. */
+async function boundary(db: Db, targetId: number, from: Key | null, skip: number): Promise<Key | null> {
+  const values: unknown[] = [targetId, skip];
+  if (from) values.push(from.mjd, from.id);
+  const res = await rawClient(db).query<{ m: string; id: number }>(boundarySql(!!from), values);
+  const row = res.rows[0];
+  return row ? { mjd: row.m, id: row.id } : null;
 }
 
 /**
@@ -142,18 +168,18 @@ export function downloadParallelism(db: Db): number {
   return pool.options?.connectionString ? 2 : 1;
 }
 
-/** The batch formatted in Node (a float PostgreSQL writes otherwise than Python): same points, same bytes. */
+/** The batch formatted in Node (a point without its line): same points, same bytes. */
 async function nodeBatch(
   db: Db,
   targetId: number,
   unit: ValueUnit,
-  after: Key | null,
-  upto: Key | null,
+  from: Key | null,
+  to: Key | null,
   n: number,
 ) {
-  const key = after ? { mjd: Number(after.mjd), id: after.id } : null;
-  const end = upto ? { mjd: Number(upto.mjd), id: upto.id } : null;
-  const rows = await curveBatch(db, targetId, [unit], key, upto ? n + 1 : n);
+  const key = from ? { mjd: Number(from.mjd), id: from.id } : null;
+  const end = to ? { mjd: Number(to.mjd), id: to.id } : null;
+  const rows = await curveBatch(db, targetId, [unit], key, to ? n + 1 : n);
   let out = "";
   for (const r of rows) {
     if (end && (r.mjd > end.mjd || (r.mjd === end.mjd && r.id > end.id))) break;
@@ -164,9 +190,9 @@ async function nodeBatch(
 
 /**
  * The CSV lines (no header) of the target's active points in `unit`, one Buffer or string per batch,
- * in order. With `parallel` > 1 the batches are cut first (a cheap index walk finds each batch's last
- * key) and up to `parallel` of them are built at once on separate connections; with 1, each batch's
- * statement also returns where the next one starts, and the next is read while one is sent.
+ * in order. With `parallel` > 1 (a PostgreSQL server) the batches are cut first and up to `parallel`
+ * of them are read at once by COPY on separate connections; with 1, each batch's statement also
+ * returns where the next one starts, and the next is read while one is sent.
  */
 export async function* csvBatches(
   db: Db,
@@ -179,21 +205,24 @@ export async function* csvBatches(
     yield* parallelBatches(db, targetId, unit, batchSize, parallel);
     return;
   }
-  let after: Batch["last"] = null;
-  let pending: Promise<Batch> | null = readBatch(db, targetId, unit, null, batchSize);
+  let from: Key | null = null;
+  let pending: Promise<Batch> | null = queryBatch(db, targetId, unit, null, batchSize);
   while (pending) {
     const batch: Batch = await pending;
     pending = null;
     if (batch.n === batchSize && batch.last) {
-      pending = readBatch(db, targetId, unit, batch.last, batchSize);
+      pending = queryBatch(db, targetId, unit, batch.last, batchSize);
       // Handled here too: when the client goes away the generator is dropped with this still running.
       pending.catch(() => undefined);
     }
-    if (batch.odd) yield await nodeBatch(db, targetId, unit, after, null, batchSize);
+    if (batch.odd) yield await nodeBatch(db, targetId, unit, from, null, batchSize);
     else if (batch.body) yield batch.body;
-    after = batch.last;
+    from = batch.last ?? null;
   }
 }
+
+/** Batches read ahead of the one being sent, built or being built (up to `parallel` at once). */
+const READ_AHEAD = 2;
 
 async function* parallelBatches(
   db: Db,
@@ -202,30 +231,56 @@ async function* parallelBatches(
   batchSize: number,
   parallel: number,
 ): AsyncGenerator<Buffer | string> {
-  const queue: Array<{ after: Key | null; upto: Key | null; batch: Promise<Batch> }> = [];
-  let after: Key | null = null;
+  const noop = () => undefined; // for promises the client may leave behind when it goes away
+  const queue: Array<{ from: Key | null; to: Key | null; batch: Promise<Batch> }> = [];
+  let from: Key | null = null;
   let ended = false;
-  // Cut batches (one boundary statement each) and start them until `parallel` are being built.
+  let building = 0;
+  let failure: { err: unknown } | null = null;
+  // The next cut is always being looked for while batches are built.
+  let nextCut = boundary(db, targetId, null, batchSize - 1);
+  nextCut.catch(noop);
+  const canStart = () => !ended && !failure && building < parallel && queue.length < parallel + READ_AHEAD;
+  // Cut batches (one boundary statement each) and start them while there is room: `parallel` being
+  // built at once, and a few built ahead so that PostgreSQL keeps working while a slow client reads.
   const fill = async () => {
-    while (!ended && queue.length < parallel) {
-      const upto = await boundary(db, targetId, unit, after, batchSize - 1);
-      const batch = readBatch(db, targetId, unit, after, batchSize, upto);
-      batch.catch(() => undefined); // the client may go away with this still running
-      queue.push({ after, upto, batch });
-      if (upto) after = upto;
+    while (canStart()) {
+      const to = await nextCut;
+      if (to) {
+        nextCut = boundary(db, targetId, to, batchSize - 1);
+        nextCut.catch(noop);
+      }
+      const batch = copyBatch(db, targetId, unit, from, to);
+      building++;
+      batch.then(noop, noop).finally(() => {
+        building--;
+        kick();
+      });
+      queue.push({ from, to, batch });
+      if (to) from = to;
       else ended = true;
     }
   };
-  let filling = fill();
-  filling.catch(() => undefined);
+  let filling: Promise<void> | null = null;
+  const kick = () => {
+    if (filling || !canStart()) return;
+    filling = fill()
+      .catch((err: unknown) => void (failure = { err }))
+      .finally(() => {
+        filling = null;
+        kick(); // room may have been made while the last cut was awaited
+      });
+  };
   for (;;) {
-    await filling;
+    kick();
+    if (!queue.length && filling) await filling;
+    const failed = failure as { err: unknown } | null; // set in a callback: not narrowed
+    if (failed) throw failed.err;
     const item = queue.shift();
     if (!item) return;
-    filling = fill();
-    filling.catch(() => undefined);
+    kick();
     const batch = await item.batch;
-    if (batch.odd) yield await nodeBatch(db, targetId, unit, item.after, item.upto, batchSize);
+    if (batch.odd) yield await nodeBatch(db, targetId, unit, item.from, item.to, batchSize);
     else if (batch.body) yield batch.body;
   }
 }

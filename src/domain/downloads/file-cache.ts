@@ -7,8 +7,8 @@
  *
  * - Warm: the version is read with the target (one statement), the file of that version opened and
  *   streamed (an open handle survives its removal by another process).
- * - Cold: the CSV is rendered as usual and teed into a temp file in the same directory (each chunk's
- *   write awaited before the next is read: back-pressured by the client). When the last chunk has been
+ * - Cold: the CSV is rendered as usual and teed into a temp file in the same directory (each chunk
+ *   written while it is sent, one write at a time: back-pressured by the client). When the last chunk has been
  *   sent the version is read again; if it is unchanged no point changed while the file was written, and
  *   the temp file is synced and renamed into place (atomic), older versions of that target/kind removed.
  *   A client that goes away, a version that moved, or any file error discards the temp file.
@@ -74,12 +74,15 @@ export async function* fileChunks(fh: FileHandle): AsyncGenerator<Buffer> {
   }
 }
 
-/** True when the target has at least the caching threshold of active points in these units. */
+/**
+ * True when the target has at least the caching threshold of active points in these units: an
+ * index-only count (no order) that stops at the threshold.
+ */
 export async function bigEnough(db: Db, targetId: number, units: readonly ValueUnit[]): Promise<boolean> {
   const res = await rawClient(db).query<{ one: number }>({
     text: `select 1 as one from reduced_datums r where r.target_id = $1 and r.active_flg
       and r.data_type = 'photometry' and r.value_unit = any(string_to_array($2, ','))
-      order by r.mjd, r.id offset $3 limit 1`,
+      offset $3 limit 1`,
     values: [targetId, units.join(","), minPoints - 1],
   });
   return res.rows.length > 0;
@@ -92,6 +95,19 @@ async function currentVersion(db: Db, targetId: number): Promise<number | null> 
   });
   const row = res.rows[0];
   return row ? Number(row.v) : null;
+}
+
+/** Remove every cached download of a deleted target: all kinds and versions, temp files too. */
+export async function removeCachedDownloads(dataDir: string, targetId: number): Promise<void> {
+  const dir = cacheDir(dataDir);
+  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return [];
+    throw err;
+  });
+  const mine = new RegExp(`^\\.?${targetId}-[a-z]+-\\d+\\.csv`);
+  await Promise.all(
+    names.filter((n) => mine.test(n)).map((n) => unlink(join(dir, n)).catch(() => undefined)),
+  );
 }
 
 /**
@@ -109,7 +125,8 @@ async function removeOlder(dir: string, targetId: number, kind: string, version:
 
 /**
  * The chunks of `source`, passed on unchanged and written to a temp file that becomes the cached file of
- * `version` once all of them were sent and the version is still current. A file error stops the copy
+ * `version` once all of them were sent and the version is still current — if `worth` (looked up while
+ * the first batch is read) says the download is big enough to keep. A file error stops the copy
  * (reported), never the download.
  */
 export async function* teeToCache(
@@ -119,40 +136,64 @@ export async function* teeToCache(
   kind: string,
   version: number,
   source: AsyncIterable<string | Buffer>,
+  worth: Promise<boolean>,
 ): AsyncGenerator<string | Buffer> {
   const dir = cacheDir(opts.dataDir);
   const final = join(dir, fileName(targetId, kind, version));
   const temp = join(dir, `.${fileName(targetId, kind, version)}.${randomBytes(6).toString("hex")}.tmp`);
   let fh: FileHandle | null = null;
-  try {
-    await mkdir(dir, { recursive: true });
-    fh = await open(temp, "wx");
-  } catch (err) {
-    opts.onError(err, "creating a download cache file");
-  }
+  const openIfWorth = async () => {
+    const keep = await worth.catch((err: unknown) => {
+      opts.onError(err, "counting the points of a download");
+      return false;
+    });
+    if (!keep) return;
+    try {
+      await mkdir(dir, { recursive: true });
+      fh = await open(temp, "wx");
+    } catch (err) {
+      opts.onError(err, "creating a download cache file");
+    }
+  };
   let failed = false;
   const fail = (err: unknown) => {
     if (!failed) opts.onError(err, "writing a download cache file");
     failed = true;
   };
+  // Chunks are written one write at a time, in order, each while it is sent and the next one read.
+  let written: Promise<void> = Promise.resolve();
+  const write = async (parts: Array<string | Buffer>) => {
+    await written;
+    const handle = fh;
+    if (!handle || failed) return;
+    written = (async () => {
+      for (const part of parts) await handle.writeFile(part); // all of it, at the current position
+    })().catch(fail);
+  };
+  // The header is sent at once; whether to keep a file is decided when the first batch is there.
+  let held: Array<string | Buffer> | null = [];
   let complete = false;
   try {
     for await (const chunk of source) {
-      if (fh && !failed) {
-        try {
-          await fh.writeFile(chunk); // all of it, at the current position
-        } catch (err) {
-          fail(err);
-        }
-      }
+      if (held?.length) {
+        await openIfWorth();
+        await write([...held, chunk]);
+        held = null;
+      } else if (held) held.push(chunk);
+      else await write([chunk]);
       yield chunk;
+    }
+    if (held) {
+      await openIfWorth();
+      await write(held);
     }
     complete = true;
   } finally {
     if (fh) {
-      const handle = fh;
-      const keep = complete && !failed;
+      const handle: FileHandle = fh;
       const finish = (async () => {
+        await written;
+        const keep = complete && !failed;
         try {
           if (keep) await handle.sync();
           await handle.close();

@@ -15,7 +15,7 @@ import { curveBatch, type CurveKey, type CurvePoint } from "../datums/repo.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { requireSuperuser, type Actor } from "../permissions.ts";
 import * as targetRepo from "../targets/repo.ts";
-import { csvBatches, downloadParallelism, shortestFloatText } from "./batches.ts";
+import { csvBatches, downloadParallelism } from "./batches.ts";
 import { csvLine, PHOTOMETRY_HEADER, RADIO_HEADER } from "./csv.ts";
 import { bigEnough, fileChunks, openCached, teeToCache, type DownloadCacheOptions } from "./file-cache.ts";
 import type { DownloadedItemOutput, DownloadedListInput } from "./schemas.ts";
@@ -83,21 +83,19 @@ export async function startDownload(
     const version = target.datumsVersion;
     const fh = await openCached(cache, target.id, kind, version);
     if (fh) return { fileName, chunks: fileChunks(fh), cached: true };
-    const big = await bigEnough(db, target.id, spec.units).catch((err: unknown) => {
-      cache.onError(err, "counting the points of a download");
-      return false;
-    });
-    if (big) {
-      const chunks = teeToCache(
-        db,
-        cache,
-        target.id,
-        kind,
-        version,
-        csvChunks(db, target.id, kind, batchSize),
-      );
-      return { fileName, chunks, cached: false };
-    }
+    // Whether the light curve is big enough to keep is looked up while its first batch is read.
+    const worth = bigEnough(db, target.id, spec.units);
+    worth.catch(() => undefined); // reported by teeToCache, which may never ask (client gone)
+    const chunks = teeToCache(
+      db,
+      cache,
+      target.id,
+      kind,
+      version,
+      csvChunks(db, target.id, kind, batchSize),
+      worth,
+    );
+    return { fileName, chunks, cached: false };
   }
   return { fileName, chunks: csvChunks(db, target.id, kind, batchSize), cached: false };
 }
@@ -115,23 +113,7 @@ export async function* csvChunks(
     yield* highEnergyChunks(db, targetId, batchSize);
     return;
   }
-  if (spec.units.length === 1 && (await shortestFloatText(db))) {
-    yield* csvBatches(db, targetId, spec.units[0], batchSize, downloadParallelism(db));
-    return;
-  }
-  let after: CurveKey | null = null;
-  for (;;) {
-    const rows = await curveBatch(db, targetId, spec.units, after, batchSize);
-    if (rows.length === 0) return;
-    let out = "";
-    for (const r of rows) {
-      out += csvLine([r.mjd, r.value, r.error, r.facility, r.filter, r.observer]);
-    }
-    yield out;
-    if (rows.length < batchSize) return;
-    const last = rows[rows.length - 1];
-    after = { mjd: last.mjd, id: last.id };
-  }
+  yield* csvBatches(db, targetId, spec.units[0], batchSize, downloadParallelism(db));
 }
 
 const sameMjd = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));

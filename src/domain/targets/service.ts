@@ -12,6 +12,8 @@ import { NotFoundError, ValidationError, type FieldErrors } from "../errors.ts";
 import { isStaff, requireOwnerOrStaff, type Actor } from "../permissions.ts";
 import { observingPriority, positionFields } from "./derived.ts";
 import * as repo from "./repo.ts";
+import { removeStoredFiles } from "../../storage.ts";
+import { removeCachedDownloads } from "../downloads/file-cache.ts";
 import { nameProblems, normaliseClassification, parseCoordinates, parseEpoch } from "./rules.ts";
 import type { CreateTargetInput, UpdateTargetInput } from "./schemas.ts";
 
@@ -175,13 +177,26 @@ export async function updateTarget(
 }
 
 /** Delete a target and its data; returns the stored files (relative paths) the caller removes after commit. */
-export async function deleteTarget(db: Db, actor: Actor, name: string): Promise<string[]> {
-  return db.transaction(async (tx) => {
+/**
+ * Delete the target with everything of it in the database; then remove its files: its data products'
+ * stored files and its cached downloads (failures are reported to `onFileError`, the delete stands).
+ */
+export async function deleteTarget(
+  db: Db,
+  dataDir: string,
+  actor: Actor,
+  name: string,
+  onFileError: (err: unknown) => void,
+): Promise<void> {
+  const { id, files } = await db.transaction(async (tx) => {
     const target = await targetForChange(tx, actor, name);
     const files = await repo.dataProductFiles(tx, target.id);
     await repo.deleteTargetRow(tx, target.id);
-    return files;
+    return { id: target.id, files };
   });
+  await Promise.all([removeStoredFiles(dataDir, files), removeCachedDownloads(dataDir, id)]).catch(
+    onFileError,
+  );
 }
 
 export async function getTarget(db: Executor, name: string): Promise<repo.TargetRow> {

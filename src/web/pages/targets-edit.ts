@@ -9,7 +9,6 @@ import { ValidationError, type FieldErrors } from "../../domain/errors.ts";
 import { requireOwnerOrStaff } from "../../domain/permissions.ts";
 import { CreateTargetBody, UpdateTargetBody } from "../../domain/targets/schemas.ts";
 import * as targets from "../../domain/targets/service.ts";
-import { removeStoredFiles } from "../../storage.ts";
 import { CLASSIFICATIONS } from "../../vocabulary.ts";
 import { flash, redirect, requireLogin, requireUser, type WebOptions } from "../context.ts";
 import { checkForm, formErrors, formValues } from "../forms.ts";
@@ -156,8 +155,7 @@ export const targetEditPages: FastifyPluginAsync<WebOptions> = async (app, { dat
 
   app.post<{ Params: { name: string } }>("/targets/:name/delete/", async (request, reply) => {
     const actor = requireLogin(request);
-    const files = await targets.deleteTarget(db, actor, request.params.name);
-    await removeStoredFiles(dataDir, files).catch((err: unknown) =>
+    await targets.deleteTarget(db, dataDir, actor, request.params.name, (err) =>
       request.log.warn({ err }, "could not remove some files of a deleted target"),
     );
     flash(request, reply, "success", `Target ${request.params.name} deleted with all its data.`);
