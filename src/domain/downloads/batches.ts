@@ -66,7 +66,7 @@ const QUERY_NEXT = querySql(true);
 const boundarySql = (from: boolean) => `select r.mjd::text as m, r.id from reduced_datums r
   where r.target_id = $1 ${from ? after("$3", "$4") : ""} order by r.mjd, r.id offset $2 limit 1`;
 
-/** The batch after `from` (or from the start) up to `to` (or to the end), by query. */
+/** The first `limit` points after `from` (or from the start), by query. */
 async function queryBatch(db: Db, targetId: number, unit: string, from: Key | null, limit: number) {
   type Raw = { body: string | null; odd: boolean | null; n: number; last: string | null };
   const values: unknown[] = [targetId, unit, limit];
