@@ -243,7 +243,10 @@ describe.each(ENGINES)("calibration worker on %s", (engine) => {
       expect(r.statusCode).toBe(200);
       expect(r.json()).toEqual({ Success: { restarted: 1, ids: [id] } });
       const [queued] = await t.tdb.database.db.select().from(dataProducts).where(eq(dataProducts.id, id));
-      expect(queued).toMatchObject({ status: "C", filter: "GaiaSP/B", matchDist: 1.5 });
+      expect(queued).toMatchObject({ filter: "GaiaSP/B", matchDist: 1.5 });
+      // Queued (C) — or already taken by the worker the queue test above started (P, S): a race the
+      // run below joins; the point's identity makes the two runs store one point.
+      expect(["C", "P", "S"]).toContain(queued.status);
       await run(id);
       const [cal] = await t.tdb.database.db
         .select()
