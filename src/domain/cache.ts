@@ -115,6 +115,20 @@ export function rawClient(db: Executor): Pick<pg.Pool, "query"> {
   return client;
 }
 
+/**
+ * True when `db` is a pool of connections to a PostgreSQL server, each its own session. The embedded
+ * database serves every pooled connection from one session (so parallel statements only queue, and a
+ * statement prepared by one client would clash with another client's of the same name).
+ */
+export function onServer(db: Executor): boolean {
+  return !!(rawClient(db) as Partial<pg.Pool>).options?.connectionString;
+}
+
+/** A prepared statement's name on a PostgreSQL server; none (unnamed) on the embedded database. */
+export function preparedName(db: Executor, name: string): string | undefined {
+  return onServer(db) ? name : undefined;
+}
+
 /** Drizzle's snake_case name of a camelCase column key (`hasOptical` → `has_optical`). */
 export function snakeCase(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -21,7 +21,7 @@ import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import type { Db } from "../../db/connection.ts";
 import type { ValueUnit } from "../../vocabulary.ts";
-import { rawClient } from "../cache.ts";
+import { onServer, rawClient } from "../cache.ts";
 import { curveBatch } from "../datums/repo.ts";
 import { csvLine } from "./csv.ts";
 
@@ -164,8 +164,7 @@ async function boundary(db: Db, targetId: number, from: Key | null, skip: number
  * connection), 1 on the embedded database (one session: parallel statements would only queue).
  */
 export function downloadParallelism(db: Db): number {
-  const pool = rawClient(db) as Partial<pg.Pool>;
-  return pool.options?.connectionString ? 2 : 1;
+  return onServer(db) ? 2 : 1;
 }
 
 /** The batch formatted in Node (a point without its line): same points, same bytes. */

@@ -4,7 +4,7 @@
  */
 import type { Executor } from "../../db/connection.ts";
 import { users } from "../../db/schema/index.ts";
-import { GENERATIONS_JSON, rawClient, selectColumns, type Generations } from "../cache.ts";
+import { GENERATIONS_JSON, preparedName, rawClient, selectColumns, type Generations } from "../cache.ts";
 import { AuthenticationError, NotFoundError, ValidationError, type FieldErrors } from "../errors.ts";
 import { requireAccountManager, requireStaff, type Actor } from "../permissions.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
@@ -183,6 +183,8 @@ export async function authenticateTokenWithGenerations(
   key: string,
 ): Promise<{ user: repo.UserRow; generations: Generations }> {
   const res = await rawClient(db).query<repo.UserRow & { __generations: Generations | null }>({
+    // Every token-authenticated request runs it: prepared once per connection.
+    name: preparedName(db, "token_user"),
     text: TOKEN_USER_SQL,
     values: [hashToken(key)],
   });
