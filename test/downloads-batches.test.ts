@@ -10,6 +10,8 @@ import { csvBatches, downloadParallelism } from "../src/domain/downloads/batches
 import { csvChunks } from "../src/domain/downloads/service.ts";
 import { createTestApp, type TestApp } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
+import type { Engine } from "../src/db/connection.ts";
+import type { ValueUnit } from "../src/vocabulary.ts";
 
 const VALUES = [
   12,
@@ -31,14 +33,26 @@ const VALUES = [
   Number.NEGATIVE_INFINITY,
 ];
 
+/** A test app on `engine` with one target made through the API by a new user. */
+async function appWithTarget(engine: Engine, user: string, name: string) {
+  const t = await createTestApp(engine);
+  const u = await t.user(user);
+  const res = await t.call("POST", "/targets/createTarget/", { name, ra: 1, dec: 1 }, u.token);
+  return { t, targetId: res.json().id as number };
+}
+
+/** The CSV lines (no header) csvBatches gives, as one string. */
+async function batchesText(t: TestApp, targetId: number, unit: ValueUnit, batch: number, parallel: number) {
+  let got = "";
+  for await (const c of csvBatches(t.tdb.database.db, targetId, unit, batch, parallel)) got += c.toString();
+  return got;
+}
+
 describe.each(ENGINES)("downloads formatted in the database on %s", (engine) => {
   let t: TestApp;
   let targetId: number;
   beforeAll(async () => {
-    t = await createTestApp(engine);
-    const u = await t.user("batcher");
-    const res = await t.call("POST", "/targets/createTarget/", { name: "Odd", ra: 1, dec: 1 }, u.token);
-    targetId = res.json().id;
+    ({ t, targetId } = await appWithTarget(engine, "batcher", "Odd"));
     const rows = [];
     // Plain points first and last: batches without odd floats go through the database's formatting.
     for (let i = 0; i < 6; i++) rows.push({ mjd: 50000 + i, value: 10 + i / 8, error: 0.01 });
@@ -85,11 +99,7 @@ describe.each(ENGINES)("downloads formatted in the database on %s", (engine) => 
   it("builds batches one at a time or several at once with the same bytes", async () => {
     const db = t.tdb.database.db;
     expect(downloadParallelism(db)).toBe(engine === "postgresql" ? 2 : 1);
-    const text = async (batch: number, parallel: number) => {
-      let got = "";
-      for await (const c of csvBatches(db, targetId, "MAG", batch, parallel)) got += c.toString();
-      return got;
-    };
+    const text = (batch: number, parallel: number) => batchesText(t, targetId, "MAG", batch, parallel);
     const serial = await text(1000, 1);
     expect(serial).not.toContain(";x;y\n");
     expect(serial).toContain(';"x;y"\n');
@@ -105,10 +115,7 @@ describe.each(ENGINES)("download batches among other points on %s", (engine) => 
   let t: TestApp;
   let targetId: number;
   beforeAll(async () => {
-    t = await createTestApp(engine);
-    const u = await t.user("mixer");
-    const res = await t.call("POST", "/targets/createTarget/", { name: "Mixed", ra: 2, dec: 2 }, u.token);
-    targetId = res.json().id;
+    ({ t, targetId } = await appWithTarget(engine, "mixer", "Mixed"));
     // Batches are cut by counting every point of the target: inactive points, other units and other
     // data types sit between the photometry, in runs longer than a batch too.
     const rows = [];
@@ -142,11 +149,8 @@ describe.each(ENGINES)("download batches among other points on %s", (engine) => 
       .map((r) => csvLine([r.mjd, r.value, r.error, r.facility, r.filter, r.observer]))
       .join("");
   };
-  const text = async (unit: "MAG" | "MILLIJANSKY", batch: number, parallel: number) => {
-    let got = "";
-    for await (const c of csvBatches(t.tdb.database.db, targetId, unit, batch, parallel)) got += c.toString();
-    return got;
-  };
+  const text = (unit: ValueUnit, batch: number, parallel: number) =>
+    batchesText(t, targetId, unit, batch, parallel);
 
   it("holds exactly the active points of the unit, in order, however the batches are cut", async () => {
     for (const unit of ["MAG", "MILLIJANSKY"] as const) {
