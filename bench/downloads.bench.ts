@@ -23,7 +23,7 @@ import { benchDatabaseUrl, datasetCurrent, markDataset, openBenchDatabase } from
 import { MB, procMb, resetPeakRss, startChildServer } from "./server.ts";
 import { cacheDir } from "../src/domain/downloads/file-cache.ts";
 import { createUser, tokenForUser } from "../src/domain/users/service.ts";
-import { buildApp } from "../src/http/app.ts";
+import { buildApp } from "../src/app.ts";
 
 const SIZES = (process.env.SKYTOM_BENCH_DOWNLOAD_SIZES ?? "1000000,3000000").split(",").map(Number);
 const DB = "skytom_bench_downloads";

@@ -7,7 +7,7 @@
  * Needs PostgreSQL (SKYTOM_BENCH_DATABASE_URL); database `skytom_bench_targets`, kept between runs.
  */
 import { datasetCurrent, markDataset, openBenchDatabase } from "./pg.ts";
-import { buildApp } from "../src/http/app.ts";
+import { buildApp } from "../src/app.ts";
 import { createRng } from "../src/astro/synth/random.ts";
 import { tokenForUser } from "../src/domain/users/service.ts";
 import { measure } from "./stats.ts";

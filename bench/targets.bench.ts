@@ -18,7 +18,7 @@ import autocannon from "autocannon";
 import { benchDatabaseUrl, datasetCurrent, markDataset, openBenchDatabase } from "./pg.ts";
 import { startChildServer } from "./server.ts";
 import { CLASSIFICATIONS } from "../src/vocabulary.ts";
-import { buildApp } from "../src/http/app.ts";
+import { buildApp } from "../src/app.ts";
 import { createRng } from "../src/astro/synth/random.ts";
 import { authenticateTokenWithGenerations, createUser, tokenForUser } from "../src/domain/users/service.ts";
 import { targetListWhere } from "../src/domain/targets/list.ts";

@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import openapiTS, { astToString, type OpenAPI3 } from "openapi-typescript";
 import { format } from "prettier";
 import type { Database } from "../src/db/connection.ts";
-import { buildApp } from "../src/http/app.ts";
+import { buildApp } from "../src/app.ts";
 
 export const OUTPUT = fileURLToPath(new URL("../src/client/openapi.d.ts", import.meta.url));
 

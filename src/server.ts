@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import { isDatabaseUnavailable, openDatabase, runMigrations, type Database } from "./db/connection.ts";
 import { createQueue, type JobQueue, type QueueOptions } from "./db/queue.ts";
 import { ensureSuperuser } from "./domain/users/service.ts";
-import { buildApp } from "./http/app.ts";
+import { buildApp } from "./app.ts";
 import { startWorkers } from "./jobs/index.ts";
 import type { FastifyInstance } from "fastify";
 

@@ -16,7 +16,7 @@ import {
   setDownloadCacheMinPoints,
 } from "../src/domain/downloads/file-cache.ts";
 import { openDatabase, type Database } from "../src/db/connection.ts";
-import { buildApp } from "../src/http/app.ts";
+import { buildApp } from "../src/app.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
 

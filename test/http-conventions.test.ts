@@ -135,7 +135,7 @@ describe("errors from route code", () => {
     };
     // A fresh app with one extra route: build a new one with the plugin registered before ready.
     await t.app.close();
-    const { buildApp } = await import("../src/http/app.ts");
+    const { buildApp } = await import("../src/app.ts");
     t.app = await buildApp({
       database: t.tdb.database,
       dataDir: t.tdb.dataDir,

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from "fastify"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NotFoundError, ValidationError } from "../src/domain/errors.ts";
 import { installAuth } from "../src/http/auth.ts";
-import { installConventions } from "../src/http/conventions.ts";
+import { installConventions } from "../src/http-kit/conventions.ts";
 import { installErrorHandlers } from "../src/http/errors.ts";
 import { requireStaff, type WebOptions } from "../src/web/context.ts";
 import { webRoutes } from "../src/web/index.ts";

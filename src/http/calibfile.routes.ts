@@ -19,7 +19,7 @@ import { renderCalibrationPlot } from "../plots/calibration.ts";
 import { sanitizeFileName, storedPath } from "../storage.ts";
 import { SURVEYS } from "../astro/calibrate/bands.ts";
 import { requireActor } from "./auth.ts";
-import { HttpAnswer } from "./errors.ts";
+import { HttpAnswer } from "../http-kit/answer.ts";
 
 const truthy = (v: unknown) =>
   v === true || ["true", "1", "yes", "on"].includes(String(v).trim().toLowerCase());

@@ -10,7 +10,7 @@ import {
 } from "../domain/calibration/service.ts";
 import { BadRequestError } from "../domain/errors.ts";
 import { requireActor } from "./auth.ts";
-import { HttpAnswer } from "./errors.ts";
+import { HttpAnswer } from "../http-kit/answer.ts";
 import { envelope, resolvePage } from "./pagination.ts";
 
 const Any = Type.Optional(Type.Unknown());

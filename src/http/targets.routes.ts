@@ -19,7 +19,7 @@ import {
 } from "../domain/targets/schemas.ts";
 import * as targets from "../domain/targets/service.ts";
 import { requireActor } from "./auth.ts";
-import { HttpAnswer } from "./errors.ts";
+import { HttpAnswer } from "../http-kit/answer.ts";
 import { envelope, resolvePage } from "./pagination.ts";
 import { Detail, FieldErrorsSchema } from "./schemas.ts";
 

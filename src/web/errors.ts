@@ -13,7 +13,7 @@ import {
   NotFoundError,
   ValidationError,
 } from "../domain/errors.ts";
-import { fieldErrorsFromAjv } from "../http/errors.ts";
+import { fieldErrorsFromAjv } from "../http-kit/validation-messages.ts";
 import { redirect, WebRedirect } from "./context.ts";
 import { renderError } from "./render.ts";
 

@@ -6,7 +6,7 @@
 import type { Static, TSchema } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
 import { BadRequestError, ConflictError, ValidationError, type FieldErrors } from "../domain/errors.ts";
-import { fieldErrorsFromAjv } from "../http/errors.ts";
+import { fieldErrorsFromAjv } from "../http-kit/validation-messages.ts";
 
 /** A posted form's fields as strings (the CSRF field left out). Missing body → {}. */
 export function formValues(request: FastifyRequest): Record<string, string> {

@@ -1,7 +1,7 @@
 /** A built app on a test database, with helpers to make users and tokens and to call the API. */
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import type { Engine } from "../../src/db/connection.ts";
-import { buildApp } from "../../src/http/app.ts";
+import { buildApp } from "../../src/app.ts";
 import * as users from "../../src/domain/users/service.ts";
 import { createQueue, type JobQueue } from "../../src/db/queue.ts";
 import { createTestDatabase, type TestDatabase } from "./db.ts";

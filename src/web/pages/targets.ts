@@ -18,7 +18,7 @@ import { listTargets } from "../../domain/targets/list.ts";
 import { targetPlot } from "../../domain/targets/plots.ts";
 import * as targets from "../../domain/targets/service.ts";
 import { CLASSIFICATIONS } from "../../vocabulary.ts";
-import { openCsvDownload } from "../../http/downloads.routes.ts";
+import { openCsvDownload } from "../../http-kit/csv-download.ts";
 import { flash, redirect, requireLogin, type WebOptions } from "../context.ts";
 import { checkForm, formErrors, formValues } from "../forms.ts";
 import { render } from "../render.ts";

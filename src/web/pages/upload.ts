@@ -15,8 +15,8 @@ import { BadRequestError, ConflictError, ValidationError, type FieldErrors } fro
 import { listFavourites } from "../../domain/observatories/favourites.ts";
 import type { Actor } from "../../domain/permissions.ts";
 import { FILTER_REQUESTS, DEFAULT_FILTER_REQUEST } from "../../astro/calibrate/bands.ts";
-import { HttpAnswer } from "../../http/errors.ts";
-import { receiveUploadParts, type ReceivedParts } from "../../http/upload.routes.ts";
+import { HttpAnswer } from "../../http-kit/answer.ts";
+import { receiveUploadParts, type ReceivedParts } from "../../http-kit/multipart.ts";
 import { DATA_PRODUCT_TYPES } from "../../vocabulary.ts";
 import { flash, redirect, requireLogin, type WebOptions } from "../context.ts";
 import { render } from "../render.ts";

@@ -1,5 +1,5 @@
 /**
- * BHTOM request conventions in one place (bhtom-behaviour.md §1.2, §1.5):
+ * Request conventions of the whole server (API and web pages), in one place: BHTOM's (bhtom-behaviour.md §1.2, §1.5) (bhtom-behaviour.md §1.2, §1.5):
  * - bodies as JSON, form or multipart; an empty body is `{}`; malformed JSON → 400
  *   `{"detail": "JSON parse error - …"}`; a form's repeated key gives its last value (as DRF);
  * - a body must be a JSON object; invalid UTF-8 is refused;
@@ -10,7 +10,7 @@
 import multipart, { type MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest, HTTPMethods, RouteOptions } from "fastify";
 import { BadRequestError, ValidationError } from "../domain/errors.ts";
-import { HttpAnswer } from "./errors.ts";
+import { HttpAnswer } from "./answer.ts";
 
 /** A file received in a multipart request on a route that does not stream its files. */
 export interface ReceivedFile {

@@ -1,0 +1,81 @@
+/**
+ * The composition root: the whole HTTP application, built in one function. It registers the API
+ * (src/http) and the web UI (src/web) side by side on what both share (src/http-kit: body conventions,
+ * multipart, JSON errors by default). The server, the CLI's in-process uses, tests (`inject`) and
+ * benchmarks all call `buildApp`; it does not listen (src/server.ts does).
+ */
+import { randomUUID } from "node:crypto";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from "fastify";
+import type { Database } from "./db/connection.ts";
+import type { JobQueue } from "./db/queue.ts";
+import { installConventions, methodNotAllowed } from "./http-kit/conventions.ts";
+import { installAuth } from "./http/auth.ts";
+import { installErrorHandlers } from "./http/errors.ts";
+import { apiRoutes } from "./http/index.ts";
+import { installOpenApi } from "./http/openapi.ts";
+import { webRoutes } from "./web/index.ts";
+
+export interface AppOptions {
+  database: Database;
+  /** Data directory: uploaded files, example files, plots (SKYTOM_DATA). */
+  dataDir: string;
+  /** pino options, or false for no logging (tests). */
+  logger?: FastifyServerOptions["logger"];
+  bodyLimitBytes?: number;
+  maxUploadFileBytes?: number;
+  /** Background job queue (uploads enqueue processing); null = uploads that need it answer 500. */
+  queue?: JobQueue | null;
+  /** Extra route plugins (tests). */
+  plugins?: FastifyPluginAsync[];
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { database } = opts;
+  const queue = opts.queue ?? null;
+  const maxUploadFileBytes = opts.maxUploadFileBytes ?? 200 * 1024 * 1024;
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 500 },
+    genReqId: (req) => {
+      const given = req.headers["correlation-id"];
+      return typeof given === "string" && /^[0-9a-f-]{8,64}$/i.test(given) ? given : randomUUID();
+    },
+    ajv: {
+      customOptions: {
+        allErrors: true,
+        removeAdditional: false,
+        coerceTypes: "array",
+        // `type: ["number", "string", "null"]` with a maxLength (length-capped filters): one schema, one message.
+        allowUnionTypes: true,
+        useDefaults: true,
+        verbose: true,
+        keywords: ["errorMessage"],
+      },
+    },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("Correlation-ID", request.id);
+  });
+
+  // What every route shares, installed on the root before any route so that it applies to all: JSON
+  // errors by default (the web context installs its HTML pages), body conventions and multipart, the
+  // OpenAPI document, token authentication (web pages opt out), and 405 answers for known paths.
+  installErrorHandlers(app);
+  await installConventions(app, { maxBufferedFileBytes: 20 * 1024 * 1024, maxUploadFileBytes });
+  await installOpenApi(app);
+  installAuth(app, database.db);
+  const notAllowed = methodNotAllowed(app);
+
+  // The API and the web UI, side by side.
+  await app.register(apiRoutes, { database, dataDir: opts.dataDir, queue, maxUploadFileBytes });
+  await app.register(webRoutes, { database, dataDir: opts.dataDir, queue, maxUploadFileBytes });
+  for (const plugin of opts.plugins ?? []) await app.register(plugin);
+
+  await app.after();
+  notAllowed.install();
+  return app;
+}

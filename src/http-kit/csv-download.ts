@@ -1,0 +1,69 @@
+/**
+ * CSV downloads as the client sees them, for the API's download routes (src/http/downloads.routes.ts) and
+ * the web page's download link alike: the download recorded with the caller's address, the CSV streamed
+ * with back-pressure, and Django's attachment header.
+ */
+import { Readable } from "node:stream";
+import type { FastifyRequest } from "fastify";
+import type { Db } from "../db/connection.ts";
+import type { DownloadCacheOptions } from "../domain/downloads/file-cache.ts";
+import {
+  DOWNLOAD_BATCH,
+  IP_ADDRESS_MAX,
+  startDownload,
+  type DownloadKind,
+} from "../domain/downloads/service.ts";
+import type { Actor } from "../domain/permissions.ts";
+
+/** The caller's address as BHTOM records it: the first X-Forwarded-For entry, else the socket's peer. */
+export function clientIp(request: Pick<FastifyRequest, "headers" | "socket">): string {
+  const header = request.headers["x-forwarded-for"];
+  const first = (Array.isArray(header) ? header[0] : header)?.split(",")[0]?.trim();
+  return (first || request.socket.remoteAddress || "").slice(0, IP_ADDRESS_MAX);
+}
+
+/** Python's urllib.parse.quote (UTF-8, safe "/"), as Django writes `filename*=`. */
+function pythonQuote(text: string): string {
+  let out = "";
+  for (const byte of Buffer.from(text, "utf8")) {
+    const c = String.fromCharCode(byte);
+    out += /[A-Za-z0-9_.~/-]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+/**
+ * Django's attachment header: `filename="…"` (backslash and quote escaped) for printable ASCII names,
+ * else RFC 5987 `filename*=utf-8''…` (percent-encoded UTF-8).
+ */
+export function contentDisposition(fileName: string): string {
+  if (/^[\x20-\x7e]*$/.test(fileName)) {
+    return `attachment; filename="${fileName.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  }
+  return `attachment; filename*=utf-8''${pythonQuote(fileName)}`;
+}
+
+/**
+ * Record the download and open its CSV as a byte stream (back-pressured: read as the client takes it).
+ * With a data directory, big light curves are served from the download file cache. The web page's
+ * download link uses this too.
+ */
+export async function openCsvDownload(
+  db: Db,
+  dataDir: string | undefined,
+  request: FastifyRequest,
+  actor: Actor,
+  kind: DownloadKind,
+  name: string,
+): Promise<{ body: Readable; disposition: string }> {
+  const cache: DownloadCacheOptions | null = dataDir
+    ? {
+        dataDir,
+        onError: (err, what) => request.log.warn({ err }, `Download cache: ${what} failed; not cached`),
+      }
+    : null;
+  const file = await startDownload(db, actor, kind, name, clientIp(request), DOWNLOAD_BATCH, cache);
+  const body = Readable.from(file.chunks, { objectMode: false, highWaterMark: 64 * 1024 });
+  body.on("error", (err) => request.log.error({ err }, "CSV download failed while streaming"));
+  return { body, disposition: contentDisposition(file.fileName) };
+}
