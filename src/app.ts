@@ -7,7 +7,9 @@
 import { randomUUID } from "node:crypto";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from "fastify";
+import { StoredCatalogueProvider } from "./catalog/provider.ts";
 import type { Database } from "./db/connection.ts";
+import type { ReferenceProvider } from "./domain/calibration/pipeline.ts";
 import type { JobQueue } from "./db/queue.ts";
 import { installConventions, methodNotAllowed } from "./http-kit/conventions.ts";
 import { installAuth } from "./http/auth.ts";
@@ -26,6 +28,8 @@ export interface AppOptions {
   maxUploadFileBytes?: number;
   /** Background job queue (uploads enqueue processing); null = uploads that need it answer 500. */
   queue?: JobQueue | null;
+  /** Reference stars for calibrations served at once (/calibFile/); default: the imported catalogues. */
+  referenceProvider?: ReferenceProvider;
   /** Extra route plugins (tests). */
   plugins?: FastifyPluginAsync[];
 }
@@ -71,7 +75,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const notAllowed = methodNotAllowed(app);
 
   // The API and the web UI, side by side.
-  await app.register(apiRoutes, { database, dataDir: opts.dataDir, queue, maxUploadFileBytes });
+  const referenceProvider = opts.referenceProvider ?? new StoredCatalogueProvider(database.db);
+  await app.register(apiRoutes, {
+    database,
+    dataDir: opts.dataDir,
+    queue,
+    maxUploadFileBytes,
+    referenceProvider,
+  });
   await app.register(webRoutes, { database, dataDir: opts.dataDir, queue, maxUploadFileBytes });
   for (const plugin of opts.plugins ?? []) await app.register(plugin);
 

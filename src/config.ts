@@ -32,11 +32,6 @@ export interface Config {
   jobExpireSeconds: number;
   /** Delay before a failed job's first retry, s (doubling, with jitter, for later retries). */
   jobRetryDelaySeconds: number;
-  /**
-   * Test hook: each calibration sleeps this long (ms) after it is marked running, so a test can kill a
-   * worker in the middle of one. 0 in production.
-   */
-  testCalibrationDelayMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -78,6 +73,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbStatementTimeoutMs: integer(env, "SKYTOM_DB_STATEMENT_TIMEOUT_MS", 60_000, 0, 86_400_000),
     jobExpireSeconds: integer(env, "SKYTOM_JOB_EXPIRE_SECONDS", 15 * 60, 1, 86_400),
     jobRetryDelaySeconds: integer(env, "SKYTOM_JOB_RETRY_DELAY_SECONDS", 10, 0, 3600),
-    testCalibrationDelayMs: integer(env, "SKYTOM_TEST_CALIBRATION_DELAY_MS", 0, 0, 3_600_000),
   };
 }

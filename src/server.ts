@@ -4,14 +4,21 @@
  * SIGTERM/SIGINT (stop accepting, finish requests, stop workers, close the database).
  */
 import pino from "pino";
+import { StoredCatalogueProvider } from "./catalog/provider.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "pino";
 import { isDatabaseUnavailable, openDatabase, runMigrations, type Database } from "./db/connection.ts";
 import { createQueue, type JobQueue, type QueueOptions } from "./db/queue.ts";
+import type { ReferenceProvider } from "./domain/calibration/pipeline.ts";
 import { ensureSuperuser } from "./domain/users/service.ts";
 import { buildApp } from "./app.ts";
 import { startWorkers } from "./jobs/index.ts";
 import type { FastifyInstance } from "fastify";
+
+/** The reference catalogue every calibration of this process uses: the imported catalogues. */
+function referenceProvider(database: Database): ReferenceProvider {
+  return new StoredCatalogueProvider(database.db);
+}
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -71,11 +78,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
         concurrency: config.workers,
         logger,
         dataDir: config.dataDir,
-        testCalibrationDelayMs: config.testCalibrationDelayMs,
+        provider: referenceProvider(database),
       });
     }
     const app = await buildApp({
       database,
+      referenceProvider: referenceProvider(database),
       dataDir: config.dataDir,
       queue,
       logger: { level: config.logLevel },
@@ -129,10 +137,16 @@ export function stopOnSignals(server: RunningServer, log: (msg: string) => void)
   process.on("SIGINT", onSignal);
 }
 
+export interface WorkerProcessOptions {
+  /** Reference stars for calibration; default: the imported catalogues of the process's database. */
+  referenceProvider?: (database: Database) => ReferenceProvider;
+}
+
 /** `skytom worker`: background workers only (no HTTP), e.g. extra processes on PostgreSQL. */
 export async function startWorkerProcess(
   config: Config,
   concurrency: number,
+  opts: WorkerProcessOptions = {},
 ): Promise<{ stop(): Promise<void> }> {
   const logger = pino({ level: config.logLevel });
   surviveDatabaseOutages(logger);
@@ -145,7 +159,7 @@ export async function startWorkerProcess(
       concurrency,
       logger,
       dataDir: config.dataDir,
-      testCalibrationDelayMs: config.testCalibrationDelayMs,
+      provider: (opts.referenceProvider ?? referenceProvider)(database),
     });
   } catch (err) {
     // Close what was opened, so the process can exit with the error instead of lingering.

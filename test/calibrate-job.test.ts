@@ -11,7 +11,8 @@ import {
   reducedDatums,
 } from "../src/db/schema/index.ts";
 import pino from "pino";
-import { calibrateDataProduct, type ReferenceProvider } from "../src/jobs/calibrate.ts";
+import { calibrateDataProduct } from "../src/domain/calibration/dataproduct.ts";
+import type { ReferenceProvider } from "../src/domain/calibration/pipeline.ts";
 import { startWorkers } from "../src/jobs/index.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
@@ -60,7 +61,7 @@ describe.each(ENGINES)("calibration worker on %s", (engine) => {
     t.tdb.database.db.select().from(reducedDatums).where(eq(reducedDatums.dataProductId, id));
 
   beforeAll(async () => {
-    t = await createTestApp(engine, { queue: true });
+    t = await createTestApp(engine, { queue: true, referenceProvider: provider });
     alice = await t.user("alice");
     await t.call(
       "POST",
@@ -153,6 +154,49 @@ describe.each(ENGINES)("calibration worker on %s", (engine) => {
     expect(dp.status).toBe("E");
     expect(dp.statusMessage).toMatch(/^catalogue: /);
     expect(await pointsOf(id)).toEqual([]);
+  });
+
+  it("one pipeline: /calibFile/ answers exactly the numbers the worker stores for the same catalogue", async () => {
+    const text = catalogueText(makeFrame(field, { seed: 14, zp: ZP, target: { ...TARGET, forced: false } }));
+    const id = await upload(text, { mjd: "60505.5", match_dist: "2.5" });
+    await run(id);
+    const [cal] = await t.tdb.database.db
+      .select()
+      .from(calibrations)
+      .where(eq(calibrations.dataProductId, id));
+    const { payload, contentType } = multipart(
+      { ra: String(TARGET.raDeg), dec: String(TARGET.decDeg), filter: "GaiaSP/V", match_dist: "2.5" },
+      [{ field: "photometry_file", name: "frame.cat", content: text }],
+    );
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/calibFile/",
+      headers: { "content-type": contentType, authorization: `Token ${alice.token}` },
+      payload,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const now = res.json();
+    expect(cal.status).toBe("S");
+    expect({
+      mag: now.mag,
+      mag_error: now.mag_error,
+      zeropoint: now.zeropoint,
+      zeropoint_err: now.zeropoint_err,
+      scatter: now.scatter,
+      npoints: now.npoints,
+      best_filter: now.best_filter,
+      match_distans: now.match_distans,
+    }).toEqual({
+      mag: cal.mag,
+      mag_error: cal.magError,
+      zeropoint: cal.zeropoint,
+      zeropoint_err: cal.zeropointErr,
+      scatter: cal.scatter,
+      npoints: cal.npoints,
+      best_filter: cal.bestFilter,
+      match_distans: cal.matchDist,
+    });
+    expect(now.match_distans).toBe(2.5);
   });
 
   it("through the queue: the worker started by the server processes an upload on its own", async () => {

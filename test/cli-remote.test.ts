@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeField, makeFrame } from "../src/astro/synth/catalog.ts";
 import { cameras, observatories } from "../src/db/schema/index.ts";
 import { startWorkers } from "../src/jobs/index.ts";
-import type { ReferenceProvider } from "../src/jobs/calibrate.ts";
+import type { ReferenceProvider } from "../src/domain/calibration/pipeline.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ccdphotCatalogue } from "./helpers/catalogue.ts";
 

@@ -10,7 +10,7 @@ import {
   observatories,
   reducedDatums,
 } from "../src/db/schema/index.ts";
-import { processFits } from "../src/jobs/fits.ts";
+import { processFits } from "../src/domain/dataproducts/fits.ts";
 import { readFitsFile } from "../src/astro/fits/file.ts";
 import { writeFits } from "../src/astro/fits/write.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";

@@ -10,7 +10,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { StoredCatalogueProvider } from "../src/catalog/provider.ts";
 import { PROCESS_JOB } from "../src/domain/dataproducts/upload.ts";
-import { calibrateDataProduct } from "../src/jobs/calibrate.ts";
+import { calibrateDataProduct } from "../src/domain/calibration/dataproduct.ts";
 import { Cluster, TARGET } from "./helpers/cluster.ts";
 import { stopSkytom } from "./helpers/processes.ts";
 
@@ -104,7 +104,8 @@ describe.skipIf(!ADMIN_URL)("multi-process deployment on PostgreSQL", () => {
   }, 240_000);
 
   it("kill -9 of a worker in the middle of a calibration → retried by the other worker after the lease; one point", async () => {
-    // worker2 stops cleanly; a slow worker (test hook: 60 s inside each calibration) takes its place and,
+    // worker2 stops cleanly; a slow worker (its reference catalogue answers after 60 s, so each calibration
+    // waits 60 s once marked running) takes its place and,
     // with worker1 frozen, is the only one to fetch the next job.
     await waitCalibrated(
       (await sql<{ id: number }>("SELECT id FROM data_products")).map((r) => r.id),
@@ -112,7 +113,7 @@ describe.skipIf(!ADMIN_URL)("multi-process deployment on PostgreSQL", () => {
     );
     const stopped = await stopSkytom(workers[1]);
     expect(stopped).toEqual({ code: 0, signal: null });
-    const slow = await cluster.startWorker("slow", { SKYTOM_TEST_CALIBRATION_DELAY_MS: "60000" });
+    const slow = await cluster.startSlowWorker("slow", 60_000);
     const other = workers[0];
     other.child.kill("SIGSTOP");
     let id = 0;

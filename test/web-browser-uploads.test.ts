@@ -69,13 +69,17 @@ describe.skipIf(!HAVE_CHROMIUM)("uploads in chromium", () => {
       .insert(cameras)
       .values({ observatoryId: obs.id, cameraName: "Cam", prefix: "Synth_Cam", activeFlg: true });
     await addFavourite(db, toActor(await findUser(db, "alice")), { oname: "Synth_Cam" });
-    // The worker holds each calibration 1.5 s in progress, so the page can be seen changing.
+    // The reference catalogue answers after 1.5 s, so each calibration is seen in progress on the page.
     await startWorkers(b.t.queue!, b.t.tdb.database, {
       concurrency: 1,
       logger: pino({ level: "silent" }),
       dataDir: b.t.tdb.dataDir,
-      provider: { cone: async () => field.reference },
-      testCalibrationDelayMs: 1500,
+      provider: {
+        cone: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+          return field.reference;
+        },
+      },
     });
   }, 60_000);
   afterAll(async () => b?.close());

@@ -10,7 +10,7 @@ import { eq } from "drizzle-orm";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cameras, dataProducts, observatories, reducedDatums } from "../src/db/schema/index.ts";
-import { processFits } from "../src/jobs/fits.ts";
+import { processFits } from "../src/domain/dataproducts/fits.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
 import { multipart, type FilePart } from "./helpers/multipart.ts";

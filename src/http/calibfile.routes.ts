@@ -8,18 +8,14 @@ import { mkdir, rm } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { calibrateCatalogue } from "../astro/calibrate/index.ts";
-import { parseInstrumentalCatalogue } from "../astro/sextractor.ts";
-import { importCatalogue, parseSurvey } from "../catalog/import.ts";
-import { StoredCatalogueProvider } from "../catalog/provider.ts";
-import type { Database } from "../db/connection.ts";
-import { BadRequestError } from "../domain/errors.ts";
-import { referenceRadiusDeg } from "../jobs/calibrate.ts";
-import { renderCalibrationPlot } from "../plots/calibration.ts";
-import { sanitizeFileName, storedPath } from "../storage.ts";
 import { SURVEYS } from "../astro/calibrate/bands.ts";
+import { importCatalogue, parseSurvey } from "../catalog/import.ts";
+import type { Database } from "../db/connection.ts";
+import { calibrateCatalogueFile } from "../domain/calibration/calibfile.ts";
+import type { ReferenceProvider } from "../domain/calibration/pipeline.ts";
+import { BadRequestError } from "../domain/errors.ts";
+import { sanitizeFileName, storedPath } from "../storage.ts";
 import { requireActor } from "./auth.ts";
-import { HttpAnswer } from "../http-kit/answer.ts";
 
 const truthy = (v: unknown) =>
   v === true || ["true", "1", "yes", "on"].includes(String(v).trim().toLowerCase());
@@ -34,12 +30,17 @@ function number(v: unknown, field: string, required: boolean): number | undefine
   return n;
 }
 
-export const calibFileRoutes: FastifyPluginAsyncTypebox<{ database: Database; dataDir: string }> = async (
-  app,
-  { database, dataDir },
-) => {
-  const provider = new StoredCatalogueProvider(database.db);
+export interface CalibFileRouteOptions {
+  database: Database;
+  dataDir: string;
+  /** Reference stars for /calibFile/. */
+  provider: ReferenceProvider;
+}
 
+export const calibFileRoutes: FastifyPluginAsyncTypebox<CalibFileRouteOptions> = async (
+  app,
+  { database, dataDir, provider },
+) => {
   app.post(
     "/calibFile/",
     {
@@ -70,60 +71,28 @@ export const calibFileRoutes: FastifyPluginAsyncTypebox<{ database: Database; da
       const body = request.body;
       const file =
         request.receivedFiles.find((f) => f.fieldname === "photometry_file") ?? request.receivedFiles[0];
-      try {
-        if (!file) throw new BadRequestError("photometry_file: required (multipart file)");
-        const ra = number(body.ra, "ra", true) as number;
-        const dec = number(body.dec, "dec", true) as number;
-        if (ra < 0 || ra >= 360 || dec < -90 || dec > 90)
-          throw new BadRequestError("ra/dec: outside 0–360 / −90–90");
-        const matchDist = number(body.match_dist, "match_dist", false);
-        const survey = body.survey ? String(body.survey).trim() : "";
-        const filter = body.filter ? String(body.filter).trim() : "";
-        const requestText =
-          filter.includes("/") || filter.toLowerCase() === "no"
-            ? filter
-            : survey && filter
-              ? `${survey}/${filter}`
-              : survey
-                ? `${survey}/any`
-                : "GaiaSP/any";
-        const parsed = parseInstrumentalCatalogue(file.data.toString("utf8"));
-        if (!parsed.ok) throw new BadRequestError(`photometry_file: ${parsed.error}`);
-        const cat = parsed.catalogue;
-        const reference = await provider.cone(ra, dec, referenceRadiusDeg(ra, dec, cat.raDeg, cat.decDeg));
-        const t0 = performance.now();
-        const result = calibrateCatalogue({
-          catalogue: cat,
-          reference,
-          target: { raDeg: ra, decDeg: dec },
-          request: requestText,
-          matchDistArcsec: matchDist !== undefined && matchDist > 0 ? matchDist : undefined,
-          targetIndex: parsed.targetIndex >= 0 ? parsed.targetIndex : undefined,
-          forcedTargetDropped: parsed.targetDropped,
-        });
-        const format = String(body.image_format ?? "png").toLowerCase() === "svg" ? "svg" : "png";
-        let plot: string | null = null;
-        if (!truthy(body.no_plot) && result.plot.length > 0) {
-          const image = renderCalibrationPlot(result, { format, title: file.filename });
-          plot =
-            format === "svg"
-              ? `data:image/svg+xml;base64,${Buffer.from(image as string).toString("base64")}`
-              : `data:image/png;base64,${Buffer.from(image as Uint8Array).toString("base64")}`;
-        }
-        return {
-          ...result.calibrationData,
-          zeropoint_err: result.zeropointErr,
-          standardised_to: result.standardisedTo,
-          light_curve_filter: result.lightCurveFilter,
-          processing_time: +((performance.now() - t0) / 1000).toFixed(4),
-          reference_stars: reference.raDeg.length,
-          bands: result.bands,
-          plot,
-        };
-      } catch (err) {
-        if (err instanceof BadRequestError) throw new HttpAnswer(400, { detail: err.message });
-        throw err;
-      }
+      if (!file) throw new BadRequestError("photometry_file: required (multipart file)");
+      const ra = number(body.ra, "ra", true) as number;
+      const dec = number(body.dec, "dec", true) as number;
+      if (ra < 0 || ra >= 360 || dec < -90 || dec > 90)
+        throw new BadRequestError("ra/dec: outside 0–360 / −90–90");
+      return calibrateCatalogueFile(
+        {
+          catalogueText: file.data.toString("utf8"),
+          fileName: file.filename,
+          raDeg: ra,
+          decDeg: dec,
+          matchDistArcsec: number(body.match_dist, "match_dist", false),
+          survey: body.survey ? String(body.survey) : "",
+          filter: body.filter ? String(body.filter) : "",
+          plot: truthy(body.no_plot)
+            ? null
+            : String(body.image_format ?? "png").toLowerCase() === "svg"
+              ? "svg"
+              : "png",
+        },
+        { provider },
+      );
     },
   );
 

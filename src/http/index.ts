@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { Database } from "../db/connection.ts";
 import type { JobQueue } from "../db/queue.ts";
+import type { ReferenceProvider } from "../domain/calibration/pipeline.ts";
 import { VERSION } from "../version.ts";
 import { aliasesRoutes } from "./aliases.routes.ts";
 import { calibFileRoutes } from "./calibfile.routes.ts";
@@ -28,6 +29,8 @@ export interface ApiOptions {
   queue: JobQueue | null;
   /** Largest uploaded file, bytes. */
   maxUploadFileBytes: number;
+  /** Reference stars for calibrations served at once (/calibFile/). */
+  referenceProvider: ReferenceProvider;
 }
 
 export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
@@ -47,6 +50,6 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
   await app.register(downloadsRoutes, { db, dataDir });
   await app.register(dataproductsRoutes, { db, dataDir });
   await app.register(calibrationRoutes, { database, queue, dataDir });
-  await app.register(calibFileRoutes, { database, dataDir });
+  await app.register(calibFileRoutes, { database, dataDir, provider: opts.referenceProvider });
   await app.register(uploadRoutes, { database, queue, dataDir, maxFileBytes: opts.maxUploadFileBytes });
 };

@@ -1,17 +1,16 @@
 /**
  * Background job handlers, registered on the queue by `skytom serve` (SKYTOM_WORKERS) and `skytom worker`.
- * Each domain that needs background work adds its handler here.
+ * A handler only calls the domain: the work and every write it makes live there. Each domain that needs
+ * background work adds its handler here.
  */
-import { eq } from "drizzle-orm";
 import type { Logger } from "pino";
 import { StoredCatalogueProvider } from "../catalog/provider.ts";
 import type { Database } from "../db/connection.ts";
 import type { JobQueue } from "../db/queue.ts";
-import { dataProducts } from "../db/schema/index.ts";
+import type { ReferenceProvider } from "../domain/calibration/pipeline.ts";
+import { processDataProduct } from "../domain/dataproducts/process.ts";
 import { PROCESS_JOB } from "../domain/dataproducts/upload.ts";
 import { refreshAllTargets } from "../domain/targets/refresh.ts";
-import { calibrateDataProduct, type CalibrateJobOptions, type ReferenceProvider } from "./calibrate.ts";
-import { processFits } from "./fits.ts";
 
 export interface WorkerOptions {
   concurrency: number;
@@ -19,8 +18,6 @@ export interface WorkerOptions {
   dataDir: string;
   /** Reference stars for calibration; default: the imported catalogues. */
   provider?: ReferenceProvider;
-  /** Test hook, see CalibrateJobOptions.testDelayMs (SKYTOM_TEST_CALIBRATION_DELAY_MS). */
-  testCalibrationDelayMs?: number;
 }
 
 /** Job names, one list. */
@@ -31,31 +28,13 @@ export const JOBS = {
   refreshTargets: "targets.daily-refresh",
 } as const;
 
-/** Process one queued data product by its type. */
-export async function processDataProduct(
-  database: Database,
-  id: number,
-  opts: CalibrateJobOptions,
-): Promise<void> {
-  const [dp] = await database.db
-    .select({ type: dataProducts.dataProductType })
-    .from(dataProducts)
-    .where(eq(dataProducts.id, id));
-  if (dp?.type === "fits_file") await processFits(database, id, opts);
-  else if (dp?.type === "photometry") await calibrateDataProduct(database, id, opts);
-}
-
 export async function startWorkers(queue: JobQueue, database: Database, opts: WorkerOptions): Promise<void> {
   const provider = opts.provider ?? new StoredCatalogueProvider(database.db);
   await queue.work<{ dataProductId: number }>(
     JOBS.processDataProduct,
     async (job) => {
       const t0 = performance.now();
-      await processDataProduct(database, job.data.dataProductId, {
-        dataDir: opts.dataDir,
-        provider,
-        testDelayMs: opts.testCalibrationDelayMs,
-      });
+      await processDataProduct(database, job.data.dataProductId, { dataDir: opts.dataDir, provider });
       opts.logger.info(
         { dataProduct: job.data.dataProductId, ms: Math.round(performance.now() - t0) },
         "data product processed",

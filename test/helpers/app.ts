@@ -2,6 +2,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import type { Engine } from "../../src/db/connection.ts";
 import { buildApp } from "../../src/app.ts";
+import type { ReferenceProvider } from "../../src/domain/calibration/pipeline.ts";
 import * as users from "../../src/domain/users/service.ts";
 import { createQueue, type JobQueue } from "../../src/db/queue.ts";
 import { createTestDatabase, type TestDatabase } from "./db.ts";
@@ -35,7 +36,13 @@ export interface TestApp {
 
 export async function createTestApp(
   engine: Engine,
-  opts: { bodyLimitBytes?: number; queue?: boolean; maxUploadFileBytes?: number } = {},
+  opts: {
+    bodyLimitBytes?: number;
+    queue?: boolean;
+    maxUploadFileBytes?: number;
+    /** Reference stars for /calibFile/ (default: the imported catalogues). */
+    referenceProvider?: ReferenceProvider;
+  } = {},
 ): Promise<TestApp> {
   const tdb = await createTestDatabase(engine);
   const queue = opts.queue ? createQueue(tdb.database.pool) : null;
@@ -48,6 +55,7 @@ export async function createTestApp(
       bodyLimitBytes: opts.bodyLimitBytes,
       maxUploadFileBytes: opts.maxUploadFileBytes,
       queue,
+      referenceProvider: opts.referenceProvider,
     });
   const t: TestApp = {
     app: await build(),

@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { SURVEY_BANDS } from "../../src/astro/calibrate/bands.ts";
 import { makeField, makeFrame } from "../../src/astro/synth/catalog.ts";
@@ -15,9 +16,11 @@ import { importCatalogue } from "../../src/catalog/import.ts";
 import { openDatabase, runMigrations, type Database } from "../../src/db/connection.ts";
 import { cameras, observatories } from "../../src/db/schema/index.ts";
 import * as users from "../../src/domain/users/service.ts";
-import { startSkytom, stopSkytom, type SkytomProcess } from "./processes.ts";
+import { startNode, startSkytom, stopSkytom, type SkytomProcess } from "./processes.ts";
 import { TcpProxy } from "./proxy.ts";
 import { ccdphotCatalogue } from "./catalogue.ts";
+
+const SLOW_WORKER = fileURLToPath(new URL("./slow-worker.ts", import.meta.url));
 
 export const TARGET = { name: "MultiT", raDeg: 150.02, decDeg: 2.01, mag: 16.2 };
 const field = makeField({ seed: 5, nStars: 400, centerRaDeg: 150, centerDecDeg: 2, halfWidthDeg: 0.1 });
@@ -131,8 +134,24 @@ export class Cluster {
   }
 
   /** `skytom worker --concurrency 2`, resolved once it polls the queue. */
-  async startWorker(name: string, extraEnv: Record<string, string> = {}): Promise<SkytomProcess> {
-    const w = startSkytom(name, ["worker", "--concurrency", "2"], { ...this.env, ...extraEnv });
+  async startWorker(name: string): Promise<SkytomProcess> {
+    return this.addWorker(startSkytom(name, ["worker", "--concurrency", "2"], this.env));
+  }
+
+  /**
+   * A worker of this deployment whose every calibration waits `delayMs` once marked running (status P):
+   * test/helpers/slow-worker.ts, which injects a slow reference catalogue.
+   */
+  async startSlowWorker(name: string, delayMs: number): Promise<SkytomProcess> {
+    return this.addWorker(
+      startNode(name, ["--import", "tsx", SLOW_WORKER], {
+        ...this.env,
+        SLOW_WORKER_DELAY_MS: String(delayMs),
+      }),
+    );
+  }
+
+  private async addWorker(w: SkytomProcess): Promise<SkytomProcess> {
     this.workers.push(w);
     await w.waitFor(/skytom worker running/, 90_000);
     return w;

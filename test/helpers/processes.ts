@@ -25,7 +25,12 @@ export interface SkytomProcess {
 }
 
 export function startSkytom(name: string, args: string[], env: Record<string, string>): SkytomProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  return startNode(name, [BIN, ...args], env);
+}
+
+/** `node <argv…>` (e.g. a test's own entry point, `["--import", "tsx", script]`), kept as startSkytom keeps it. */
+export function startNode(name: string, argv: string[], env: Record<string, string>): SkytomProcess {
+  const child = spawn(process.execPath, argv, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,7 +1,8 @@
 /**
- * The calibration worker (CPCS): the instrumental catalogue of a `photometry` data product (uploaded) or
- * of a `fits_file` one (measured by the FITS job) is read,
- * calibrated against reference stars around the target, and stored — the calibration row with its
+ * The calibration of a stored data product (CPCS), as the worker runs it for an upload, the FITS job after
+ * measuring an image, and a restart: the instrumental catalogue of a `photometry` data product (uploaded)
+ * or of a `fits_file` one (measured by the FITS job) is read, run through the pipeline (pipeline.ts) with
+ * the target's position and the product's filter request and matching radius, and stored — the calibration row with its
  * per-band table, and (unless a dry run) one light-curve point with filter `<band>(<survey>)`.
  * Status letters move C → P → S or E. Re-running a job replaces its results, never duplicates a point:
  * the result is written in one transaction that first locks the data product's row, so two runs of the
@@ -11,11 +12,8 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { eq } from "drizzle-orm";
-import { calibrateCatalogue } from "../astro/calibrate/index.ts";
-import type { ReferenceProvider } from "../catalog/provider.ts";
-import { angularSeparationDeg } from "../astro/coords.ts";
-import { parseInstrumentalCatalogue } from "../astro/sextractor.ts";
-import { inTransaction, type Database } from "../db/connection.ts";
+import type { CalibrationResult } from "../../astro/calibrate/index.ts";
+import { inTransaction, type Database } from "../../db/connection.ts";
 import {
   calibrationBands,
   calibrations,
@@ -25,25 +23,10 @@ import {
   reducedDatums,
   targets,
   users,
-} from "../db/schema/index.ts";
-import { refreshLastPoint } from "../domain/targets/refresh.ts";
-import { renderCalibrationPlot } from "../plots/calibration.ts";
-import { storedPath } from "../storage.ts";
-
-export type { ReferenceProvider };
-
-/** Cone radius for the reference query: the catalogue's extent around the target plus 10 %, 0.05–2°. */
-export function referenceRadiusDeg(
-  raDeg: number,
-  decDeg: number,
-  ras: ArrayLike<number>,
-  decs: ArrayLike<number>,
-) {
-  let max = 0;
-  for (let i = 0; i < ras.length; i++)
-    max = Math.max(max, angularSeparationDeg(raDeg, decDeg, ras[i], decs[i]));
-  return Math.min(2, Math.max(0.05, max * 1.1));
-}
+} from "../../db/schema/index.ts";
+import { storedPath } from "../../storage.ts";
+import { refreshLastPoint } from "../targets/refresh.ts";
+import { calibrationPlot, runCalibration, type CalibrationDeps } from "./pipeline.ts";
 
 async function load(database: Database, id: number) {
   const [row] = await database.db
@@ -106,25 +89,23 @@ async function markFailed(database: Database, id: number, message: string, secon
   });
 }
 
-export interface CalibrateJobOptions {
+/** What calibrating a stored data product uses: the pipeline's services and the data directory. */
+export interface CalibrateOptions extends CalibrationDeps {
+  /** Data directory (SKYTOM_DATA): the catalogue is read from it, the plot written to it. */
   dataDir: string;
-  provider: ReferenceProvider;
   now?: () => Date;
-  /**
-   * Test hook (SKYTOM_TEST_CALIBRATION_DELAY_MS): sleep this long, ms, once the calibration is marked
-   * running, so a test can kill the worker in the middle of one. 0/undefined in production.
-   */
-  testDelayMs?: number;
 }
 
+type Loaded = NonNullable<Awaited<ReturnType<typeof load>>>;
+
 /**
- * Calibrate one `photometry` data product. Data problems end in status E with a message; infrastructure
- * failures (database, provider) throw so the queue retries the job.
+ * Calibrate one `photometry` or `fits_file` data product. Data problems end in status E with a message;
+ * infrastructure failures (database, provider) throw so the queue retries the job.
  */
 export async function calibrateDataProduct(
   database: Database,
   id: number,
-  opts: CalibrateJobOptions,
+  opts: CalibrateOptions,
 ): Promise<void> {
   const now = opts.now ?? (() => new Date());
   const row = await load(database, id);
@@ -139,7 +120,6 @@ export async function calibrateDataProduct(
     return;
   }
   await markStarted(database, id, dp.mjd, dp.filter, now());
-  if (opts.testDelayMs) await new Promise((resolve) => setTimeout(resolve, opts.testDelayMs));
 
   let text: string;
   try {
@@ -148,35 +128,48 @@ export async function calibrateDataProduct(
     await markFailed(database, id, `cannot read the uploaded file: ${(err as Error).message}`, seconds());
     return;
   }
-  const parsed = parseInstrumentalCatalogue(text);
-  if (!parsed.ok) {
-    await markFailed(database, id, `catalogue: ${parsed.error}`, seconds());
+  const run = await runCalibration(
+    {
+      catalogueText: text,
+      target: { raDeg: target.ra, decDeg: target.dec },
+      filterRequest: dp.filter,
+      matchDistArcsec: dp.matchDist ?? undefined,
+    },
+    opts,
+  );
+  if (!run.ok) {
+    await markFailed(database, id, `catalogue: ${run.error}`, seconds());
     return;
   }
-  const cat = parsed.catalogue;
-  const radius = referenceRadiusDeg(target.ra, target.dec, cat.raDeg, cat.decDeg);
-  const reference = await opts.provider.cone(target.ra, target.dec, radius);
-  const result = calibrateCatalogue({
-    catalogue: cat,
-    reference,
-    target: { raDeg: target.ra, decDeg: target.dec },
-    request: dp.filter,
-    matchDistArcsec: dp.matchDist ?? undefined,
-    targetIndex: parsed.targetIndex >= 0 ? parsed.targetIndex : undefined,
-    forcedTargetDropped: parsed.targetDropped,
-  });
+  const plot = calibrationPlot(
+    run.result,
+    "png",
+    `${target.name} — data product ${id}, MJD ${dp.mjd.toFixed(5)}`,
+  );
+  let plotPath: string | null = null;
+  if (plot !== null) {
+    plotPath = `plots/calibration/${id}.png`;
+    await mkdir(dirname(storedPath(opts.dataDir, plotPath)), { recursive: true });
+    await writeFile(storedPath(opts.dataDir, plotPath), plot);
+  }
+  await storeResult(database, row, run.result, plotPath, seconds());
+}
+
+/**
+ * Store a calibration's result in one transaction: the calibration row and its per-band table, the
+ * product's light-curve point (replacing an earlier run's), the target's last point and the status.
+ */
+async function storeResult(
+  database: Database,
+  row: Loaded,
+  result: CalibrationResult,
+  plotPath: string | null,
+  seconds: number,
+): Promise<void> {
+  const { dp, target } = row;
+  const id = dp.id;
   const c = result.calibrationData;
   const status = result.ok ? "S" : "E";
-  let plotPath: string | null = null;
-  if (result.plot.length > 0) {
-    plotPath = `plots/calibration/${id}.png`;
-    const png = renderCalibrationPlot(result, {
-      format: "png",
-      title: `${target.name} — data product ${id}, MJD ${dp.mjd.toFixed(5)}`,
-    });
-    await mkdir(dirname(storedPath(opts.dataDir, plotPath)), { recursive: true });
-    await writeFile(storedPath(opts.dataDir, plotPath), png);
-  }
   const message = c.status_message;
   await inTransaction(database, async (tx) => {
     // Serialise concurrent runs of this job (see the file comment).
@@ -200,7 +193,7 @@ export async function calibrateDataProduct(
         matchDist: c.match_distans ?? 0,
         calibrationPlot: plotPath,
         noPlot: plotPath === null,
-        processingTime: seconds(),
+        processingTime: seconds,
       })
       .where(eq(calibrations.dataProductId, id))
       .returning({ id: calibrations.id });

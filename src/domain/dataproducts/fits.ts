@@ -10,23 +10,30 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { eq } from "drizzle-orm";
-import { angularSeparationDeg } from "../astro/coords.ts";
-import { isFitsError } from "../astro/fits/errors.ts";
-import { readFitsFile } from "../astro/fits/file.ts";
-import { standardiseHeader } from "../astro/fits/standardise.ts";
-import { extractSources, formatSextractorCatalogue } from "../astro/image/extract.ts";
-import { previewPng } from "../astro/image/preview.ts";
-import { airmass, altAzDeg, moonIllumination, moonPositionDeg, sunPositionDeg } from "../astro/sun.ts";
-import { dateFromMjd } from "../astro/time.ts";
-import { pixelScaleArcsec, skyToPixel, wcsFromHeader, type TanWcs } from "../astro/wcs/index.ts";
-import { solveWcs } from "../astro/wcs/solve.ts";
-import type { StandardHeader } from "../astro/fits/standardise.ts";
-import type { FitsImage } from "../astro/fits/read.ts";
-import type { ReferenceProvider } from "../catalog/provider.ts";
-import { inTransaction, type Database } from "../db/connection.ts";
-import { calibrations, cameras, dataProducts, fitsJobs, observatories, targets } from "../db/schema/index.ts";
-import { storedPath } from "../storage.ts";
-import { calibrateDataProduct, type CalibrateJobOptions } from "./calibrate.ts";
+import { angularSeparationDeg } from "../../astro/coords.ts";
+import { isFitsError } from "../../astro/fits/errors.ts";
+import { readFitsFile } from "../../astro/fits/file.ts";
+import { standardiseHeader } from "../../astro/fits/standardise.ts";
+import { extractSources, formatSextractorCatalogue } from "../../astro/image/extract.ts";
+import { previewPng } from "../../astro/image/preview.ts";
+import { airmass, altAzDeg, moonIllumination, moonPositionDeg, sunPositionDeg } from "../../astro/sun.ts";
+import { dateFromMjd } from "../../astro/time.ts";
+import { pixelScaleArcsec, skyToPixel, wcsFromHeader, type TanWcs } from "../../astro/wcs/index.ts";
+import { solveWcs } from "../../astro/wcs/solve.ts";
+import type { StandardHeader } from "../../astro/fits/standardise.ts";
+import type { FitsImage } from "../../astro/fits/read.ts";
+import type { ReferenceProvider } from "../../catalog/provider.ts";
+import { inTransaction, type Database } from "../../db/connection.ts";
+import {
+  calibrations,
+  cameras,
+  dataProducts,
+  fitsJobs,
+  observatories,
+  targets,
+} from "../../db/schema/index.ts";
+import { storedPath } from "../../storage.ts";
+import { calibrateDataProduct, type CalibrateOptions } from "../calibration/dataproduct.ts";
 
 type JobFields = Partial<typeof fitsJobs.$inferInsert>;
 
@@ -47,7 +54,7 @@ async function fail(database: Database, id: number, message: string): Promise<vo
   });
 }
 
-export async function processFits(database: Database, id: number, opts: CalibrateJobOptions): Promise<void> {
+export async function processFits(database: Database, id: number, opts: CalibrateOptions): Promise<void> {
   const [row] = await database.db
     .select({ dp: dataProducts, target: targets, camera: cameras, site: observatories })
     .from(dataProducts)

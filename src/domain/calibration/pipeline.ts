@@ -1,0 +1,133 @@
+/**
+ * The calibration pipeline (CPCS, calibration.md §4.3), the one place it is written: an instrumental
+ * catalogue is parsed, the reference cone around the target sized to the catalogue, the reference stars
+ * fetched from the injected provider, the catalogue calibrated, and the plot drawn. `POST /calibFile/`
+ * (calibrateCatalogueFile), the calibration of a stored data product (dataproduct.ts: the worker, the
+ * FITS job and restarts) and anything later (versioned runs, colour terms) call these steps.
+ *
+ * Every step is a separate function with explicit inputs and outputs; `runCalibration` chains the ones
+ * before storing. Nothing here touches the database or the data directory.
+ */
+import { calibrateCatalogue, type CalibrationResult } from "../../astro/calibrate/index.ts";
+import type { ReferenceCatalogue } from "../../astro/calibrate/bands.ts";
+import { angularSeparationDeg } from "../../astro/coords.ts";
+import { parseInstrumentalCatalogue, type ParseResult } from "../../astro/sextractor.ts";
+import type { ReferenceProvider } from "../../catalog/provider.ts";
+import { renderCalibrationPlot } from "../../plots/calibration.ts";
+
+export type { ReferenceProvider };
+
+/** A parsed instrumental catalogue (the parser's success). */
+export type ParsedCatalogue = Extract<ParseResult, { ok: true }>;
+
+/** What one calibration needs besides the reference stars. */
+export interface CalibrationRequest {
+  /** The instrumental catalogue: SExtractor ASCII_HEAD or the 7-column CCDPhot layout. */
+  catalogueText: string;
+  /** The target's position, deg. */
+  target: { raDeg: number; decDeg: number };
+  /** Filter request: `GaiaSP/any`, `GaiaSP/V`, `no`, … */
+  filterRequest: string;
+  /** Matching radius, arcsec; undefined (or ≤ 0) = automatic (2σ of the RA/Dec offsets). */
+  matchDistArcsec?: number;
+}
+
+/** The services a calibration uses. */
+export interface CalibrationDeps {
+  /** Reference stars (the imported catalogues, an archive, a synthetic field in tests). */
+  provider: ReferenceProvider;
+}
+
+/** A pipeline run before storing: the parse failure, or every intermediate product and the result. */
+export type CalibrationRun =
+  | { ok: false; step: "parse"; error: string }
+  | {
+      ok: true;
+      parsed: ParsedCatalogue;
+      /** Radius of the reference cone around the target, deg. */
+      radiusDeg: number;
+      reference: ReferenceCatalogue;
+      result: CalibrationResult;
+      /** Wall time of the run, s (parse to result). */
+      seconds: number;
+    };
+
+/** Step 1: parse the instrumental catalogue. */
+export function parseCatalogue(text: string): ParseResult {
+  return parseInstrumentalCatalogue(text);
+}
+
+/**
+ * Step 2: radius of the reference cone, deg — the catalogue's extent around the target plus 10 %,
+ * clamped to 0.05–2°.
+ */
+export function referenceRadiusDeg(
+  raDeg: number,
+  decDeg: number,
+  ras: ArrayLike<number>,
+  decs: ArrayLike<number>,
+): number {
+  let max = 0;
+  for (let i = 0; i < ras.length; i++)
+    max = Math.max(max, angularSeparationDeg(raDeg, decDeg, ras[i], decs[i]));
+  return Math.min(2, Math.max(0.05, max * 1.1));
+}
+
+/** Step 3: the reference stars within `radiusDeg` of the target. Provider failures propagate. */
+export function referenceCone(
+  deps: CalibrationDeps,
+  target: CalibrationRequest["target"],
+  radiusDeg: number,
+): Promise<ReferenceCatalogue> {
+  return deps.provider.cone(target.raDeg, target.decDeg, radiusDeg);
+}
+
+/** Step 4: CPCS calibration of the parsed catalogue against the reference stars (src/astro/calibrate). */
+export function calibrate(
+  parsed: ParsedCatalogue,
+  reference: ReferenceCatalogue,
+  request: Omit<CalibrationRequest, "catalogueText">,
+): CalibrationResult {
+  const matchDist = request.matchDistArcsec;
+  return calibrateCatalogue({
+    catalogue: parsed.catalogue,
+    reference,
+    target: request.target,
+    request: request.filterRequest,
+    matchDistArcsec: matchDist !== undefined && matchDist > 0 ? matchDist : undefined,
+    targetIndex: parsed.targetIndex >= 0 ? parsed.targetIndex : undefined,
+    forcedTargetDropped: parsed.targetDropped,
+  });
+}
+
+/** Step 5: the calibration plot (one panel per passing band), or null when there is nothing to draw. */
+export function calibrationPlot(result: CalibrationResult, format: "png", title: string): Uint8Array | null;
+export function calibrationPlot(result: CalibrationResult, format: "svg", title: string): string | null;
+export function calibrationPlot(
+  result: CalibrationResult,
+  format: "png" | "svg",
+  title: string,
+): Uint8Array | string | null;
+export function calibrationPlot(
+  result: CalibrationResult,
+  format: "png" | "svg",
+  title: string,
+): Uint8Array | string | null {
+  if (result.plot.length === 0) return null;
+  return renderCalibrationPlot(result, { format, title });
+}
+
+/** Steps 1–4: parse, size the cone, fetch the reference stars, calibrate. */
+export async function runCalibration(
+  request: CalibrationRequest,
+  deps: CalibrationDeps,
+): Promise<CalibrationRun> {
+  const t0 = performance.now();
+  const parsed = parseCatalogue(request.catalogueText);
+  if (!parsed.ok) return { ok: false, step: "parse", error: parsed.error };
+  const { raDeg, decDeg } = request.target;
+  const radiusDeg = referenceRadiusDeg(raDeg, decDeg, parsed.catalogue.raDeg, parsed.catalogue.decDeg);
+  const reference = await referenceCone(deps, request.target, radiusDeg);
+  const result = calibrate(parsed, reference, request);
+  return { ok: true, parsed, radiusDeg, reference, result, seconds: (performance.now() - t0) / 1000 };
+}

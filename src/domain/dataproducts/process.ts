@@ -1,0 +1,24 @@
+/**
+ * Processing of a queued data product (the job PROCESS_JOB runs): FITS images are measured, then their
+ * catalogue calibrated (fits.ts); uploaded instrumental catalogues are calibrated (calibration/dataproduct.ts).
+ * Other types need no processing.
+ */
+import { eq } from "drizzle-orm";
+import type { Database } from "../../db/connection.ts";
+import { dataProducts } from "../../db/schema/index.ts";
+import { calibrateDataProduct, type CalibrateOptions } from "../calibration/dataproduct.ts";
+import { processFits } from "./fits.ts";
+
+/** Process one queued data product by its type; an unknown id does nothing. */
+export async function processDataProduct(
+  database: Database,
+  id: number,
+  opts: CalibrateOptions,
+): Promise<void> {
+  const [dp] = await database.db
+    .select({ type: dataProducts.dataProductType })
+    .from(dataProducts)
+    .where(eq(dataProducts.id, id));
+  if (dp?.type === "fits_file") await processFits(database, id, opts);
+  else if (dp?.type === "photometry") await calibrateDataProduct(database, id, opts);
+}
