@@ -12,7 +12,6 @@ import type { Actor } from "../permissions.ts";
 import { refreshLastPoint } from "../targets/refresh.ts";
 import { parseLightCurveCsv, type Rejected } from "./lightcurve-csv.ts";
 import { parseSpectrum } from "./spectrum.ts";
-import type { UploadPlan } from "./upload.ts";
 
 export interface IngestReport {
   status: "S";
@@ -22,6 +21,16 @@ export interface IngestReport {
 }
 
 type DataProductRow = typeof dataProducts.$inferSelect;
+
+/** What ingestion reads of an upload's checked fields (upload.ts's UploadPlan). */
+export interface IngestPlan {
+  target: { id: number };
+  facility: string;
+  dryRun: boolean;
+  /** The form's MJD, for a spectrum whose file has no DATE-OBS. */
+  mjd: number | null;
+  observers: string[];
+}
 
 /** Light-curve rows per INSERT (11 parameters each; PostgreSQL allows 65,535 per statement). */
 const BATCH = 4000;
@@ -51,7 +60,7 @@ export async function ingestLightCurve(
   db: Executor,
   dataDir: string,
   dp: DataProductRow,
-  plan: UploadPlan,
+  plan: IngestPlan,
   actor: Actor,
 ): Promise<IngestReport> {
   const parsed = parseLightCurveCsv(await readText(dataDir, dp));
@@ -109,7 +118,7 @@ export async function ingestSpectrum(
   db: Executor,
   dataDir: string,
   dp: DataProductRow,
-  plan: UploadPlan,
+  plan: IngestPlan,
   actor: Actor,
 ): Promise<IngestReport> {
   const parsed = parseSpectrum(await readText(dataDir, dp));
