@@ -21,7 +21,7 @@ import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import type { Db } from "../../db/connection.ts";
 import type { ValueUnit } from "../../vocabulary.ts";
-import { onServer, rawClient } from "../cache.ts";
+import { onServer, rawClient } from "../../db/raw.ts";
 import { curveBatch } from "../datums/repo.ts";
 import { csvLine } from "./csv.ts";
 

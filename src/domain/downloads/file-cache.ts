@@ -20,7 +20,7 @@ import { mkdir, open, readdir, rename, unlink, type FileHandle } from "node:fs/p
 import { join } from "node:path";
 import type { Db } from "../../db/connection.ts";
 import type { ValueUnit } from "../../vocabulary.ts";
-import { rawClient } from "../cache.ts";
+import { rawClient } from "../../db/raw.ts";
 
 /** Light curves with fewer points than this are not cached (their download is fast anyway). */
 export const DOWNLOAD_CACHE_MIN_POINTS = 50_000;

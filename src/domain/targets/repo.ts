@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { Cone } from "../../astro/cone.ts";
 import type { Executor } from "../../db/connection.ts";
-import { onServer, rawClient, selectColumns } from "../cache.ts";
+import { onServer, rawClient, selectColumns } from "../../db/raw.ts";
 import {
   comments,
   dataProducts,

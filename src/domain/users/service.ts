@@ -4,7 +4,8 @@
  */
 import type { Executor } from "../../db/connection.ts";
 import { users } from "../../db/schema/index.ts";
-import { GENERATIONS_JSON, preparedName, rawClient, selectColumns, type Generations } from "../cache.ts";
+import { preparedName, rawClient, selectColumns } from "../../db/raw.ts";
+import { GENERATIONS_JSON, type Generations } from "../cache.ts";
 import { AuthenticationError, NotFoundError, ValidationError, type FieldErrors } from "../errors.ts";
 import { requireAccountManager, requireStaff, type Actor } from "../permissions.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
