@@ -93,6 +93,21 @@ export const DOWNLOAD_LINE_SQL = `case when greatest(abs(mjd), abs(value), abs(e
   then ${pyFloatSql("mjd")} || ';' || ${pyFloatSql("value")} || ';' || ${pyFloatSql("error")} || ';'
     || facility || ';' || filter || ';' || observer || E'\\n' end`;
 
+/**
+ * The identity of a light-curve point (BHTOM's unique_together on ReducedDatum): two points with these
+ * columns equal are the same point. The unique index below and every insert's conflict target
+ * (src/domain/datums/store.ts) are made from this one list.
+ */
+export const DATUM_IDENTITY = [
+  "targetId",
+  "mjd",
+  "value",
+  "error",
+  "filter",
+  "facility",
+  "observer",
+] as const;
+
 /** One light-curve point. A negative error (−1) marks an upper limit. */
 export const reducedDatums = pgTable(
   "reduced_datums",
@@ -122,15 +137,9 @@ export const reducedDatums = pgTable(
     downloadLine: text().generatedAlwaysAs(sql.raw(DOWNLOAD_LINE_SQL)),
   },
   (t) => [
-    // The identity of a point (BHTOM's unique_together); upserts use the same tuple.
     uniqueIndex("reduced_datums_identity").on(
-      t.targetId,
-      t.mjd,
-      t.value,
-      t.error,
-      t.filter,
-      t.facility,
-      t.observer,
+      t[DATUM_IDENTITY[0]],
+      ...DATUM_IDENTITY.slice(1).map((k) => t[k]),
     ),
     index("reduced_datums_target_mjd_idx").on(t.targetId, t.mjd, t.id),
     index().on(t.dataProductId),

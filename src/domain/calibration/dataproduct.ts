@@ -20,12 +20,11 @@ import {
   cameras,
   dataProducts,
   observatories,
-  reducedDatums,
   targets,
   users,
 } from "../../db/schema/index.ts";
 import { storedPath } from "../../storage.ts";
-import { refreshLastPoint } from "../targets/refresh.ts";
+import { replaceDataProductPoints, type NewPoint } from "../datums/store.ts";
 import { calibrationPlot, runCalibration, type CalibrationDeps } from "./pipeline.ts";
 
 async function load(database: Database, id: number) {
@@ -215,34 +214,33 @@ async function storeResult(
         })),
       );
     }
-    await tx.delete(reducedDatums).where(eq(reducedDatums.dataProductId, id));
-    if (result.ok && !dp.dryRun && c.mag !== null && c.mag_error !== null && result.lightCurveFilter) {
-      await tx
-        .insert(reducedDatums)
-        .values({
-          targetId: target.id,
-          dataProductId: id,
-          dataType: "photometry",
-          sourceLocation: "cpcs",
-          mjd: dp.mjd as number,
-          observer: dp.observers[0] ?? row.uploader ?? "",
-          observers: dp.observers,
-          facility: row.observatory ?? dp.facility,
-          value: c.mag,
-          error: c.mag_error,
-          valueUnit: "MAG",
-          filter: result.lightCurveFilter,
-        })
-        .onConflictDoNothing();
-      await tx.update(targets).set({ hasOptical: true }).where(eq(targets.id, target.id));
-    }
-    await refreshLastPoint(tx, target.id);
+    const point = lightCurvePoint(row, result);
+    await replaceDataProductPoints(tx, target.id, id, point ? [point] : []);
     const summary = result.ok
       ? `${result.isLimit ? "Limit" : "Calibrated"} ${c.mag?.toFixed(3)} in ${result.standardisedTo}` +
         (dp.dryRun ? " (dry run: no point added)" : "")
       : message;
     await tx.update(dataProducts).set({ status, statusMessage: summary }).where(eq(dataProducts.id, id));
   });
+}
+
+/** The product's light-curve point: the calibrated magnitude (or limit), none for a failure or dry run. */
+function lightCurvePoint({ dp, observatory, uploader }: Loaded, result: CalibrationResult): NewPoint | null {
+  const c = result.calibrationData;
+  if (!result.ok || dp.dryRun || dp.mjd === null) return null;
+  if (c.mag === null || c.mag_error === null || !result.lightCurveFilter) return null;
+  return {
+    dataType: "photometry",
+    sourceLocation: "cpcs",
+    mjd: dp.mjd,
+    observer: dp.observers[0] ?? uploader ?? "",
+    observers: dp.observers,
+    facility: observatory ?? dp.facility,
+    value: c.mag,
+    error: c.mag_error,
+    valueUnit: "MAG",
+    filter: result.lightCurveFilter,
+  };
 }
 
 const finite = (v: number | null | undefined) =>

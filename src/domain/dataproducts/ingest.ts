@@ -5,11 +5,11 @@
 import { readFile } from "node:fs/promises";
 import { eq } from "drizzle-orm";
 import type { Executor } from "../../db/connection.ts";
-import { dataProducts, reducedDatums, spectra, targets } from "../../db/schema/index.ts";
+import { dataProducts, spectra } from "../../db/schema/index.ts";
 import { storedPath } from "../../storage.ts";
 import { BadRequestError } from "../errors.ts";
 import type { Actor } from "../permissions.ts";
-import { refreshLastPoint } from "../targets/refresh.ts";
+import { storePoints } from "../datums/store.ts";
 import { parseLightCurveCsv, type Rejected } from "./lightcurve-csv.ts";
 import { parseSpectrum } from "./spectrum.ts";
 
@@ -32,8 +32,6 @@ export interface IngestPlan {
   observers: string[];
 }
 
-/** Light-curve rows per INSERT (11 parameters each; PostgreSQL allows 65,535 per statement). */
-const BATCH = 4000;
 const MAX_TEXT_BYTES = 200 * 1024 * 1024;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -72,36 +70,26 @@ export async function ingestLightCurve(
     );
   }
   const defaultObserver = plan.observers[0] ?? actor.username;
-  let stored = 0;
-  if (!plan.dryRun) {
-    for (let i = 0; i < parsed.rows.length; i += BATCH) {
-      const batch = parsed.rows.slice(i, i + BATCH).map((r) => ({
-        targetId: plan.target.id,
-        dataProductId: dp.id,
-        dataType: "photometry",
-        sourceName: "",
-        sourceLocation: "user upload",
-        mjd: r.mjd,
-        observer: r.observer || defaultObserver,
-        observers: plan.observers,
-        facility: plan.facility,
-        value: r.mag,
-        error: r.error,
-        valueUnit: "MAG" as const,
-        filter: r.filter,
-      }));
-      const inserted = await db
-        .insert(reducedDatums)
-        .values(batch)
-        .onConflictDoNothing()
-        .returning({ id: reducedDatums.id });
-      stored += inserted.length;
-    }
-    if (stored > 0) {
-      await db.update(targets).set({ hasOptical: true }).where(eq(targets.id, plan.target.id));
-      await refreshLastPoint(db, plan.target.id);
-    }
-  }
+  const stored = plan.dryRun
+    ? 0
+    : await storePoints(
+        db,
+        plan.target.id,
+        parsed.rows.map((r) => ({
+          dataProductId: dp.id,
+          dataType: "photometry",
+          sourceName: "",
+          sourceLocation: "user upload",
+          mjd: r.mjd,
+          observer: r.observer || defaultObserver,
+          observers: plan.observers,
+          facility: plan.facility,
+          value: r.mag,
+          error: r.error,
+          valueUnit: "MAG" as const,
+          filter: r.filter,
+        })),
+      );
   const parts = [
     plan.dryRun ? `dry run: ${parsed.rows.length} points read, none stored` : `${stored} points stored`,
   ];
