@@ -24,6 +24,7 @@ import { MB, procMb, resetPeakRss, startChildServer } from "./server.ts";
 import { cacheDir } from "../src/domain/downloads/file-cache.ts";
 import { createUser, tokenForUser } from "../src/domain/users/service.ts";
 import { buildApp } from "../src/app.ts";
+import { SYSTEM } from "../src/domain/permissions.ts";
 
 const SIZES = (process.env.SKYTOM_BENCH_DOWNLOAD_SIZES ?? "1000000,3000000").split(",").map(Number);
 const DB = "skytom_bench_downloads";
@@ -66,7 +67,7 @@ async function prepareCurve(database: Database, n: number): Promise<void> {
 async function prepare(database: Database, sizes: number[]): Promise<void> {
   await runMigrations(database);
   if (!(await database.pool.query("select 1 from users where username = 'bench'")).rowCount) {
-    await createUser(database.db, null, { username: "bench", password: "bench-password" });
+    await createUser(database.db, SYSTEM, { username: "bench", password: "bench-password" });
   }
   for (const n of sizes) await prepareCurve(database, n);
   await database.pool.query("vacuum analyze reduced_datums");

@@ -24,6 +24,7 @@ import { authenticateTokenWithGenerations, createUser, tokenForUser } from "../s
 import { targetListWhere } from "../src/domain/targets/list.ts";
 import { listPage } from "../src/domain/targets/repo.ts";
 import { measure } from "./stats.ts";
+import { SYSTEM } from "../src/domain/permissions.ts";
 
 const N = Number(process.env.SKYTOM_BENCH_TARGETS ?? 1_000_000);
 const DURATION = Number(process.env.SKYTOM_BENCH_DURATION ?? 10);
@@ -60,7 +61,7 @@ if (!(await datasetCurrent(database, "targets", GENERATOR))) {
 }
 
 if (!(await database.pool.query("select 1 from users where username = 'bench'")).rowCount) {
-  await createUser(database.db, null, { username: "bench", password: "bench-password" });
+  await createUser(database.db, SYSTEM, { username: "bench", password: "bench-password" });
 }
 const token = await tokenForUser(database.db, "bench");
 const app = await buildApp({ database, dataDir: "/tmp/skytom-bench", logger: false });

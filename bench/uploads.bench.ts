@@ -19,6 +19,7 @@ import { createRng } from "../src/astro/synth/random.ts";
 import { importCatalogue } from "../src/catalog/import.ts";
 import { syntheticCatalogueLines } from "../src/catalog/synth.ts";
 import { createUser, tokenForUser } from "../src/domain/users/service.ts";
+import { SYSTEM } from "../src/domain/permissions.ts";
 
 const DB = "skytom_bench_uploads";
 const SECONDS = Number(process.env.SKYTOM_BENCH_UPLOAD_SECONDS ?? 60);
@@ -49,7 +50,7 @@ const target = stars.find((s) => s.v > 14 && s.v < 16) ?? stars[0];
 
 await database.pool.query("truncate data_products, calibrations restart identity cascade");
 if (!(await database.pool.query("select 1 from users where username = 'bench'")).rowCount) {
-  await createUser(database.db, null, { username: "bench", password: "bench-password" });
+  await createUser(database.db, SYSTEM, { username: "bench", password: "bench-password" });
 }
 const token = await tokenForUser(database.db, "bench");
 await database.pool.query(

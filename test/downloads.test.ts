@@ -8,6 +8,7 @@ import { updateUser } from "../src/domain/users/service.ts";
 import { contentDisposition } from "../src/http-kit/csv-download.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
+import { SYSTEM } from "../src/domain/permissions.ts";
 
 type NewDatum = typeof reducedDatums.$inferInsert;
 
@@ -74,7 +75,7 @@ describe.each(ENGINES)("CSV downloads on %s", (engine) => {
     bob = await t.user("bob");
     staff = await t.user("staffer", { staff: true });
     root = await t.user("root", { superuser: true });
-    await updateUser(db(), null, "alice", { first_name: "Alice", last_name: "Liddell" });
+    await updateUser(db(), SYSTEM, "alice", { first_name: "Alice", last_name: "Liddell" });
     for (const [name, ra] of [
       ["LC", 10],
       ["Empty", 20],

@@ -6,6 +6,7 @@ import * as users from "../src/domain/users/service.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
 import { pageText, WebClient } from "./helpers/web.ts";
+import { SYSTEM } from "../src/domain/permissions.ts";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
@@ -193,11 +194,11 @@ describe.each(ENGINES)("web accounts on %s", (engine) => {
       const web = new WebClient(t.app);
       await web.login("bob", "bob-password");
       expect((await web.get("/profile/")).statusCode).toBe(200);
-      await users.updateUser(t.tdb.database.db, null, "bob", { is_active: false });
+      await users.updateUser(t.tdb.database.db, SYSTEM, "bob", { is_active: false });
       const res = await web.get("/profile/");
       expect(res.statusCode).toBe(303);
       expect(res.headers.location).toBe("/accounts/login/?next=%2Fprofile%2F");
-      await users.updateUser(t.tdb.database.db, null, "bob", { is_active: true });
+      await users.updateUser(t.tdb.database.db, SYSTEM, "bob", { is_active: true });
       // the stale cookie was cleared with that answer; log in again, then expire the session
       await web.login("bob", "bob-password");
       expect((await web.get("/profile/")).statusCode).toBe(200);

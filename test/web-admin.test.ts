@@ -14,6 +14,7 @@ import * as users from "../src/domain/users/service.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
 import { pageText, WebClient } from "./helpers/web.ts";
+import { SYSTEM } from "../src/domain/permissions.ts";
 
 describe.each(ENGINES)("web admin on %s", (engine) => {
   let t: TestApp;
@@ -46,7 +47,7 @@ describe.each(ENGINES)("web admin on %s", (engine) => {
     alice = await t.user("alice");
     staff = await t.user("stella", { staff: true });
     // a sign-up (never used) and an account deactivated after use (it has logged in)
-    await users.createUser(db(), null, {
+    await users.createUser(db(), SYSTEM, {
       username: "newbie",
       password: "newbie-password",
       email: "n@example.org",
@@ -191,7 +192,7 @@ describe.each(ENGINES)("web admin on %s", (engine) => {
   });
 
   it("staff reject: a never-used sign-up is deleted; a used account is refused and stays", async () => {
-    await users.createUser(db(), null, {
+    await users.createUser(db(), SYSTEM, {
       username: "spammer",
       password: "spammer-password",
       is_active: false,

@@ -9,6 +9,7 @@ import {
   startBrowserHarness,
   type BrowserHarness,
 } from "./helpers/browser.ts";
+import { SYSTEM } from "../src/domain/permissions.ts";
 
 describe.skipIf(!HAVE_CHROMIUM)("observatories and admin in chromium", () => {
   let b: BrowserHarness;
@@ -89,7 +90,7 @@ describe.skipIf(!HAVE_CHROMIUM)("observatories and admin in chromium", () => {
 
   it("staff approve a sign-up from the dashboard; the other admin pages render", async () => {
     const db = b.t.tdb.database.db;
-    await users.createUser(db, null, {
+    await users.createUser(db, SYSTEM, {
       username: "newbie",
       password: "newbie-password",
       email: "newbie@example.org",

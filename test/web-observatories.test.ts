@@ -11,6 +11,7 @@ import * as observatories from "../src/domain/observatories/service.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
 import { pageText, WebClient } from "./helpers/web.ts";
+import { SYSTEM } from "../src/domain/permissions.ts";
 
 /** The messages under one field of a rendered form (`#f-<name>-error`). */
 function fieldError(html: string, name: string): string {
@@ -302,7 +303,7 @@ describe.each(ENGINES)("web observatories on %s", (engine) => {
     expect(pageText((await web.get("/observatory/")).body)).toContain("Observatory is not active");
     expect(await favRows()).toHaveLength(0);
 
-    await observatories.setCameraActive(db(), null, g4.prefix, true);
+    await observatories.setCameraActive(db(), SYSTEM, g4.prefix, true);
     const list = await web.get("/observatory/");
     expect(pageText(list.body)).toContain("Add to favourites");
 

@@ -3,6 +3,7 @@ import * as users from "../src/domain/users/service.ts";
 import { createTestApp, type TestApp } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
 import { pageText, WebClient } from "./helpers/web.ts";
+import { SYSTEM } from "../src/domain/permissions.ts";
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -96,7 +97,7 @@ describe.each(ENGINES)("web registration and profile on %s", (engine) => {
       // the API keeps its one message for every failed login
       const api = await t.call("POST", "/api/token-auth/", { username: "carol", password: "carol-password" });
       expect(api.json()).toEqual({ non_field_errors: ["Unable to log in with provided credentials."] });
-      await users.updateUser(t.tdb.database.db, null, "carol", { is_active: true });
+      await users.updateUser(t.tdb.database.db, SYSTEM, "carol", { is_active: true });
       expect((await web.login("carol", "carol-password")).statusCode).toBe(303);
     });
   });

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import * as observatories from "../domain/observatories/service.ts";
 import { withDatabase } from "./db.ts";
 import { printTable } from "./output.ts";
+import { SYSTEM } from "../domain/permissions.ts";
 
 export function observatoryCommand(): Command {
   const cmd = new Command("observatory").description("observatories and their cameras (ONAMEs)");
@@ -36,7 +37,7 @@ export function observatoryCommand(): Command {
     .argument("<oname>", "the camera's ONAME: <observatory>_<camera>")
     .addHelpText("after", '\nExample:\n  $ skytom observatory activate "My Observatory_Camera1"')
     .action(async (oname: string) => {
-      await withDatabase(({ db }) => observatories.setCameraActive(db, null, oname, true));
+      await withDatabase(({ db }) => observatories.setCameraActive(db, SYSTEM, oname, true));
       console.log(`activated ${oname}`);
     });
 
@@ -45,7 +46,7 @@ export function observatoryCommand(): Command {
     .description("deactivate a camera (uploads and new favourites refuse it)")
     .argument("<oname>", "the camera's ONAME: <observatory>_<camera>")
     .action(async (oname: string) => {
-      await withDatabase(({ db }) => observatories.setCameraActive(db, null, oname, false));
+      await withDatabase(({ db }) => observatories.setCameraActive(db, SYSTEM, oname, false));
       console.log(`deactivated ${oname}`);
     });
 

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import * as users from "../domain/users/service.ts";
 import { withDatabase } from "./db.ts";
 import { printTable } from "./output.ts";
+import { SYSTEM } from "../domain/permissions.ts";
 
 export function userCommand(): Command {
   const cmd = new Command("user").description("manage user accounts");
@@ -23,7 +24,7 @@ export function userCommand(): Command {
     .action(async (username: string, o) => {
       if (String(o.password).length < 8) throw new Error("--password must have at least 8 characters");
       const user = await withDatabase(({ db }) =>
-        users.createUser(db, null, {
+        users.createUser(db, SYSTEM, {
           username,
           password: o.password,
           email: o.email,
@@ -43,7 +44,7 @@ export function userCommand(): Command {
     .description("list users")
     .option("--json", "print JSON")
     .action(async (o) => {
-      const list = await withDatabase(({ db }) => users.listUsers(db, null, {}));
+      const list = await withDatabase(({ db }) => users.listUsers(db, SYSTEM, {}));
       if (o.json) console.log(JSON.stringify(list));
       else
         printTable(list, ["id", "username", "email", "is_active", "is_staff", "is_superuser", "date_joined"]);
@@ -72,7 +73,7 @@ export function userCommand(): Command {
     .description("activate an account (e.g. a registration awaiting approval)")
     .argument("<username>")
     .action(async (username: string) => {
-      await withDatabase(({ db }) => users.updateUser(db, null, username, { is_active: true }));
+      await withDatabase(({ db }) => users.updateUser(db, SYSTEM, username, { is_active: true }));
       console.log(`activated ${username}`);
     });
 

@@ -12,7 +12,7 @@ import { importCatalogue } from "../catalog/import.ts";
 import type { Database, Db } from "../db/connection.ts";
 import { cameras, favourites, referenceCatalogues } from "../db/schema/index.ts";
 import { NotFoundError, ValidationError } from "../domain/errors.ts";
-import type { Actor } from "../domain/permissions.ts";
+import { SYSTEM, type Actor } from "../domain/permissions.ts";
 import * as observatoryService from "../domain/observatories/service.ts";
 import * as targetService from "../domain/targets/service.ts";
 import * as targetsRepo from "../domain/targets/repo.ts";
@@ -57,9 +57,9 @@ export async function ensureDemoUser(db: Db, base = "demo"): Promise<DemoUser> {
     const existing = await findUserByUsername(db, username);
     if (existing && existing.email !== DEMO_EMAIL) continue;
     if (existing) {
-      await userService.updateUser(db, null, username, { password, is_active: true });
+      await userService.updateUser(db, SYSTEM, username, { password, is_active: true });
     } else {
-      await userService.createUser(db, null, {
+      await userService.createUser(db, SYSTEM, {
         username,
         password,
         email: DEMO_EMAIL,
@@ -124,9 +124,9 @@ export async function ensureDemoObservatory(
     );
     created = true;
   } else if (!existing.cameras.some((c) => c.prefix === DEMO_ONAME)) {
-    await observatoryService.addCamera(db, null, o.name, camera, { dataDir });
+    await observatoryService.addCamera(db, SYSTEM, o.name, camera, { dataDir });
   }
-  await observatoryService.setCameraActive(db, null, DEMO_ONAME, true);
+  await observatoryService.setCameraActive(db, SYSTEM, DEMO_ONAME, true);
   const [cam] = await db.select().from(cameras).where(eq(cameras.prefix, DEMO_ONAME));
   const [fav] = await db
     .select()

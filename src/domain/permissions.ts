@@ -1,33 +1,56 @@
 /**
  * Who may do what. A superuser has every staff right. Every mutating service call checks its caller
  * through these functions, so the rules live in one place.
+ *
+ * A caller is a signed-in user (`Actor`) or the operator at the machine (`SYSTEM`: the skytom command,
+ * `skytom demo`, the superuser ensured at start). The system caller is explicit, never a missing actor:
+ * it passes every check, and owns nothing (what it creates belongs to a user it names).
  */
 import { ForbiddenError } from "./errors.ts";
 
+/** A signed-in user (API token or web session). */
 export interface Actor {
+  kind?: "user";
   id: number;
   username: string;
   isStaff: boolean;
   isSuperuser: boolean;
 }
 
-export function isStaff(actor: Actor): boolean {
-  return actor.isStaff || actor.isSuperuser;
+/** The operator at the machine. */
+export interface SystemActor {
+  readonly kind: "system";
 }
 
-export function requireStaff(actor: Actor): void {
-  if (!isStaff(actor)) throw new ForbiddenError("Access denied. You must be an admin.");
+/** Whoever calls a service: a user, or the system. */
+export type Caller = Actor | SystemActor;
+
+export const SYSTEM: SystemActor = Object.freeze({ kind: "system" as const });
+
+export function isSystem(caller: Caller): caller is SystemActor {
+  return caller.kind === "system";
 }
 
-export function requireSuperuser(actor: Actor): void {
-  if (!actor.isSuperuser) throw new ForbiddenError("Access denied. You must be a superuser.");
+export function isStaff(caller: Caller): boolean {
+  return isSystem(caller) || caller.isStaff || caller.isSuperuser;
+}
+
+function isSuperuser(caller: Caller): boolean {
+  return isSystem(caller) || caller.isSuperuser;
+}
+
+export function requireStaff(caller: Caller): void {
+  if (!isStaff(caller)) throw new ForbiddenError("Access denied. You must be an admin.");
+}
+
+export function requireSuperuser(caller: Caller): void {
+  if (!isSuperuser(caller)) throw new ForbiddenError("Access denied. You must be a superuser.");
 }
 
 /** The owner of an object, or staff. */
-export function requireOwnerOrStaff(actor: Actor, ownerId: number | null, what = "this object"): void {
-  if (ownerId !== actor.id && !isStaff(actor)) {
-    throw new ForbiddenError(`Only the owner of ${what} or staff may change it.`);
-  }
+export function requireOwnerOrStaff(caller: Caller, ownerId: number | null, what = "this object"): void {
+  if (isSystem(caller) || isStaff(caller) || ownerId === caller.id) return;
+  throw new ForbiddenError(`Only the owner of ${what} or staff may change it.`);
 }
 
 /**
@@ -35,12 +58,12 @@ export function requireOwnerOrStaff(actor: Actor, ownerId: number | null, what =
  * (else any staff member could raise themselves to superuser or take over a superuser's login).
  */
 export function requireAccountManager(
-  actor: Actor,
+  caller: Caller,
   target: { isSuperuser: boolean },
   makesSuperuser: boolean,
 ): void {
-  requireStaff(actor);
-  if ((target.isSuperuser || makesSuperuser) && !actor.isSuperuser) {
+  requireStaff(caller);
+  if ((target.isSuperuser || makesSuperuser) && !isSuperuser(caller)) {
     throw new ForbiddenError("Only a superuser may grant superuser status or change a superuser's account.");
   }
 }

@@ -61,7 +61,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
         response: { 201: PublicUser, 400: FieldErrorsSchema, 403: Detail },
       },
     },
-    async (request, reply) => reply.code(201).send(await users.createUser(db, request.actor, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await users.createUser(db, requireActor(request), request.body)),
   );
 
   app.patch(
@@ -79,7 +80,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
         response: { 200: PublicUser, 400: FieldErrorsSchema, 403: Detail, 404: Detail },
       },
     },
-    async (request) => users.updateUser(db, request.actor, request.params.username, request.body),
+    async (request) => users.updateUser(db, requireActor(request), request.params.username, request.body),
   );
 
   app.post(
@@ -95,7 +96,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
       },
     },
     async (request) =>
-      (await users.listUsers(db, request.actor, request.body)).map((u) => ({
+      (await users.listUsers(db, requireActor(request), request.body)).map((u) => ({
         ...u,
         groups: [],
         user_permissions: [],

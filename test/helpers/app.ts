@@ -6,6 +6,7 @@ import type { ReferenceProvider } from "../../src/domain/calibration/pipeline.ts
 import * as users from "../../src/domain/users/service.ts";
 import { createQueue, type JobQueue } from "../../src/db/queue.ts";
 import { createTestDatabase, type TestDatabase } from "./db.ts";
+import { SYSTEM } from "../../src/domain/permissions.ts";
 
 export interface TestUser {
   username: string;
@@ -63,7 +64,7 @@ export async function createTestApp(
     bodies: [],
     async user(name, flags = {}) {
       const password = `${name}-password`;
-      await users.createUser(tdb.database.db, null, {
+      await users.createUser(tdb.database.db, SYSTEM, {
         username: name,
         password,
         is_staff: flags.staff ?? false,
@@ -71,7 +72,7 @@ export async function createTestApp(
         is_active: true,
       });
       const token = await users.tokenForUser(tdb.database.db, name);
-      if (flags.active === false) await users.updateUser(tdb.database.db, null, name, { is_active: false });
+      if (flags.active === false) await users.updateUser(tdb.database.db, SYSTEM, name, { is_active: false });
       return { username: name, password, token };
     },
     async call(method, url, body, token) {

@@ -19,6 +19,7 @@ import * as users from "../../src/domain/users/service.ts";
 import { startNode, startSkytom, stopSkytom, type SkytomProcess } from "./processes.ts";
 import { TcpProxy } from "./proxy.ts";
 import { ccdphotCatalogue } from "./catalogue.ts";
+import { SYSTEM } from "../../src/domain/permissions.ts";
 
 const SLOW_WORKER = fileURLToPath(new URL("./slow-worker.ts", import.meta.url));
 
@@ -95,7 +96,7 @@ export class Cluster {
     await runMigrations(this.database);
 
     const db = this.database.db;
-    await users.createUser(db, null, { username: "alice", password: "alice-password", is_active: true });
+    await users.createUser(db, SYSTEM, { username: "alice", password: "alice-password", is_active: true });
     this.token = await users.tokenForUser(db, "alice");
     const [obs] = await db.insert(observatories).values({ name: "Synth", lon: 20, lat: 50 }).returning();
     await db

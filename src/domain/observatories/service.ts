@@ -8,7 +8,7 @@
  * - A favourite is one user's link to a camera (BHTOM ObservatoryMatrix); uploads go through one and count
  *   their files and bytes on it (`recordUpload`).
  *
- * `actor` null means the operator (CLI) with every right. Multi-row writes run in one transaction; an
+ * The caller may be the system (SYSTEM: the operator's CLI, `skytom demo`) with every right. Multi-row writes run in one transaction; an
  * example file is written before it and removed again if the transaction fails.
  *
  * This module holds the observatory and camera operations and is the entry point of the whole API: it
@@ -18,7 +18,7 @@
 import type { Db, Executor } from "../../db/connection.ts";
 import { removeStoredFiles } from "../../storage.ts";
 import { NotFoundError, ValidationError, type FieldErrors } from "../errors.ts";
-import { requireOwnerOrStaff, requireStaff, type Actor } from "../permissions.ts";
+import { isSystem, requireOwnerOrStaff, requireStaff, type Actor, type Caller } from "../permissions.ts";
 import { isUploadedPath, withExampleFile, type FileOptions } from "./files.ts";
 import * as repo from "./repo.ts";
 import {
@@ -173,13 +173,13 @@ export async function createObservatory(
  */
 export async function updateObservatory(
   db: Db,
-  actor: Actor | null,
+  caller: Caller,
   name: string,
   input: PatchObservatoryInput,
 ): Promise<ObservatoryView> {
   const observatory = await repo.findObservatoryByName(db, name);
   if (!observatory) throw new NotFoundError(MESSAGES.noObservatory);
-  if (actor) requireOwnerOrStaff(actor, observatory.userId, "this observatory");
+  requireOwnerOrStaff(caller, observatory.userId, "this observatory");
   const errors: FieldErrors = {};
   const patch = columnsFrom(input, OBSERVATORY_COLUMNS, errors) as Partial<repo.NewObservatoryRow>;
   const newName = input.name === undefined ? undefined : cleanName(input.name, "name", errors);
@@ -211,12 +211,12 @@ export async function updateObservatory(
 /** BHTOM's `updateObservatory`: `name` finds the observatory; the other fields change it. */
 export async function updateObservatoryByName(
   db: Db,
-  actor: Actor | null,
+  caller: Caller,
   input: UpdateObservatoryInput,
 ): Promise<ObservatoryView> {
   const { name, ...fields } = input;
   if (name === null) throw ValidationError.field("name", "This field may not be null.");
-  return updateObservatory(db, actor, name, fields);
+  return updateObservatory(db, caller, name, fields);
 }
 
 export async function getObservatory(db: Executor, name: string): Promise<ObservatoryView> {
@@ -228,14 +228,14 @@ export async function getObservatory(db: Executor, name: string): Promise<Observ
 /** Add a camera to an observatory (owner or staff); it is inactive until staff activates it. */
 export async function addCamera(
   db: Db,
-  actor: Actor | null,
+  caller: Caller,
   observatoryName: string,
   input: CreateCameraInput,
   opts: FileOptions,
 ): Promise<CameraView> {
   const observatory = await repo.findObservatoryByName(db, observatoryName);
   if (!observatory) throw new NotFoundError(MESSAGES.noObservatory);
-  if (actor) requireOwnerOrStaff(actor, observatory.userId, "this observatory");
+  requireOwnerOrStaff(caller, observatory.userId, "this observatory");
   const errors: FieldErrors = {};
   const camera = await cameraDraft(db, observatory, input, errors);
   throwIfAny(errors);
@@ -245,7 +245,8 @@ export async function addCamera(
       repo.insertCamera(tx, {
         ...camera.columns,
         observatoryId: observatory.id,
-        userId: actor?.id ?? observatory.userId,
+        // The system adds cameras for the observatory's owner.
+        userId: isSystem(caller) ? observatory.userId : caller.id,
         cameraName: camera.cameraName,
         prefix: camera.prefix,
         activeFlg: false,
@@ -259,7 +260,7 @@ export async function addCamera(
 /** Change a camera (the observatory's owner or staff); `camera_name` renames it and its ONAME. */
 export async function updateCamera(
   db: Db,
-  actor: Actor | null,
+  caller: Caller,
   oname: string,
   input: PatchCameraInput,
   opts: FileOptions,
@@ -267,7 +268,7 @@ export async function updateCamera(
   const found = await repo.findCameraWithObservatory(db, oname, false);
   if (!found) throw new NotFoundError(MESSAGES.noOname);
   const { camera, observatory } = found;
-  if (actor) requireOwnerOrStaff(actor, observatory.userId, "this observatory");
+  requireOwnerOrStaff(caller, observatory.userId, "this observatory");
   const errors: FieldErrors = {};
   const patch = columnsFrom(input, CAMERA_COLUMNS, errors) as Partial<repo.NewCameraRow>;
   const newName =
@@ -304,11 +305,11 @@ export async function updateCamera(
 /** Activate or deactivate a camera (staff; the operator's CLI). Uploads accept active cameras only. */
 export async function setCameraActive(
   db: Executor,
-  actor: Actor | null,
+  caller: Caller,
   oname: string,
   active: boolean,
 ): Promise<CameraView> {
-  if (actor) requireStaff(actor);
+  requireStaff(caller);
   const camera = await repo.findCameraByPrefix(db, oname);
   if (!camera) throw new NotFoundError(MESSAGES.noOname);
   return toCameraView(await repo.setCameraActive(db, camera.id, active));

@@ -7,9 +7,34 @@ import { asc, count, eq } from "drizzle-orm";
 import type { Executor } from "../../db/connection.ts";
 import { users } from "../../db/schema/index.ts";
 import { BadRequestError, NotFoundError } from "../errors.ts";
-import { requireAccountManager, requireStaff, type Actor } from "../permissions.ts";
+import { requireAccountManager, requireStaff, SYSTEM, type Actor } from "../permissions.ts";
 import type { PublicUser } from "./schemas.ts";
-import { toPublicUser, updateUser } from "./service.ts";
+import { createUser, toPublicUser, updateUser } from "./service.ts";
+
+export interface SignUpInput {
+  username: string;
+  password: string;
+  email: string;
+  first_name?: string;
+  last_name?: string;
+}
+
+/**
+ * A visitor's sign-up: an inactive account without staff rights, made by the system on the visitor's
+ * behalf (the fields it takes cannot ask for more). Staff approve it before it can log in.
+ */
+export async function signUp(db: Executor, input: SignUpInput): Promise<PublicUser> {
+  return createUser(db, SYSTEM, {
+    username: input.username,
+    password: input.password,
+    email: input.email,
+    first_name: input.first_name ?? "",
+    last_name: input.last_name ?? "",
+    is_active: false,
+    is_staff: false,
+    is_superuser: false,
+  });
+}
 
 /** Staff: inactive accounts, oldest first (at most `limit`), and how many there are. */
 export async function pendingAccounts(

@@ -7,7 +7,7 @@ import { users } from "../../db/schema/index.ts";
 import { preparedName, rawClient, selectColumns } from "../../db/raw.ts";
 import { GENERATIONS_JSON, type Generations } from "../cache.ts";
 import { AuthenticationError, NotFoundError, ValidationError, type FieldErrors } from "../errors.ts";
-import { requireAccountManager, requireStaff, type Actor } from "../permissions.ts";
+import { requireAccountManager, requireStaff, SYSTEM, type Actor, type Caller } from "../permissions.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import * as repo from "./repo.ts";
 import type { CreateUserInput, ListUsersInput, PublicUser, UpdateUserInput } from "./schemas.ts";
@@ -41,12 +41,8 @@ function checkEmail(email: string | undefined, errors: FieldErrors): void {
   if (email && !EMAIL.test(email)) errors.email = ["Enter a valid email address."];
 }
 
-export async function createUser(
-  db: Executor,
-  actor: Actor | null,
-  input: CreateUserInput,
-): Promise<PublicUser> {
-  if (actor) requireAccountManager(actor, { isSuperuser: false }, input.is_superuser === true);
+export async function createUser(db: Executor, caller: Caller, input: CreateUserInput): Promise<PublicUser> {
+  requireAccountManager(caller, { isSuperuser: false }, input.is_superuser === true);
   const errors: FieldErrors = {};
   checkEmail(input.email, errors);
   if (await repo.findUserByUsername(db, input.username)) {
@@ -68,14 +64,14 @@ export async function createUser(
 
 export async function updateUser(
   db: Executor,
-  actor: Actor | null,
+  caller: Caller,
   username: string,
   input: UpdateUserInput,
 ): Promise<PublicUser> {
-  if (actor) requireStaff(actor);
+  requireStaff(caller);
   const existing = await repo.findUserByUsername(db, username);
   if (!existing) throw new NotFoundError(`User ${username} does not exist.`);
-  if (actor) requireAccountManager(actor, existing, input.is_superuser === true);
+  requireAccountManager(caller, existing, input.is_superuser === true);
   const errors: FieldErrors = {};
   checkEmail(input.email, errors);
   if (Object.keys(errors).length) throw new ValidationError(errors);
@@ -93,10 +89,10 @@ export async function updateUser(
 
 export async function listUsers(
   db: Executor,
-  actor: Actor | null,
+  caller: Caller,
   filters: ListUsersInput,
 ): Promise<PublicUser[]> {
-  if (actor) requireStaff(actor);
+  requireStaff(caller);
   const rows = await repo.selectUsers(db, {
     id: filters.id ? Number(filters.id) : undefined,
     username: filters.username || undefined,
@@ -228,7 +224,7 @@ export async function ensureSuperuser(
 ): Promise<"created" | "updated"> {
   const existing = await repo.findUserByUsername(db, username);
   if (!existing) {
-    await createUser(db, null, { username, password, is_staff: true, is_superuser: true });
+    await createUser(db, SYSTEM, { username, password, is_staff: true, is_superuser: true });
     return "created";
   }
   const samePassword = await verifyPassword(password, existing.password);

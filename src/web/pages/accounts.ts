@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { type FieldErrors } from "../../domain/errors.ts";
 import { CreateUserBody } from "../../domain/users/schemas.ts";
+import { signUp } from "../../domain/users/approval.ts";
 import * as users from "../../domain/users/service.ts";
 import { flash, redirect, safeNext, type WebOptions } from "../context.ts";
 import { checkForm, formErrors, formValues } from "../forms.ts";
@@ -85,16 +86,13 @@ export const accountsPages: FastifyPluginAsync<WebOptions> = async (app, { datab
       errors.password2 = ["The two passwords do not match."];
     if (!Object.keys(errors).length) {
       try {
-        // Only these fields: a sign-up can never ask for staff rights or an active account.
-        await users.createUser(db, null, {
+        // A sign-up can never ask for staff rights or an active account.
+        await signUp(db, {
           username: input.username,
           password: input.password,
           email: input.email,
-          first_name: input.first_name ?? "",
-          last_name: input.last_name ?? "",
-          is_active: false,
-          is_staff: false,
-          is_superuser: false,
+          first_name: input.first_name,
+          last_name: input.last_name,
         });
       } catch (err) {
         Object.assign(errors, formErrors(err));
