@@ -82,6 +82,19 @@ describe("FITS job on the fixture frame (pglite)", () => {
     expect(Math.abs(point.value - 15.8)).toBeLessThan(3 * point.error);
     expect(cal.bestFilter).toBe("V");
     expect(cal.expTime).toBe(90);
+    // The limiting magnitude is in the calibrated system (instrumental 5σ limit − zero point): fainter
+    // than the measured target, and within the range of a 90 s frame.
+    expect(job.fitsGlim).toBeGreaterThan(point.value);
+    expect(job.fitsGlim).toBeLessThan(25);
+    // The observing geometry for the site: airmass follows the altitude (plane-parallel 1/sin h within
+    // 1 % above 30°), distances and the Moon's illuminated fraction in their ranges.
+    const altDeg = job.fitsAltitude as number;
+    expect(altDeg).toBeGreaterThan(30);
+    expect((job.fitsAirmass as number) * Math.sin((altDeg * Math.PI) / 180)).toBeCloseTo(1, 1);
+    expect(job.fitsSundist).toBeGreaterThanOrEqual(0);
+    expect(job.fitsSundist).toBeLessThanOrEqual(180);
+    expect(job.fitsMoonfrac).toBeGreaterThanOrEqual(0);
+    expect(job.fitsMoonfrac).toBeLessThanOrEqual(1);
     // the catalogue the job measured can be downloaded
     const file = await t.call("POST", "/common/api/downloadPhotometryFile/", { id }, alice.token);
     expect(file.statusCode).toBe(200);

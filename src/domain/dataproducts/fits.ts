@@ -70,51 +70,22 @@ export async function processFits(database: Database, id: number, opts: Calibrat
     .set({ status: "P", statusMessage: "Measuring the image" })
     .where(eq(dataProducts.id, id));
 
-  let image;
-  try {
-    image = await readFitsFile(storedPath(opts.dataDir, dp.data));
-  } catch (err) {
-    await fail(
-      database,
-      id,
-      isFitsError(err) ? `FITS: ${err.message}` : `cannot read the image: ${(err as Error).message}`,
-    );
+  const read = await readImage(opts.dataDir, dp.data, camera);
+  if (!read.ok) {
+    await fail(database, id, read.reason);
     return;
   }
-  const std = standardiseHeader(image.header, {
-    dateTimeKeyword: camera?.dateTimeKeyword ?? "DATE-OBS",
-    timeKeyword: camera?.timeKeyword ?? "TIME-OBS",
-    exposureTimeKeyword: camera?.exposureTimeKeyword ?? "EXPTIME",
-    gainEPerAdu: camera?.gain ?? 2,
-    readNoiseE: camera?.readoutNoise ?? 2,
-    saturationAdu: camera?.saturationLevel ?? 63000,
-  });
-  if (!std.ok) {
-    await fail(database, id, `FITS header: ${std.error}`);
-    return;
-  }
-  const h = std.header;
+  const { image, header: h } = read;
   if (target.ra === null || target.dec === null) {
     await fail(database, id, "the target has no position");
     return;
   }
-  const headerWcs = wcsFromHeader((k) => image.header.get(k) as number | string | boolean | undefined);
-  let wcs: TanWcs;
-  let solvedNote = "";
-  if (headerWcs.ok) wcs = headerWcs.wcs;
-  else {
-    const solved = await solveFromPriors(image, h, target, camera, opts.provider);
-    if (!solved.ok) {
-      await fail(
-        database,
-        id,
-        `no usable WCS in the header (${headerWcs.reason}) and blind solving failed: ${solved.reason}`,
-      );
-      return;
-    }
-    wcs = solved.wcs;
-    solvedNote = `; WCS solved (${solved.matched} stars, ${solved.rmsArcsec.toFixed(2)}″ rms)`;
+  const astrometry = await imageWcs(image, h, target, camera, opts.provider);
+  if (!astrometry.ok) {
+    await fail(database, id, astrometry.reason);
+    return;
   }
+  const { wcs, note: solvedNote } = astrometry;
   const result = extractSources(image, {
     wcs,
     gainEPerAdu: h.gainEPerAdu,
@@ -127,23 +98,7 @@ export async function processFits(database: Database, id: number, opts: Calibrat
     pix !== null && pix.x >= 0.5 && pix.y >= 0.5 && pix.x <= image.width + 0.5 && pix.y <= image.height + 0.5;
   const when = dateFromMjd(h.mjdMid);
   const scale = pixelScaleArcsec(wcs);
-  const geometry: JobFields = {};
-  if (site) {
-    const place = { latDeg: site.lat, lonDeg: site.lon, heightM: site.altitude };
-    const alt = altAzDeg(target.ra, target.dec, when, place);
-    const sun = sunPositionDeg(when);
-    const moon = moonPositionDeg(when);
-    Object.assign(geometry, {
-      fitsAltitude: alt.altDeg,
-      fitsAzimuth: alt.azDeg,
-      fitsAirmass: airmass(alt.apparentAltDeg),
-      fitsSunelev: altAzDeg(sun.raDeg, sun.decDeg, when, place).altDeg,
-      fitsMoonelev: altAzDeg(moon.raDeg, moon.decDeg, when, place).altDeg,
-      fitsSundist: angularSeparationDeg(target.ra, target.dec, sun.raDeg, sun.decDeg),
-      fitsMoondist: angularSeparationDeg(target.ra, target.dec, moon.raDeg, moon.decDeg),
-      fitsMoonfrac: moonIllumination(when),
-    });
-  }
+  const geometry = site ? observingGeometry(site, { raDeg: target.ra, decDeg: target.dec }, when) : {};
   const previewPath = `plots/fits/${id}.png`;
   await mkdir(dirname(storedPath(opts.dataDir, previewPath)), { recursive: true });
   await writeFile(storedPath(opts.dataDir, previewPath), previewPng(image, pix ? { marker: pix } : {}));
@@ -153,17 +108,7 @@ export async function processFits(database: Database, id: number, opts: Calibrat
   await setJob(database, id, {
     status: "D",
     statusMessage: `${result.stats.nSources} sources measured${solvedNote}`,
-    fitsObject: h.object,
-    fitsRa: image.header.getNumber("RA") ?? null,
-    fitsDec: image.header.getNumber("DEC") ?? null,
-    fitsMjd: h.mjdMid,
-    fitsExp: h.exposureS,
-    fitsFilter: h.filter,
-    fitsDateobs: h.dateObs.slice(0, 50),
-    fitsOrigin: image.header.getString("ORIGIN")?.slice(0, 100) ?? null,
-    fitsTelescop: image.header.getString("TELESCOP")?.slice(0, 100) ?? null,
-    fitsInstrume: image.header.getString("INSTRUME")?.slice(0, 100) ?? null,
-    fitsObserver: image.header.getString("OBSERVER")?.slice(0, 100) ?? null,
+    ...headerFacts(image, h),
     fitsFwhmAv: result.stats.fwhmMedianPx,
     fitsSeeing: result.stats.fwhmMedianPx * scale,
     fitsNumstars: result.stats.nSources,
@@ -178,14 +123,118 @@ export async function processFits(database: Database, id: number, opts: Calibrat
     .set({ photometryData: cataloguePath, mjd: h.mjdMid, statusMessage: "Calibrating" })
     .where(eq(dataProducts.id, id));
   await calibrateDataProduct(database, id, opts);
-  // The limiting magnitude in the calibrated system: instrumental 5σ limit − zero point.
+  await storeCalibratedFacts(database, id, h.exposureS, result.stats.limitingMag5Sigma);
+}
+
+/** The stored image and its header standardised with the camera's keywords and detector values. */
+async function readImage(
+  dataDir: string,
+  path: string,
+  camera: typeof cameras.$inferSelect | null,
+): Promise<{ ok: true; image: FitsImage; header: StandardHeader } | { ok: false; reason: string }> {
+  let image: FitsImage;
+  try {
+    image = await readFitsFile(storedPath(dataDir, path));
+  } catch (err) {
+    const reason = isFitsError(err)
+      ? `FITS: ${err.message}`
+      : `cannot read the image: ${(err as Error).message}`;
+    return { ok: false, reason };
+  }
+  const std = standardiseHeader(image.header, {
+    dateTimeKeyword: camera?.dateTimeKeyword ?? "DATE-OBS",
+    timeKeyword: camera?.timeKeyword ?? "TIME-OBS",
+    exposureTimeKeyword: camera?.exposureTimeKeyword ?? "EXPTIME",
+    gainEPerAdu: camera?.gain ?? 2,
+    readNoiseE: camera?.readoutNoise ?? 2,
+    saturationAdu: camera?.saturationLevel ?? 63000,
+  });
+  if (!std.ok) return { ok: false, reason: `FITS header: ${std.error}` };
+  return { ok: true, image, header: std.header };
+}
+
+/** The image's WCS: from the header, else solved blind; or why there is none. */
+async function imageWcs(
+  image: FitsImage,
+  h: StandardHeader,
+  target: { ra: number | null; dec: number | null },
+  camera: { pixelScale: number } | null,
+  provider: ReferenceProvider,
+): Promise<{ ok: true; wcs: TanWcs; note: string } | { ok: false; reason: string }> {
+  const headerWcs = wcsFromHeader((k) => image.header.get(k) as number | string | boolean | undefined);
+  if (headerWcs.ok) return { ok: true, wcs: headerWcs.wcs, note: "" };
+  const solved = await solveFromPriors(image, h, target, camera, provider);
+  if (!solved.ok) {
+    return {
+      ok: false,
+      reason: `no usable WCS in the header (${headerWcs.reason}) and blind solving failed: ${solved.reason}`,
+    };
+  }
+  const note = `; WCS solved (${solved.matched} stars, ${solved.rmsArcsec.toFixed(2)}″ rms)`;
+  return { ok: true, wcs: solved.wcs, note };
+}
+
+/** The header's facts as BHTOM's ccdphot_result columns. */
+function headerFacts(image: FitsImage, h: StandardHeader): JobFields {
+  const text = (key: string) => image.header.getString(key)?.slice(0, 100) ?? null;
+  return {
+    fitsObject: h.object,
+    fitsRa: image.header.getNumber("RA") ?? null,
+    fitsDec: image.header.getNumber("DEC") ?? null,
+    fitsMjd: h.mjdMid,
+    fitsExp: h.exposureS,
+    fitsFilter: h.filter,
+    fitsDateobs: h.dateObs.slice(0, 50),
+    fitsOrigin: text("ORIGIN"),
+    fitsTelescop: text("TELESCOP"),
+    fitsInstrume: text("INSTRUME"),
+    fitsObserver: text("OBSERVER"),
+  };
+}
+
+/**
+ * Where the target, the Sun and the Moon stood for the observatory at mid-exposure: target altitude,
+ * azimuth and airmass; Sun and Moon elevation (deg) and distance from the target (deg); the Moon's
+ * illuminated fraction.
+ */
+function observingGeometry(
+  site: { lat: number; lon: number; altitude: number },
+  target: { raDeg: number; decDeg: number },
+  when: Date,
+): JobFields {
+  const place = { latDeg: site.lat, lonDeg: site.lon, heightM: site.altitude };
+  const alt = altAzDeg(target.raDeg, target.decDeg, when, place);
+  const sun = sunPositionDeg(when);
+  const moon = moonPositionDeg(when);
+  return {
+    fitsAltitude: alt.altDeg,
+    fitsAzimuth: alt.azDeg,
+    fitsAirmass: airmass(alt.apparentAltDeg),
+    fitsSunelev: altAzDeg(sun.raDeg, sun.decDeg, when, place).altDeg,
+    fitsMoonelev: altAzDeg(moon.raDeg, moon.decDeg, when, place).altDeg,
+    fitsSundist: angularSeparationDeg(target.raDeg, target.decDeg, sun.raDeg, sun.decDeg),
+    fitsMoondist: angularSeparationDeg(target.raDeg, target.decDeg, moon.raDeg, moon.decDeg),
+    fitsMoonfrac: moonIllumination(when),
+  };
+}
+
+/**
+ * After the calibration: the exposure time on the calibration row, and the limiting magnitude in the
+ * calibrated system (instrumental 5σ limit − zero point) on the FITS job row.
+ */
+async function storeCalibratedFacts(
+  database: Database,
+  id: number,
+  exposureS: number,
+  limitingMag5SigmaInst: number,
+): Promise<void> {
   const [cal] = await database.db.select().from(calibrations).where(eq(calibrations.dataProductId, id));
-  if (cal)
-    await database.db.update(calibrations).set({ expTime: h.exposureS }).where(eq(calibrations.id, cal.id));
-  if (cal?.zeropoint !== null && cal?.zeropoint !== undefined) {
+  if (!cal) return;
+  await database.db.update(calibrations).set({ expTime: exposureS }).where(eq(calibrations.id, cal.id));
+  if (cal.zeropoint !== null) {
     await database.db
       .update(fitsJobs)
-      .set({ fitsGlim: result.stats.limitingMag5Sigma - cal.zeropoint })
+      .set({ fitsGlim: limitingMag5SigmaInst - cal.zeropoint })
       .where(eq(fitsJobs.dataProductId, id));
   }
 }
