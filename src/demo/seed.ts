@@ -98,6 +98,8 @@ export async function ensureDemoObservatory(
     saturation_level: DEMO_CAMERA.saturationAdu,
     pixel_scale: DEMO_CAMERA.pixelScaleArcsec,
     binning: 1,
+    detector_width_px: DEMO_CAMERA.widthPx,
+    detector_height_px: DEMO_CAMERA.heightPx,
   };
   let created = false;
   const existing = await observatoryService

@@ -266,6 +266,15 @@ export const fitsJobs = pgTable("fits_jobs", {
   fitsToiifov: boolean(),
   fitsAltitude: float(),
   fitsAzimuth: float(),
+  /** Image size, pixels (as stored, binned). */
+  fitsNaxis1: integer(),
+  fitsNaxis2: integer(),
+  /** Median sky level and its RMS per pixel, ADU (the exposure-time calculator's sky). */
+  fitsBackgroundAdu: float(),
+  fitsBackgroundRmsAdu: float(),
+  /** Radius of the photometry aperture, px, and its aperture correction (mag, ≤ 0 adds flux). */
+  fitsApertureRadiusPx: float(),
+  fitsApertureCorrectionMag: float(),
   previewPng: varchar({ length: 500 }),
   created: created(),
   modified: modified(),

@@ -69,6 +69,9 @@ export const cameras = pgTable(
     readoutSpeed: doublePrecision().notNull().default(9999),
     /** µm. */
     pixelSize: doublePrecision().notNull().default(13.5),
+    /** Detector size in unbinned pixels (field of view = pixel scale × size); null = not given. */
+    detectorWidthPx: integer(),
+    detectorHeightPx: integer(),
     dateTimeKeyword: varchar({ length: 255 }).notNull().default("DATE-OBS"),
     timeKeyword: varchar({ length: 255 }).notNull().default("TIME-OBS"),
     exposureTimeKeyword: varchar({ length: 255 }).notNull().default("EXPTIME"),

@@ -115,6 +115,12 @@ export async function processFits(database: Database, id: number, opts: Calibrat
     fitsPixscale: scale,
     fitsBinning: h.binning,
     fitsToiifov: inField,
+    fitsNaxis1: image.width,
+    fitsNaxis2: image.height,
+    fitsBackgroundAdu: finiteOrNull(result.stats.backgroundMedianAdu),
+    fitsBackgroundRmsAdu: finiteOrNull(result.stats.backgroundRmsAdu),
+    fitsApertureRadiusPx: finiteOrNull(result.stats.apertureRadiusPx),
+    fitsApertureCorrectionMag: finiteOrNull(result.stats.apertureCorrectionMag),
     previewPng: previewPath,
     ...geometry,
   });
@@ -284,3 +290,5 @@ function usable(ra: Float64Array, dec: Float64Array, mag: Float64Array) {
     mag: Float64Array.from(keep, (i) => mag[i]),
   };
 }
+
+const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);

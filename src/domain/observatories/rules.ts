@@ -56,6 +56,8 @@ export const CAMERA_COLUMNS = {
   pixel_scale: ["pixelScale", false],
   readout_speed: ["readoutSpeed", false],
   pixel_size: ["pixelSize", false],
+  detector_width_px: ["detectorWidthPx", true],
+  detector_height_px: ["detectorHeightPx", true],
   date_time_keyword: ["dateTimeKeyword", false],
   time_keyword: ["timeKeyword", false],
   exposure_time_keyword: ["exposureTimeKeyword", false],

@@ -120,6 +120,16 @@ export const cameraFields = {
   }),
   readout_speed: NullableNumber({ minimum: 0, maximum: 1e12, description: "µs/pixel (default 9999)" }),
   pixel_size: NullableNumber({ exclusiveMinimum: 0, maximum: 1000, description: "µm (default 13.5)" }),
+  detector_width_px: NullableInteger({
+    minimum: 1,
+    maximum: 100_000,
+    description: "Detector width, unbinned pixels (field of view = pixel_scale × size; optional)",
+  }),
+  detector_height_px: NullableInteger({
+    minimum: 1,
+    maximum: 100_000,
+    description: "Detector height, unbinned pixels (optional)",
+  }),
   date_time_keyword: FitsKeyword("FITS keyword of the observation start date/time (default DATE-OBS)", 1),
   time_keyword: FitsKeyword(
     "FITS keyword of the start time when the date keyword holds only a date (default TIME-OBS)",
@@ -251,6 +261,8 @@ export const CameraOut = Type.Object({
   pixel_scale: Type.Number(),
   readout_speed: Type.Number(),
   pixel_size: Type.Number(),
+  detector_width_px: NullableOut(Type.Integer()),
+  detector_height_px: NullableOut(Type.Integer()),
   date_time_keyword: Type.String(),
   time_keyword: Type.String(),
   exposure_time_keyword: Type.String(),

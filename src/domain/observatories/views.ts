@@ -19,6 +19,8 @@ export function toCameraView(c: repo.CameraRow): CameraView {
     pixel_scale: c.pixelScale,
     readout_speed: c.readoutSpeed,
     pixel_size: c.pixelSize,
+    detector_width_px: c.detectorWidthPx,
+    detector_height_px: c.detectorHeightPx,
     date_time_keyword: c.dateTimeKeyword,
     time_keyword: c.timeKeyword,
     exposure_time_keyword: c.exposureTimeKeyword,

@@ -74,6 +74,13 @@ export const CAMERA_FIELDS: FormField[] = [
   num("pixel_scale", "Pixel scale (arcsec/pixel)", undefined, "0.8"),
   num("readout_speed", "Readout speed (µs/pixel)", undefined, "9999"),
   num("pixel_size", "Pixel size (µm)", undefined, "13.5"),
+  {
+    name: "detector_width_px",
+    label: "Detector width (pixels)",
+    inputmode: "numeric",
+    help: "Unbinned; with the pixel scale it gives the field of view drawn on finder charts.",
+  },
+  { name: "detector_height_px", label: "Detector height (pixels)", inputmode: "numeric" },
   { name: "date_time_keyword", label: "Date/time FITS keyword", placeholder: "DATE-OBS" },
   {
     name: "time_keyword",
@@ -112,8 +119,9 @@ const NULLABLE_OBSERVATORY = [
   "authors",
   "acknowledgements",
 ];
-/** Camera fields that may be empty strings. */
+/** Camera fields that may be empty strings, and those an empty field clears to null. */
 const EMPTYABLE_CAMERA = ["time_keyword", "mode_recognition_keyword", "additional_info"];
+const NULLABLE_CAMERA = ["detector_width_px", "detector_height_px"];
 
 /**
  * After `checkForm` (which treats an empty field as not given): fields the edit form sent empty are
@@ -125,9 +133,10 @@ export function withClearedFields<T extends object>(
   kind: "observatory" | "camera",
 ): T {
   const out = { ...input } as Record<string, unknown>;
-  const keys = kind === "observatory" ? NULLABLE_OBSERVATORY : EMPTYABLE_CAMERA;
+  const keys = kind === "observatory" ? NULLABLE_OBSERVATORY : [...EMPTYABLE_CAMERA, ...NULLABLE_CAMERA];
   for (const k of keys) {
-    if (values[k] !== undefined && values[k].trim() === "") out[k] = kind === "observatory" ? null : "";
+    if (values[k] !== undefined && values[k].trim() === "")
+      out[k] = kind === "observatory" || NULLABLE_CAMERA.includes(k) ? null : "";
   }
   return out as T;
 }
