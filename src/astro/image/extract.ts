@@ -109,6 +109,9 @@ export interface ExtractResult {
   timingsMs: { background: number; detection: number; measurement: number };
 }
 
+/** Instrumental zero point of the magnitudes when none is given: m = 25 − 2.5 log₁₀ F (F in ADU). */
+export const DEFAULT_ZERO_POINT_MAG = 25;
+
 /** Aperture-correction stars: the brightest this many, each with aperture S/N above AP_MIN_SNR. */
 const AP_STARS = 30;
 const AP_MIN_SNR = 100;
@@ -155,7 +158,7 @@ export function extractSources(
   const t0 = performance.now();
   const img = asFloat32(image);
   const { width, height } = img;
-  const zp = options.zeroPointMag ?? 25;
+  const zp = options.zeroPointMag ?? DEFAULT_ZERO_POINT_MAG;
   const gain = options.gainEPerAdu;
   const bkg = estimateBackground(img, options.background);
   const t1 = performance.now();
