@@ -17,6 +17,7 @@ import { installErrorHandlers } from "./http/errors.ts";
 import { apiRoutes } from "./http/index.ts";
 import { installOpenApi } from "./http/openapi.ts";
 import { webRoutes } from "./web/index.ts";
+import { sessionActorOf } from "./web/session.ts";
 
 export interface AppOptions {
   database: Database;
@@ -28,7 +29,10 @@ export interface AppOptions {
   maxUploadFileBytes?: number;
   /** Background job queue (uploads enqueue processing); null = uploads that need it answer 500. */
   queue?: JobQueue | null;
-  /** Reference stars for calibrations served at once (/calibFile/); default: the imported catalogues. */
+  /**
+   * Reference stars for calibrations served at once (/calibFile/) and finder charts; default: the
+   * imported catalogues.
+   */
   referenceProvider?: ReferenceProvider;
   /** Extra route plugins (tests). */
   plugins?: FastifyPluginAsync[];
@@ -82,6 +86,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     queue,
     maxUploadFileBytes,
     referenceProvider,
+    // Finder-chart images on web pages come with the session cookie, not a token.
+    sessionActor: (request) => sessionActorOf(database.db, request),
   });
   await app.register(webRoutes, { database, dataDir: opts.dataDir, queue, maxUploadFileBytes });
   for (const plugin of opts.plugins ?? []) await app.register(plugin);

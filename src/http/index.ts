@@ -2,10 +2,11 @@
  * The API: one routes file per domain, mirroring BHTOM's URLs, registered here in one plugin. The
  * composition root (src/app.ts) registers it beside the web UI; nothing here imports src/web.
  */
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Database } from "../db/connection.ts";
 import type { JobQueue } from "../db/queue.ts";
 import type { ReferenceProvider } from "../domain/calibration/pipeline.ts";
+import type { Actor } from "../domain/permissions.ts";
 import { VERSION } from "../version.ts";
 import { aliasesRoutes } from "./aliases.routes.ts";
 import { calibFileRoutes } from "./calibfile.routes.ts";
@@ -17,6 +18,7 @@ import { downloadsRoutes } from "./downloads.routes.ts";
 import { groupsRoutes } from "./groups.routes.ts";
 import { healthRoutes } from "./health.routes.ts";
 import { observatoriesRoutes } from "./observatories.routes.ts";
+import { planningRoutes } from "./planning.routes.ts";
 import { targetsRoutes } from "./targets.routes.ts";
 import { uploadRoutes } from "./upload.routes.ts";
 import { usersRoutes } from "./users.routes.ts";
@@ -29,8 +31,10 @@ export interface ApiOptions {
   queue: JobQueue | null;
   /** Largest uploaded file, bytes. */
   maxUploadFileBytes: number;
-  /** Reference stars for calibrations served at once (/calibFile/). */
+  /** Reference stars for calibrations served at once (/calibFile/) and for finder charts. */
   referenceProvider: ReferenceProvider;
+  /** The caller of a signed-in browser (its session cookie), for images web pages load; optional. */
+  sessionActor?: (request: FastifyRequest) => Promise<Actor | null>;
 }
 
 export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
@@ -52,4 +56,10 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
   await app.register(calibrationRoutes, { database, queue, dataDir });
   await app.register(calibFileRoutes, { database, dataDir, provider: opts.referenceProvider });
   await app.register(uploadRoutes, { database, queue, dataDir, maxFileBytes: opts.maxUploadFileBytes });
+  await app.register(planningRoutes, {
+    db,
+    dataDir,
+    provider: opts.referenceProvider,
+    sessionActor: opts.sessionActor,
+  });
 };

@@ -12,12 +12,10 @@
  * image is the same on every machine). Pure: no I/O but resvg reading the two font files.
  */
 
-import { createRequire } from "node:module";
-import { existsSync } from "node:fs";
 import * as Plot from "@observablehq/plot";
-import { Resvg } from "@resvg/resvg-js";
 import { parseHTML } from "linkedom";
 import type { BandFitRow, CalibrationResult, PlotPanel } from "../astro/calibrate/index.ts";
+import { escapeXml, FONT_FAMILY, svgToPng } from "./png.ts";
 
 export interface CalibrationPlotOptions {
   format: "svg" | "png";
@@ -34,7 +32,6 @@ export type CalibrationPlotInput = Pick<CalibrationResult, "plot"> &
   Partial<Pick<CalibrationResult, "bands">>;
 
 const COLOUR = { inlier: "#0072B2", outlier: "#D55E00", chosen: "#D00000", text: "#111111", band: "#0072B2" };
-const FONT_FAMILY = "DejaVu Sans";
 const MARGIN = { top: 8, right: 12, bottom: 40, left: 52 }; // px around each panel's plot area
 const TITLE_H = 24; // px above each panel
 const HEADER_TITLE_H = 30;
@@ -47,28 +44,6 @@ type LinkedDocument = ReturnType<typeof parseHTML>["document"];
 interface RenderedSvg {
   outerHTML: string;
   querySelector(selector: string): { remove(): void } | null;
-}
-
-let fontFiles: string[] | null = null;
-
-/** DejaVu Sans (regular and bold) resolved through the package, so any working directory works. */
-function fonts(): string[] {
-  if (!fontFiles) {
-    const require = createRequire(import.meta.url);
-    fontFiles = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"].map((f) =>
-      require.resolve(`dejavu-fonts-ttf/ttf/${f}`),
-    );
-    const missing = fontFiles.filter((f) => !existsSync(f));
-    if (missing.length > 0) throw new Error(`calibration plot: font file(s) missing: ${missing.join(", ")}`);
-  }
-  return fontFiles;
-}
-
-function escapeXml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!,
-  );
 }
 
 /** A magnitude with 3 decimals; values below 0.001 mag with one significant digit (σ at its 1e−4 floor). */
@@ -274,18 +249,7 @@ export function calibrationPlotPng(
   input: CalibrationPlotInput,
   options: Omit<CalibrationPlotOptions, "format"> = {},
 ): Uint8Array {
-  const svg = calibrationPlotSvg(input, options);
-  const resvg = new Resvg(svg, {
-    font: {
-      fontFiles: fonts(),
-      loadSystemFonts: false,
-      defaultFontFamily: FONT_FAMILY,
-      sansSerifFamily: FONT_FAMILY,
-    },
-    fitTo: { mode: "original" },
-    background: "white",
-  });
-  return new Uint8Array(resvg.render().asPng());
+  return svgToPng(calibrationPlotSvg(input, options));
 }
 
 /** `renderCalibrationPlot(result, { format })`: SVG text or PNG bytes of the calibration plot. */
