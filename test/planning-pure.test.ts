@@ -13,7 +13,8 @@ import {
   theilSenSlope,
 } from "../src/domain/planning/camera-model.ts";
 import { magnitudeFor, predictMagnitudes } from "../src/domain/planning/magnitude.ts";
-import { planCsv, planText, readoutSeconds, roundExposure } from "../src/domain/planning/plan.ts";
+import { planCsv, planText } from "../src/domain/planning/exports.ts";
+import { readoutSeconds, roundExposure } from "../src/domain/planning/plan.ts";
 import type { CurvePoint, HistoryFrame } from "../src/domain/planning/repo.ts";
 import { scheduleNight, type VisitRequest } from "../src/domain/planning/schedule.ts";
 import type { PlanView } from "../src/domain/planning/schemas.ts";

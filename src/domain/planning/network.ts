@@ -6,7 +6,7 @@
  */
 import { airmassAt, altitudeGrid, altitudesOnGrid, windowsAbove } from "../../astro/altgrid.ts";
 import { exposureForSnr, snrForExposure } from "../../astro/etc.ts";
-import { computeNight, parseDateUtc } from "../../astro/night.ts";
+import { computeNight, parseDateUtc, type Interval } from "../../astro/night.ts";
 import { mjdFromDate } from "../../astro/time.ts";
 import type { Executor } from "../../db/connection.ts";
 import { ValidationError } from "../errors.ts";
@@ -23,6 +23,62 @@ const r = (v: number, digits: number) => Number(v.toFixed(digits));
 
 type CameraEntry = NetworkPlanView["targets"][number]["cameras"][number];
 
+interface SiteInput {
+  cameras: repo.CameraSite[];
+  models: Map<number, CameraModel | null>;
+  date: string;
+}
+
+/** One site's cameras for every target it sees tonight, appended to `byTarget`. */
+function siteEntries(
+  site: SiteInput,
+  targets: repo.CandidateTarget[],
+  pointsOf: Map<number, repo.CurvePoint[]>,
+  s: typeof DEFAULTS,
+  byTarget: Map<number, CameraEntry[]>,
+): void {
+  const observatory = site.cameras[0].observatory;
+  const night = computeNight(siteOf(observatory), site.date);
+  if (!night.dark) return;
+  const middleMjd = nightMiddleMjd(night);
+  const grid = altitudeGrid(siteOf(observatory), night.dark, 5);
+  for (const t of targets) {
+    const alts = altitudesOnGrid(grid, t.ra, t.dec);
+    const windows = windowsAbove(grid, alts, s.min_altitude);
+    if (!windows.length) continue;
+    let best = 0;
+    for (let k = 1; k < alts.length; k++) if (alts[k] > alts[best]) best = k;
+    const bestAirmass = airmassAt(grid, alts, new Date(grid.timesMs[best])) ?? 1;
+    const length = (w: Interval) => w.end.getTime() - w.start.getTime();
+    const hours = windows.reduce((h, w) => h + length(w) / 3_600_000, 0);
+    const longest = windows.reduce((a, w) => (length(w) > length(a) ? w : a));
+    const mags = predictMagnitudes(pointsOf.get(t.id) ?? [], middleMjd, t);
+    for (const c of site.cameras) {
+      const model = site.models.get(c.camera.id) ?? null;
+      const magnitude = magnitudeFor(mags, model?.filter ?? null);
+      let exposureS: number | null = null;
+      let snr: number | null = null;
+      if (model && magnitude) {
+        const needed = exposureForSnr(model.model, magnitude.predicted_mag, bestAirmass, s.snr);
+        exposureS = Math.min(roundExposure(needed), s.max_exposure_s);
+        snr = r(snrForExposure(model.model, magnitude.predicted_mag, bestAirmass, exposureS).snr, 1);
+      }
+      const entry: CameraEntry = {
+        oname: c.camera.prefix,
+        observatory: observatory.name,
+        window: { start: iso(longest.start), end: iso(longest.end) },
+        hours_observable: r(hours, 3),
+        best_airmass: r(bestAirmass, 3),
+        filter: model?.filter ?? magnitude?.filter ?? null,
+        mag: magnitude ? r(magnitude.predicted_mag, 3) : null,
+        exposure_s: exposureS,
+        snr,
+      };
+      byTarget.set(t.id, [...(byTarget.get(t.id) ?? []), entry]);
+    }
+  }
+}
+
 export async function networkPlan(
   db: Executor,
   input: NetworkPlanInput,
@@ -34,73 +90,26 @@ export async function networkPlan(
       "date",
       "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.",
     );
-  const s = {
-    ...DEFAULTS,
-    ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
-  } as typeof DEFAULTS;
+  const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  const s = { ...DEFAULTS, ...given } as typeof DEFAULTS;
   const targets = await repo.candidateTargets(db, s.min_importance);
-  const cameras = await repo.activeCameras(db);
   const nowMjd = mjdFromDate(now);
-  const points = await repo.recentPoints(
+  const pointsOf = new Map<number, repo.CurvePoint[]>();
+  for (const p of await repo.recentPoints(
     db,
     targets.map((t) => t.id),
     nowMjd + 2,
-  );
-  const pointsOf = new Map<number, repo.CurvePoint[]>();
-  for (const p of points) pointsOf.set(p.targetId, [...(pointsOf.get(p.targetId) ?? []), p]);
-
-  const byTarget = new Map<number, CameraEntry[]>();
+  ))
+    pointsOf.set(p.targetId, [...(pointsOf.get(p.targetId) ?? []), p]);
   const sites = new Map<number, repo.CameraSite[]>();
-  for (const c of cameras) sites.set(c.observatory.id, [...(sites.get(c.observatory.id) ?? []), c]);
-  for (const siteCameras of sites.values()) {
-    const observatory = siteCameras[0].observatory;
-    const site = siteOf(observatory);
-    const night = computeNight(site, date);
-    if (!night.dark) continue;
-    const middleMjd = nightMiddleMjd(night);
-    const grid = altitudeGrid(site, night.dark, 5);
+  for (const c of await repo.activeCameras(db))
+    sites.set(c.observatory.id, [...(sites.get(c.observatory.id) ?? []), c]);
+  const byTarget = new Map<number, CameraEntry[]>();
+  for (const cameras of sites.values()) {
     const models = new Map<number, CameraModel | null>();
-    for (const c of siteCameras) {
+    for (const c of cameras)
       models.set(c.camera.id, cameraModels(await repo.cameraHistory(db, c.camera.id), c.camera)[0] ?? null);
-    }
-    for (const t of targets) {
-      const alts = altitudesOnGrid(grid, t.ra, t.dec);
-      const windows = windowsAbove(grid, alts, s.min_altitude);
-      if (!windows.length) continue;
-      let best = 0;
-      for (let k = 1; k < alts.length; k++) if (alts[k] > alts[best]) best = k;
-      const bestAirmass = airmassAt(grid, alts, new Date(grid.timesMs[best])) ?? 1;
-      const hours = windows.reduce((h, w) => h + (w.end.getTime() - w.start.getTime()) / 3_600_000, 0);
-      const longest = windows.reduce((a, w) =>
-        w.end.getTime() - w.start.getTime() > a.end.getTime() - a.start.getTime() ? w : a,
-      );
-      const mags = predictMagnitudes(pointsOf.get(t.id) ?? [], middleMjd, t);
-      for (const c of siteCameras) {
-        const model = models.get(c.camera.id) ?? null;
-        const magnitude = magnitudeFor(mags, model?.filter ?? null);
-        let exposureS: number | null = null;
-        let snr: number | null = null;
-        if (model && magnitude) {
-          exposureS = Math.min(
-            roundExposure(exposureForSnr(model.model, magnitude.predicted_mag, bestAirmass, s.snr)),
-            s.max_exposure_s,
-          );
-          snr = r(snrForExposure(model.model, magnitude.predicted_mag, bestAirmass, exposureS).snr, 1);
-        }
-        const entry: CameraEntry = {
-          oname: c.camera.prefix,
-          observatory: observatory.name,
-          window: { start: iso(longest.start), end: iso(longest.end) },
-          hours_observable: r(hours, 3),
-          best_airmass: r(bestAirmass, 3),
-          filter: model?.filter ?? magnitude?.filter ?? null,
-          mag: magnitude ? r(magnitude.predicted_mag, 3) : null,
-          exposure_s: exposureS,
-          snr,
-        };
-        byTarget.set(t.id, [...(byTarget.get(t.id) ?? []), entry]);
-      }
-    }
+    siteEntries({ cameras, models, date }, targets, pointsOf, s, byTarget);
   }
   const out: NetworkPlanView["targets"] = targets.map((t) => ({
     name: t.name,

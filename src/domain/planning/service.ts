@@ -30,7 +30,8 @@ import type {
 } from "./schemas.ts";
 
 export { networkPlan } from "./network.ts";
-export { planNight, planCsv, planText } from "./plan.ts";
+export { planNight } from "./plan.ts";
+export { planCsv, planText } from "./exports.ts";
 export { finderChart } from "./finder.ts";
 
 const DEFAULT_MIN_ALTITUDE_DEG = 30;
