@@ -20,6 +20,7 @@ import { dataproductPages } from "./pages/dataproducts.ts";
 import { adminPages } from "./pages/admin.ts";
 import { homePage } from "./pages/home.ts";
 import { observatoryPages } from "./pages/observatories.ts";
+import { planningPages } from "./pages/planning.ts";
 import { profilePages } from "./pages/profile.ts";
 import { targetEditPages } from "./pages/targets-edit.ts";
 import { targetPages } from "./pages/targets.ts";
@@ -38,6 +39,7 @@ const PAGES: FastifyPluginAsync<WebOptions>[] = [
   targetEditPages,
   targetPages,
   observatoryPages,
+  planningPages,
   adminPages,
   uploadPages,
   dataproductPages,

@@ -75,7 +75,7 @@ export const observatoryPages: FastifyPluginAsync<WebOptions> = async (app, opts
     const id = observatoryId((request.params as { id: string }).id);
     const detail = await observatoryDetail(db, actor, id);
     return render(reply, "observatory/detail", {
-      styles: ["observatory.css"],
+      styles: ["observatory.css", "planning.css"],
       title: detail.observatory.name,
       o: detail.observatory,
       owner: detail.owner,

@@ -149,7 +149,7 @@ export const targetPages: FastifyPluginAsync<WebOptions> = async (app, { databas
         values: extra.values ?? {},
         plotly: true,
         scripts: ["lightcurve.js"],
-        styles: ["targets.css"],
+        styles: ["targets.css", "planning.css"],
       },
       status,
     );
