@@ -16,6 +16,7 @@ import { targetCommand, targetsCommand } from "./remote/targets.ts";
 import { downloadCommand } from "./remote/download.ts";
 import { calibCommand } from "./remote/calib.ts";
 import { observatoriesCommand } from "./remote/observatories.ts";
+import { planCommand } from "./remote/plan.ts";
 
 const program = new Command("skytom")
   .description("skytom: a BHTOM-compatible Target and Observation Manager")
@@ -70,6 +71,7 @@ program.addCommand(targetCommand());
 program.addCommand(downloadCommand());
 program.addCommand(calibCommand());
 program.addCommand(observatoriesCommand());
+program.addCommand(planCommand());
 program.addHelpText("after", EXIT_CODES_HELP);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -219,6 +219,20 @@ export function createClient(opts: ClientOptions) {
       }
     },
 
+    /** POST /observatory/plan/: a camera's plan for a night, as JSON. */
+    async plan(body: JsonBody<"/observatory/plan/", "post">) {
+      const r = await ok(api.POST("/observatory/plan/", { body: { ...body, format: "json" } }));
+      if (typeof r === "string")
+        throw new ApiError(200, "expected a JSON plan", "POST", `${baseUrl}/observatory/plan/`, null);
+      return r;
+    },
+    /** POST /observatory/plan/ exported as CSV or the plain `name ra dec exposure` list. */
+    async planExport(body: JsonBody<"/observatory/plan/", "post">, format: "csv" | "txt"): Promise<string> {
+      return (await ok(
+        api.POST("/observatory/plan/", { body: { ...body, format }, parseAs: "text" }),
+      )) as string;
+    },
+
     /** POST /upload/ with one file, streamed (never retried). */
     upload(
       fields: UploadFields,

@@ -41,6 +41,10 @@ export interface paths {
             camera_name?: string | null;
             /** @description FITS keyword of the observation start date/time (default DATE-OBS) */
             date_time_keyword?: string | null;
+            /** @description Detector height, unbinned pixels (optional) */
+            detector_height_px?: number | null;
+            /** @description Detector width, unbinned pixels (field of view = pixel_scale × size; optional) */
+            detector_width_px?: number | null;
             /** @description An example FITS file: upload it as a multipart file field; a plain string is recorded as the file's name only */
             example_file?: string | null;
             /** @description FITS keyword of the exposure time, s (default EXPTIME) */
@@ -79,6 +83,8 @@ export interface paths {
               /** Format: date-time */
               created: string;
               date_time_keyword: string;
+              detector_height_px: number | null;
+              detector_width_px: number | null;
               example_file: string | null;
               exposure_time_keyword: string;
               gain: number;
@@ -186,6 +192,8 @@ export interface paths {
               /** Format: date-time */
               created: string;
               date_time_keyword: string;
+              detector_height_px: number | null;
+              detector_width_px: number | null;
               example_file: string | null;
               exposure_time_keyword: string;
               gain: number;
@@ -275,6 +283,8 @@ export interface paths {
               /** Format: date-time */
               created: string;
               date_time_keyword: string;
+              detector_height_px: number | null;
+              detector_width_px: number | null;
               example_file: string | null;
               exposure_time_keyword: string;
               gain: number;
@@ -647,6 +657,8 @@ export interface paths {
                 /** Format: date-time */
                 created: string;
                 date_time_keyword: string;
+                detector_height_px: number | null;
+                detector_width_px: number | null;
                 example_file: string | null;
                 exposure_time_keyword: string;
                 gain: number;
@@ -767,6 +779,8 @@ export interface paths {
                 /** Format: date-time */
                 created: string;
                 date_time_keyword: string;
+                detector_height_px: number | null;
+                detector_width_px: number | null;
                 example_file: string | null;
                 exposure_time_keyword: string;
                 gain: number;
@@ -872,6 +886,10 @@ export interface paths {
             camera_name: string | null;
             /** @description FITS keyword of the observation start date/time (default DATE-OBS) */
             date_time_keyword?: string | null;
+            /** @description Detector height, unbinned pixels (optional) */
+            detector_height_px?: number | null;
+            /** @description Detector width, unbinned pixels (field of view = pixel_scale × size; optional) */
+            detector_width_px?: number | null;
             /** @description An example FITS file: upload it as a multipart file field; a plain string is recorded as the file's name only */
             example_file?: string | null;
             /** @description FITS keyword of the exposure time, s (default EXPTIME) */
@@ -910,6 +928,8 @@ export interface paths {
               /** Format: date-time */
               created: string;
               date_time_keyword: string;
+              detector_height_px: number | null;
+              detector_width_px: number | null;
               example_file: string | null;
               exposure_time_keyword: string;
               gain: number;
@@ -2932,6 +2952,10 @@ export interface paths {
             comment?: string | null;
             /** @description FITS keyword of the observation start date/time (default DATE-OBS) */
             date_time_keyword?: string | null;
+            /** @description Detector height, unbinned pixels (optional) */
+            detector_height_px?: number | null;
+            /** @description Detector width, unbinned pixels (field of view = pixel_scale × size; optional) */
+            detector_width_px?: number | null;
             /** @description An example FITS file: upload it as a multipart file field; a plain string is recorded as the file's name only */
             example_file?: string | null;
             /** @description FITS keyword of the exposure time, s (default EXPTIME) */
@@ -2992,6 +3016,8 @@ export interface paths {
                   /** Format: date-time */
                   created: string;
                   date_time_keyword: string;
+                  detector_height_px: number | null;
+                  detector_width_px: number | null;
                   example_file: string | null;
                   exposure_time_keyword: string;
                   gain: number;
@@ -3130,6 +3156,165 @@ export interface paths {
         };
       };
     };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/observatory/exposure-time/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Exposure for a wanted S/N with a camera, from the camera's own calibration history
+     * @description The camera's zero point, sky, seeing and aperture correction are the medians of its newest 100 calibrated FITS frames in the filter; gain, read noise and saturation come from the camera. Give a `target` (its predicted magnitude tonight is used) or a `mag`; the airmass is the given one, else the target's lowest tonight above the horizon in darkness, else 1. Answers the exposure reaching `snr` (default 50), the longest unsaturated exposure, the 5σ limit, and the S/N of `exposure_s` when given. A camera without calibrated frames is a 400. Reads only. skytom addition (BHTOM2 has no such endpoint).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Default: the best tonight, else 1 */
+            airmass?: number;
+            /** @description Local date the night starts on, YYYY-MM-DD (default: tonight at the site) */
+            date?: string;
+            /** @description Also give the S/N of this exposure */
+            exposure_s?: number;
+            /** @description e.g. `V(GaiaSP)`; default: the camera's usual one */
+            filter?: string;
+            /** @description Source magnitude (instead of a target) */
+            mag?: number;
+            /** @description Camera ONAME */
+            oname: string;
+            /**
+             * @description Wanted S/N; default 50
+             * @default 50
+             */
+            snr?: number;
+            /** @description Target (its predicted mag) */
+            target?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              airmass: number;
+              /** @description `given`, `best tonight` or `default` (1.0) */
+              airmass_source: string;
+              /** @description Exposure reaching `snr` */
+              exposure_s: number;
+              filter: string;
+              given_exposure: {
+                exposure_s: number;
+                mag_error: number;
+                saturated: boolean;
+                snr: number;
+              } | null;
+              /** @description 5σ limit in `exposure_s`, mag */
+              limiting_mag_5sigma: number;
+              mag: number;
+              magnitude: {
+                age_days: number | null;
+                /** @description Light-curve filter, e.g. `V(GaiaSP)` */
+                filter: string;
+                last_mag: number | null;
+                last_mag_error: number | null;
+                last_mjd: number | null;
+                /** @description `trend` (weighted line over the last 30 days, extrapolated no further than the points span), `mean` (weighted mean of those points), `latest` (one point), `mag_last` (the target's last magnitude, no points) */
+                method: string;
+                /** @description Points behind the prediction */
+                points: number;
+                predicted_mag: number;
+                predicted_mag_error: number | null;
+                trend_error_mag_per_day: number | null;
+                trend_mag_per_day: number | null;
+              } | null;
+              model: {
+                aperture_correction_mag: number;
+                aperture_radius_px: number;
+                extinction_mag_per_airmass: number;
+                /** @description `fitted` (Bouguer, from the frames) or `typical` (a good site's) */
+                extinction_source: string;
+                filter: string;
+                /** @description Calibrated FITS frames behind the model */
+                frames: number;
+                fwhm_arcsec: number | null;
+                fwhm_px: number;
+                /** @description e⁻/ADU (camera) */
+                gain: number;
+                last_frame_mjd: number;
+                /** @description e⁻ (camera) */
+                read_noise: number;
+                /** @description ADU (camera) */
+                saturation_level: number;
+                sky_adu_per_px_per_s: number;
+                /** @description Mag of a source giving 1 ADU/s above the atmosphere (median) */
+                zero_point_mag: number;
+                /** @description Spread of the frames' zero points (1.4826 MAD), mag */
+                zero_point_scatter_mag: number;
+              };
+              oname: string;
+              /** @description `exposure_s` would saturate the target */
+              saturated: boolean;
+              /** @description Longest exposure before the peak reaches 80 % of saturation */
+              saturation_exposure_s: number;
+              /** @description The wanted S/N */
+              snr: number;
+            };
+          };
+        };
+        /** @description Field name → messages (DRF style); `non_field_errors` for errors about the whole request. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: string[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -3300,6 +3485,8 @@ export interface paths {
                   /** Format: date-time */
                   created: string;
                   date_time_keyword: string;
+                  detector_height_px: number | null;
+                  detector_width_px: number | null;
                   example_file: string | null;
                   exposure_time_keyword: string;
                   gain: number;
@@ -3345,6 +3532,248 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/observatory/plan/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Tonight's plan for a camera: observable targets scheduled into the dark hours
+     * @description Targets with importance ≥ `min_importance` above `min_altitude` in astronomical darkness, away from the Moon, bright enough for `snr` within `max_exposure_s`, in priority order (importance × cadence overdue, then importance), each visit (slew + n × (exposure + readout)) placed greedily nearest its lowest airmass without overlaps. `format`: `json` (default), `csv` (text/csv, one row per visit), or `txt` (text/plain, `name ra dec exposure` lines for telescope control software: RA hh:mm:ss.ss, Dec ±dd:mm:ss.s, J2000, seconds; spaces in names become _). Reads only. skytom addition (BHTOM2 has no such endpoint).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Local date the night starts on, YYYY-MM-DD (default: tonight at the site) */
+            date?: string;
+            /**
+             * @description `json`, `csv`, or `txt` (one `name ra dec exposure` line per target)
+             * @default json
+             */
+            format?: "json" | "csv" | "txt";
+            /**
+             * @description Longest single exposure; default 600
+             * @default 600
+             */
+            max_exposure_s?: number;
+            /**
+             * @description Lowest useful altitude, deg (geometric); default 30
+             * @default 30
+             */
+            min_altitude?: number;
+            /** @default 0 */
+            min_importance?: number;
+            /** @default 15 */
+            min_moon_separation_deg?: number;
+            /**
+             * @description Exposures per visit
+             * @default 1
+             */
+            n_exposures?: number;
+            /** @description Camera ONAME */
+            oname: string;
+            /** @description Readout per exposure; default from the camera, else 10 */
+            readout_s?: number;
+            /**
+             * @description Slew and settle per target; default 60
+             * @default 60
+             */
+            slew_s?: number;
+            /**
+             * @description Wanted S/N; default 50
+             * @default 50
+             */
+            snr?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description The plan (JSON), or the CSV / plain-text export */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              darkness: {
+                end: string | null;
+                hours: number;
+                /** @description `astronomical`, `nautical` (no astronomical darkness) or `none` */
+                kind: string;
+                start: string | null;
+              };
+              date: string;
+              model: {
+                aperture_correction_mag: number;
+                aperture_radius_px: number;
+                extinction_mag_per_airmass: number;
+                /** @description `fitted` (Bouguer, from the frames) or `typical` (a good site's) */
+                extinction_source: string;
+                filter: string;
+                /** @description Calibrated FITS frames behind the model */
+                frames: number;
+                fwhm_arcsec: number | null;
+                fwhm_px: number;
+                /** @description e⁻/ADU (camera) */
+                gain: number;
+                last_frame_mjd: number;
+                /** @description e⁻ (camera) */
+                read_noise: number;
+                /** @description ADU (camera) */
+                saturation_level: number;
+                sky_adu_per_px_per_s: number;
+                /** @description Mag of a source giving 1 ADU/s above the atmosphere (median) */
+                zero_point_mag: number;
+                /** @description Spread of the frames' zero points (1.4826 MAD), mag */
+                zero_point_scatter_mag: number;
+              } | null;
+              night: {
+                astronomical_dawn: string | null;
+                astronomical_dusk: string | null;
+                civil_dawn: string | null;
+                civil_dusk: string | null;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601, UTC
+                 */
+                end: string;
+                nautical_dawn: string | null;
+                nautical_dusk: string | null;
+                /** @description Why a field is null: field name → reason (circumpolar, never rises, polar day, …) */
+                reasons: {
+                  [key: string]: string;
+                };
+                /**
+                 * Format: date-time
+                 * @description ISO 8601, UTC
+                 */
+                start: string;
+                sunrise: string | null;
+                sunset: string | null;
+              };
+              notes: string[];
+              observatory: string;
+              oname: string;
+              scheduled: {
+                /** @description At the middle of the scheduled block */
+                airmass: number;
+                altitude_deg: number;
+                cadence_priority: number;
+                dec: number;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601, UTC
+                 */
+                end: string;
+                exposure_s: number;
+                filter: string;
+                importance: number;
+                /** @description Predicted magnitude in `filter` */
+                mag: number;
+                mag_method: string;
+                moon_separation_deg: number;
+                n_exposures: number;
+                name: string;
+                priority: number;
+                ra: number;
+                snr: number | null;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601, UTC
+                 */
+                start: string;
+                window: {
+                  /**
+                   * Format: date-time
+                   * @description ISO 8601, UTC
+                   */
+                  end: string;
+                  /**
+                   * Format: date-time
+                   * @description ISO 8601, UTC
+                   */
+                  start: string;
+                };
+              }[];
+              settings: {
+                max_exposure_s: number;
+                min_altitude: number;
+                min_importance: number;
+                min_moon_separation_deg: number;
+                n_exposures: number;
+                readout_s: number;
+                slew_s: number;
+                snr: number;
+              };
+              summary: {
+                hours_used: number;
+                observable: number;
+                scheduled: number;
+                /** @description Targets considered (importance ≥ min_importance, with a position) */
+                targets: number;
+              };
+              unscheduled: {
+                name: string;
+                priority: number;
+                reason: string;
+              }[];
+            };
+            "text/csv": string;
+            "text/plain": string;
+          };
+        };
+        /** @description Field name → messages (DRF style); `non_field_errors` for errors about the whole request. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: string[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -3430,6 +3859,8 @@ export interface paths {
                   /** Format: date-time */
                   created: string;
                   date_time_keyword: string;
+                  detector_height_px: number | null;
+                  detector_width_px: number | null;
                   example_file: string | null;
                   exposure_time_keyword: string;
                   gain: number;
@@ -3571,6 +4002,8 @@ export interface paths {
                   /** Format: date-time */
                   created: string;
                   date_time_keyword: string;
+                  detector_height_px: number | null;
+                  detector_width_px: number | null;
                   example_file: string | null;
                   exposure_time_keyword: string;
                   gain: number;
@@ -3644,6 +4077,353 @@ export interface paths {
         };
       };
     };
+    trace?: never;
+  };
+  "/observatory/visibility/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A target's visibility from an observatory during one night
+     * @description The night of `date` (local date at the site; default tonight) runs from local mean noon to the next. Sun set/rise and civil, nautical and astronomical twilight; the target's rise, transit and set (horizon with standard refraction) for its pass nearest midnight; hours above `min_altitude` (geometric, deg, default 30) in astronomical darkness and those windows; altitude, Hardie (1962) airmass, Moon altitude and separation every 10 minutes from sunset to sunrise; the Moon's illumination; the target's predicted magnitude per filter. Events that do not happen (circumpolar, never rises, polar day or night, no astronomical darkness) are null, with the reason in `reasons`. Times ISO 8601 UTC. Reads only. skytom addition (BHTOM2 has no such endpoint).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Local date the night starts on, YYYY-MM-DD (default: tonight at the site) */
+            date?: string;
+            /**
+             * @description Lowest useful altitude, deg (geometric); default 30
+             * @default 30
+             */
+            min_altitude?: number;
+            /** @description Observatory name (a camera's ONAME is accepted too) */
+            observatory: string;
+            /** @description Target name (or alias) */
+            target: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              date: string;
+              magnitudes: {
+                age_days: number | null;
+                /** @description Light-curve filter, e.g. `V(GaiaSP)` */
+                filter: string;
+                last_mag: number | null;
+                last_mag_error: number | null;
+                last_mjd: number | null;
+                /** @description `trend` (weighted line over the last 30 days, extrapolated no further than the points span), `mean` (weighted mean of those points), `latest` (one point), `mag_last` (the target's last magnitude, no points) */
+                method: string;
+                /** @description Points behind the prediction */
+                points: number;
+                predicted_mag: number;
+                predicted_mag_error: number | null;
+                trend_error_mag_per_day: number | null;
+                trend_mag_per_day: number | null;
+              }[];
+              min_altitude: number;
+              moon: {
+                /** @description Illuminated fraction, 0–1, mid-darkness */
+                illumination: number;
+                min_separation_deg: number | null;
+              };
+              night: {
+                astronomical_dawn: string | null;
+                astronomical_dusk: string | null;
+                civil_dawn: string | null;
+                civil_dusk: string | null;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601, UTC
+                 */
+                end: string;
+                nautical_dawn: string | null;
+                nautical_dusk: string | null;
+                /** @description Why a field is null: field name → reason (circumpolar, never rises, polar day, …) */
+                reasons: {
+                  [key: string]: string;
+                };
+                /**
+                 * Format: date-time
+                 * @description ISO 8601, UTC
+                 */
+                start: string;
+                sunrise: string | null;
+                sunset: string | null;
+              };
+              observatory: {
+                altitude: number;
+                lat: number;
+                lon: number;
+                name: string;
+              };
+              samples: {
+                airmass: number | null;
+                altitude_deg: number;
+                moon_altitude_deg: number;
+                moon_separation_deg: number;
+                sun_altitude_deg: number;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601, UTC
+                 */
+                time: string;
+              }[];
+              target: {
+                circumpolar: boolean;
+                culmination_altitude_deg: number;
+                dec: number;
+                /** @description Hours above min_altitude in astronomical darkness */
+                hours_observable: number;
+                /** @description Highest altitude between sunset and sunrise, deg */
+                max_altitude_deg: number;
+                name: string;
+                never_rises: boolean;
+                ra: number;
+                /** @description Why a field is null: field name → reason (circumpolar, never rises, polar day, …) */
+                reasons: {
+                  [key: string]: string;
+                };
+                rise: string | null;
+                set: string | null;
+                transit: string | null;
+                windows: {
+                  /**
+                   * Format: date-time
+                   * @description ISO 8601, UTC
+                   */
+                  end: string;
+                  /**
+                   * Format: date-time
+                   * @description ISO 8601, UTC
+                   */
+                  start: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Field name → messages (DRF style); `non_field_errors` for errors about the whole request. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: string[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/targets/{name}/finder.png": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Finder chart of a target (PNG)
+     * @description Reference stars around the target (north up, east left, dot size by magnitude) down to the camera's limit (`mag_limit` overrides), the target marked, N/E arrows, a scale bar, the field of view of camera `oname` (pixel_scale × detector size), and the target's latest FITS preview beside it when there is one. `fov_arcmin` sets the chart's width (default 1.5 × the camera's field, else 20). Authenticated by token, or by the web session of a signed-in browser.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Chart width, arcmin (default: 1.5 × the camera's field, else 20) */
+          fov_arcmin?: number;
+          /** @description Faintest star drawn, mag */
+          mag_limit?: number;
+          /** @description Camera: its field of view and limit */
+          oname?: string;
+        };
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The chart */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "image/png": string;
+          };
+        };
+        /** @description Field name → messages (DRF style); `non_field_errors` for errors about the whole request. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: string[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/targets/{name}/finder.svg": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Finder chart of a target (SVG)
+     * @description Reference stars around the target (north up, east left, dot size by magnitude) down to the camera's limit (`mag_limit` overrides), the target marked, N/E arrows, a scale bar, the field of view of camera `oname` (pixel_scale × detector size), and the target's latest FITS preview beside it when there is one. `fov_arcmin` sets the chart's width (default 1.5 × the camera's field, else 20). Authenticated by token, or by the web session of a signed-in browser.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Chart width, arcmin (default: 1.5 × the camera's field, else 20) */
+          fov_arcmin?: number;
+          /** @description Faintest star drawn, mag */
+          mag_limit?: number;
+          /** @description Camera: its field of view and limit */
+          oname?: string;
+        };
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The chart */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "image/svg+xml": string;
+          };
+        };
+        /** @description Field name → messages (DRF style); `non_field_errors` for errors about the whole request. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: string[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   "/targets/cleanTargetDetailCache/": {
@@ -4443,6 +5223,134 @@ export interface paths {
             [name: string]: unknown;
           };
           content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/targets/network-plan/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The network's night: which cameras can observe each important target, with their S/N
+     * @description For each target with importance ≥ `min_importance` (default 5), every active camera whose site sees it above `min_altitude` in astronomical darkness on the night of `date` (the local date at each site; default today, UTC), with its observable window, best airmass, predicted magnitude, the exposure reaching `snr` (at most `max_exposure_s`) and that exposure's S/N (null without calibration history). Most urgent targets first, the best cameras first. Reads only. skytom addition (BHTOM2 has no such endpoint).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Local date of the night at each site, YYYY-MM-DD (default: today, UTC) */
+            date?: string;
+            /** @default 600 */
+            max_exposure_s?: number;
+            /**
+             * @description Lowest useful altitude, deg (geometric); default 30
+             * @default 30
+             */
+            min_altitude?: number;
+            /**
+             * @description Default 5
+             * @default 5
+             */
+            min_importance?: number;
+            /**
+             * @description Wanted S/N; default 50
+             * @default 50
+             */
+            snr?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              date: string;
+              min_importance: number;
+              targets: {
+                cameras: {
+                  best_airmass: number;
+                  exposure_s: number | null;
+                  filter: string | null;
+                  hours_observable: number;
+                  mag: number | null;
+                  observatory: string;
+                  oname: string;
+                  snr: number | null;
+                  window: {
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601, UTC
+                     */
+                    end: string;
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601, UTC
+                     */
+                    start: string;
+                  };
+                }[];
+                dec: number;
+                importance: number;
+                name: string;
+                priority: number;
+                ra: number;
+              }[];
+            };
+          };
+        };
+        /** @description Field name → messages (DRF style); `non_field_errors` for errors about the whole request. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: string[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };

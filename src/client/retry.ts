@@ -24,6 +24,10 @@ export const READ_ONLY_POSTS: readonly string[] = [
   "/common/api/users/",
   "/common/api/downloadPhotometryFile/",
   "/calibration/get-calibration-res/",
+  "/observatory/visibility/",
+  "/observatory/exposure-time/",
+  "/observatory/plan/",
+  "/targets/network-plan/",
 ];
 
 /** May this request be sent again after a connection error or a 5xx? */

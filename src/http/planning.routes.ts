@@ -159,7 +159,14 @@ export const planningRoutes: FastifyPluginAsyncTypebox<PlanningRoutesOptions> = 
           params: Type.Object({ name: Type.String() }),
           querystring: FinderQuery,
           response: {
-            200: { description: `The chart (image/${format === "png" ? "png" : "svg+xml"})`, content: {} },
+            200: {
+              description: "The chart",
+              content: {
+                [format === "png" ? "image/png" : "image/svg+xml"]: {
+                  schema: Type.String({ format: format === "png" ? "binary" : undefined }),
+                },
+              },
+            },
             ...ERRORS,
           },
         },
