@@ -25,6 +25,8 @@ import {
   type Req,
 } from "./helpers/permissions.ts";
 import { readFileSync } from "node:fs";
+import { eq } from "drizzle-orm";
+import { calibrations, dataProducts, fitsJobs } from "../src/db/schema/index.ts";
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
 /** READ: one world per row, nothing may change. WRITE: fresh objects per caller; 2xx changes, refusals do not. */
@@ -178,7 +180,32 @@ const MATRIX: Row[] = [
       files: [{ name: "lc.csv", content: "time,filter,magnitude,error\n60000,V,15,0.1\n" }],
     } };
   }),
+  // ── night planning (skytom additions): reads, for every user ──
+  row("POST",   "/observatory/visibility/",                      [401, 200, 200, 200, 200], "READ",  async (w) => ({ url: "/observatory/visibility/", body: { target: (await w.target()).name, observatory: (await w.observatory()).name, date: "2025-03-20" } })),
+  row("POST",   "/observatory/exposure-time/",                   [401, 200, 200, 200, 200], "READ",  async (w) => ({ url: "/observatory/exposure-time/", body: { oname: await cameraWithHistory(w), mag: 15, airmass: 1.2 } })),
+  row("POST",   "/observatory/plan/",                            [401, 200, 200, 200, 200], "READ",  async (w) => ({ url: "/observatory/plan/", body: { oname: (await w.observatory(true)).oname, date: "2025-03-20" } })),
+  row("POST",   "/targets/network-plan/",                        [401, 200, 200, 200, 200], "READ",  async () => ({ url: "/targets/network-plan/", body: { date: "2025-03-20" } })),
+  row("GET",    "/targets/{name}/finder.png",                    [401, 200, 200, 200, 200], "READ",  async (w) => ({ url: `/targets/${(await w.target()).name}/finder.png` })),
+  row("GET",    "/targets/{name}/finder.svg",                    [401, 200, 200, 200, 200], "READ",  async (w) => ({ url: `/targets/${(await w.target()).name}/finder.svg?fov_arcmin=5` })),
 ];
+
+/** A camera of "user" with one calibrated FITS frame (the exposure-time calculator's history). */
+async function cameraWithHistory(w: World): Promise<string> {
+  const c = await w.calibrated();
+  const db = w.t.tdb.database.db;
+  await db.update(dataProducts).set({ dataProductType: "fits_file" }).where(eq(dataProducts.id, c.dpId));
+  await db.update(calibrations).set({ zeropoint: -0.8, expTime: 60 }).where(eq(calibrations.id, c.calId));
+  await db.insert(fitsJobs).values({
+    dataProductId: c.dpId,
+    status: "D",
+    fitsFwhmAv: 2.5,
+    fitsAirmass: 1.1,
+    fitsBackgroundAdu: 300,
+    fitsApertureRadiusPx: 2.5,
+    fitsApertureCorrectionMag: -0.3,
+  });
+  return c.oname;
+}
 
 const opKey = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
 
