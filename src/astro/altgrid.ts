@@ -11,7 +11,7 @@
 import { Observer, Rotation_EQJ_HOR } from "astronomy-engine";
 import { unitVector } from "./coords.ts";
 import type { Interval } from "./night.ts";
-import { airmassHardie, apparentAltitudeDeg } from "./visibility.ts";
+import { airmassHardie, apparentAltitudeDeg, moonTopocentric } from "./visibility.ts";
 import type { Site } from "./sun.ts";
 
 const RAD = 180 / Math.PI;
@@ -95,4 +95,39 @@ export function altitudeAt(grid: AltitudeGrid, altDeg: Float64Array, when: Date)
 /** Hardie airmass at a time inside the grid (apparent altitude of the interpolated one); null below 0°. */
 export function airmassAt(grid: AltitudeGrid, altDeg: Float64Array, when: Date): number | null {
   return airmassHardie(apparentAltitudeDeg(altitudeAt(grid, altDeg, when)));
+}
+
+/** Index of the grid time nearest `when` (clamped to the grid). */
+export function nearestIndex(grid: AltitudeGrid, when: Date): number {
+  const t = grid.timesMs;
+  const ms = when.getTime();
+  if (ms <= t[0]) return 0;
+  if (ms >= t[t.length - 1]) return t.length - 1;
+  let lo = 0;
+  let hi = t.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (t[mid] <= ms) lo = mid;
+    else hi = mid;
+  }
+  return ms - t[lo] <= t[hi] - ms ? lo : hi;
+}
+
+/** The topocentric Moon at every grid time (it moves ≈ 0.5°/h: 0.02° within half a 5-minute step). */
+export interface MoonTrack {
+  raDeg: Float64Array;
+  decDeg: Float64Array;
+  altDeg: Float64Array;
+}
+
+export function moonOnGrid(grid: AltitudeGrid, site: Site): MoonTrack {
+  const n = grid.timesMs.length;
+  const track = { raDeg: new Float64Array(n), decDeg: new Float64Array(n), altDeg: new Float64Array(n) };
+  for (let k = 0; k < n; k++) {
+    const m = moonTopocentric(new Date(grid.timesMs[k]), site);
+    track.raDeg[k] = m.raDeg;
+    track.decDeg[k] = m.decDeg;
+    track.altDeg[k] = m.altDeg;
+  }
+  return track;
 }

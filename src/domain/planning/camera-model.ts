@@ -24,6 +24,7 @@ import type { PhotometricModel } from "../../astro/etc.ts";
 import { DEFAULT_ZERO_POINT_MAG } from "../../astro/image/extract.ts";
 import { medianInPlace } from "../../astro/order.ts";
 import type { HistoryFrame } from "./repo.ts";
+import { groupBy } from "./group.ts";
 
 export const EXTINCTION_MAG_PER_AIRMASS: Readonly<Record<string, number>> = {
   u: 0.5,
@@ -167,11 +168,7 @@ export function modelFromFrames(
 
 /** Models of every filter the camera has frames in, the most observed filter first. */
 export function cameraModels(frames: HistoryFrame[], detector: CameraDetector): CameraModel[] {
-  const byFilter = new Map<string, HistoryFrame[]>();
-  for (const f of frames) {
-    const key = filterName(f.survey, f.band);
-    byFilter.set(key, [...(byFilter.get(key) ?? []), f]);
-  }
+  const byFilter = groupBy(frames, (f) => filterName(f.survey, f.band));
   return [...byFilter.entries()]
     .sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))
     .map(([filter, list]) => modelFromFrames(filter, list, detector));

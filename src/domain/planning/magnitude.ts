@@ -14,6 +14,7 @@ import { fitLine, lineAt } from "../../astro/trend.ts";
 import { bandOf } from "./camera-model.ts";
 import type { MagnitudeView } from "./schemas.ts";
 import type { CurvePoint } from "./repo.ts";
+import { groupBy } from "./group.ts";
 
 export const TREND_WINDOW_DAYS = 30;
 const MIN_TREND_POINTS = 3;
@@ -89,8 +90,7 @@ export function predictMagnitudes(
   atMjd: number,
   fallback?: { magLast: number; filterLast: string; mjdLast: number },
 ): MagnitudeView[] {
-  const byFilter = new Map<string, CurvePoint[]>();
-  for (const p of points) byFilter.set(p.filter, [...(byFilter.get(p.filter) ?? []), p]);
+  const byFilter = groupBy(points, (p) => p.filter);
   const out = [...byFilter.entries()].map(([filter, list]) =>
     predictFilter(
       filter,

@@ -15,6 +15,7 @@ import { cameraModels, type CameraModel } from "./camera-model.ts";
 import { magnitudeFor, predictMagnitudes } from "./magnitude.ts";
 import { iso, nightMiddleMjd, siteOf } from "./night.ts";
 import { roundExposure } from "./plan.ts";
+import { groupBy } from "./group.ts";
 import * as repo from "./repo.ts";
 import type { NetworkPlanInput, NetworkPlanView } from "./schemas.ts";
 
@@ -74,7 +75,9 @@ function siteEntries(
         exposure_s: exposureS,
         snr,
       };
-      byTarget.set(t.id, [...(byTarget.get(t.id) ?? []), entry]);
+      const list = byTarget.get(t.id);
+      if (list) list.push(entry);
+      else byTarget.set(t.id, [entry]);
     }
   }
 }
@@ -94,16 +97,13 @@ export async function networkPlan(
   const s = { ...DEFAULTS, ...given } as typeof DEFAULTS;
   const targets = await repo.candidateTargets(db, s.min_importance);
   const nowMjd = mjdFromDate(now);
-  const pointsOf = new Map<number, repo.CurvePoint[]>();
-  for (const p of await repo.recentPoints(
+  const points = await repo.recentPoints(
     db,
     targets.map((t) => t.id),
     nowMjd + 2,
-  ))
-    pointsOf.set(p.targetId, [...(pointsOf.get(p.targetId) ?? []), p]);
-  const sites = new Map<number, repo.CameraSite[]>();
-  for (const c of await repo.activeCameras(db))
-    sites.set(c.observatory.id, [...(sites.get(c.observatory.id) ?? []), c]);
+  );
+  const pointsOf = groupBy(points, (p) => p.targetId);
+  const sites = groupBy(await repo.activeCameras(db), (c) => c.observatory.id);
   const byTarget = new Map<number, CameraEntry[]>();
   for (const cameras of sites.values()) {
     const models = new Map<number, CameraModel | null>();

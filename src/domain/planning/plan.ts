@@ -18,11 +18,13 @@ import {
   altitudeAt,
   altitudeGrid,
   altitudesOnGrid,
+  moonOnGrid,
+  nearestIndex,
   windowsAbove,
   type AltitudeGrid,
+  type MoonTrack,
 } from "../../astro/altgrid.ts";
 import type { Site } from "../../astro/sun.ts";
-import { moonTopocentric } from "../../astro/visibility.ts";
 import { angularSeparationDeg } from "../../astro/coords.ts";
 import type { Executor } from "../../db/connection.ts";
 import type { CameraRow } from "../observatories/repo.ts";
@@ -30,6 +32,7 @@ import { observingPriority } from "../targets/derived.ts";
 import { cameraModels, type CameraModel } from "./camera-model.ts";
 import { magnitudeFor, predictMagnitudes } from "./magnitude.ts";
 import { chosenDate, iso, nightMiddleMjd, nightView, siteOf } from "./night.ts";
+import { groupBy } from "./group.ts";
 import * as repo from "./repo.ts";
 import { scheduleNight, type PlacedVisit, type VisitRequest } from "./schedule.ts";
 import type { PlanEntry, PlanInput, PlanView } from "./schemas.ts";
@@ -118,6 +121,7 @@ type Settings = typeof PLAN_DEFAULTS & { readout_s: number };
 interface Context {
   site: Site;
   grid: AltitudeGrid;
+  moon: MoonTrack;
   settings: Settings;
   model: CameraModel | null;
   limMag: number;
@@ -163,9 +167,9 @@ function visits(candidates: Candidate[], pointsOf: Map<number, repo.CurvePoint[]
   for (const c of candidates) {
     const skip = (reason: string) =>
       unscheduled.push({ name: c.target.name, priority: r(c.priority, 3), reason });
-    const moon = moonTopocentric(c.preferred, ctx.site);
-    const moonSep = angularSeparationDeg(c.target.ra, c.target.dec, moon.raDeg, moon.decDeg);
-    if (moon.altDeg > 0 && moonSep < s.min_moon_separation_deg) {
+    const k = nearestIndex(ctx.grid, c.preferred);
+    const moonSep = angularSeparationDeg(c.target.ra, c.target.dec, ctx.moon.raDeg[k], ctx.moon.decDeg[k]);
+    if (ctx.moon.altDeg[k] > 0 && moonSep < s.min_moon_separation_deg) {
       skip(`${moonSep.toFixed(1)}° from the Moon (min_moon_separation_deg ${s.min_moon_separation_deg})`);
       continue;
     }
@@ -204,7 +208,7 @@ function visits(candidates: Candidate[], pointsOf: Map<number, repo.CurvePoint[]
 function entry(p: PlacedVisit, d: Detail, ctx: Context): PlanEntry {
   const mid = new Date((p.start.getTime() + p.end.getTime()) / 2);
   const airmass = airmassAt(ctx.grid, d.c.alts, mid) ?? 1;
-  const moon = moonTopocentric(mid, ctx.site);
+  const k = nearestIndex(ctx.grid, mid);
   const window = d.c.windows.find((w) => w.start <= p.start && w.end >= p.end) ?? d.c.windows[0];
   const t = d.c.target;
   return {
@@ -225,7 +229,7 @@ function entry(p: PlacedVisit, d: Detail, ctx: Context): PlanEntry {
     window: { start: iso(window.start), end: iso(window.end) },
     airmass: r(airmass, 3),
     altitude_deg: r(altitudeAt(ctx.grid, d.c.alts, mid), 2),
-    moon_separation_deg: r(angularSeparationDeg(t.ra, t.dec, moon.raDeg, moon.decDeg), 1),
+    moon_separation_deg: r(angularSeparationDeg(t.ra, t.dec, ctx.moon.raDeg[k], ctx.moon.decDeg[k]), 1),
   };
 }
 
@@ -271,22 +275,23 @@ export async function planNight(db: Executor, input: PlanInput, now: Date): Prom
     const summary = { targets: all.length, observable: 0, scheduled: 0, hours_used: 0 };
     return { ...base, scheduled: [], unscheduled: [], summary };
   }
+  const grid = altitudeGrid(site, dark.span, GRID_STEP_MIN);
   const ctx: Context = {
     site,
-    grid: altitudeGrid(site, dark.span, GRID_STEP_MIN),
+    grid,
+    moon: moonOnGrid(grid, site),
     settings,
     model,
     limMag: observatory.approxLimMag,
     nowMjd: nightMiddleMjd(night),
   };
   const candidates = observable(all, ctx);
-  const pointsOf = new Map<number, repo.CurvePoint[]>();
-  for (const p of await repo.recentPoints(
+  const points = await repo.recentPoints(
     db,
     candidates.map((c) => c.target.id),
     ctx.nowMjd,
-  ))
-    pointsOf.set(p.targetId, [...(pointsOf.get(p.targetId) ?? []), p]);
+  );
+  const pointsOf = groupBy(points, (p) => p.targetId);
   const { requests, details, unscheduled } = visits(candidates, pointsOf, ctx);
   const schedule = scheduleNight(requests, dark.span);
   for (const u of schedule.unplaced)
