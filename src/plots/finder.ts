@@ -63,6 +63,33 @@ const HALO = ` stroke="white" stroke-width="3" stroke-linejoin="round" paint-ord
 const fmtArcmin = (a: number) => (a >= 1 ? `${Number(a.toFixed(1))}′` : `${Math.round(a * 60)}″`);
 const n2 = (v: number) => v.toFixed(2);
 
+/** N and E arrows at the top right of a `size` px chart (north up, east to the left). */
+function compass(size: number): string {
+  const ox = size - 24;
+  const oy = 52;
+  return (
+    `<rect x="${ox - 56}" y="${oy - 56}" width="66" height="68" fill="white" fill-opacity="0.85"/>` +
+    `<g class="compass" stroke="${COLOUR.text}" stroke-width="1.6" fill="${COLOUR.text}">` +
+    `<line x1="${ox}" y1="${oy}" x2="${ox}" y2="${oy - 34}"/><path d="M${ox - 4},${oy - 28} L${ox},${oy - 36} L${ox + 4},${oy - 28} Z"/>` +
+    `<line x1="${ox}" y1="${oy}" x2="${ox - 34}" y2="${oy}"/><path d="M${ox - 28},${oy - 4} L${ox - 36},${oy} L${ox - 28},${oy + 4} Z"/></g>` +
+    `<text x="${ox}" y="${oy - 40}" text-anchor="middle" font-size="13" font-weight="bold">N</text>` +
+    `<text x="${ox - 42}" y="${oy + 5}" text-anchor="end" font-size="13" font-weight="bold">E</text>`
+  );
+}
+
+/** A scale bar of a round length at the bottom left of a `size` px chart `widthArcmin` wide. */
+function scaleBar(widthArcmin: number, size: number): string {
+  const bar = scaleBarArcmin(widthArcmin);
+  const px = (bar / widthArcmin) * size;
+  const y = size - 16;
+  return (
+    `<rect x="6" y="${size - 42}" width="${n2(px + 16)}" height="38" fill="white" fill-opacity="0.85"/>` +
+    `<g class="scale" stroke="${COLOUR.text}" stroke-width="2"><line x1="14" y1="${y}" x2="${n2(14 + px)}" y2="${y}"/>` +
+    `<line x1="14" y1="${y - 5}" x2="14" y2="${y + 5}"/><line x1="${n2(14 + px)}" y1="${y - 5}" x2="${n2(14 + px)}" y2="${y + 5}"/></g>` +
+    `<text x="${n2(14 + px / 2)}" y="${size - 24}" text-anchor="middle" font-size="12">${fmtArcmin(bar)}</text>`
+  );
+}
+
 /** The chart panel (stars, target, field, compass, scale), `size` px square, as SVG elements. */
 function chartPanel(input: FinderChartInput, size: number): string {
   const s = input.widthArcmin / 60 / size;
@@ -119,26 +146,7 @@ function chartPanel(input: FinderChartInput, size: number): string {
     `<text x="${c + 16}" y="${c - 16}" font-size="13" font-weight="bold" fill="${COLOUR.target}"${HALO}>` +
       `${escapeXml(input.name)}</text>`,
   );
-  // Compass at the top right: N up, E to the left.
-  const ox = size - 24;
-  const oy = 52;
-  parts.push(
-    `<rect x="${ox - 56}" y="${oy - 56}" width="66" height="68" fill="white" fill-opacity="0.85"/>`,
-    `<g class="compass" stroke="${COLOUR.text}" stroke-width="1.6" fill="${COLOUR.text}">` +
-      `<line x1="${ox}" y1="${oy}" x2="${ox}" y2="${oy - 34}"/><path d="M${ox - 4},${oy - 28} L${ox},${oy - 36} L${ox + 4},${oy - 28} Z"/>` +
-      `<line x1="${ox}" y1="${oy}" x2="${ox - 34}" y2="${oy}"/><path d="M${ox - 28},${oy - 4} L${ox - 36},${oy} L${ox - 28},${oy + 4} Z"/></g>`,
-    `<text x="${ox}" y="${oy - 40}" text-anchor="middle" font-size="13" font-weight="bold">N</text>`,
-    `<text x="${ox - 42}" y="${oy + 5}" text-anchor="end" font-size="13" font-weight="bold">E</text>`,
-  );
-  // Scale bar at the bottom left.
-  const bar = scaleBarArcmin(input.widthArcmin);
-  const barPx = (bar / input.widthArcmin) * size;
-  parts.push(
-    `<rect x="6" y="${size - 42}" width="${n2(barPx + 16)}" height="38" fill="white" fill-opacity="0.85"/>`,
-    `<g class="scale" stroke="${COLOUR.text}" stroke-width="2"><line x1="14" y1="${size - 16}" x2="${n2(14 + barPx)}" y2="${size - 16}"/>` +
-      `<line x1="14" y1="${size - 21}" x2="14" y2="${size - 11}"/><line x1="${n2(14 + barPx)}" y1="${size - 21}" x2="${n2(14 + barPx)}" y2="${size - 11}"/></g>`,
-    `<text x="${n2(14 + barPx / 2)}" y="${size - 24}" text-anchor="middle" font-size="12">${fmtArcmin(bar)}</text>`,
-  );
+  parts.push(compass(size), scaleBar(input.widthArcmin, size));
   return parts.join("");
 }
 
