@@ -12,6 +12,7 @@ import type { Database } from "./db/connection.ts";
 import type { ReferenceProvider } from "./domain/calibration/pipeline.ts";
 import type { JobQueue } from "./db/queue.ts";
 import { installConventions, methodNotAllowed } from "./http-kit/conventions.ts";
+import { installEarlyAnswerDrain } from "./http-kit/drain.ts";
 import { installAuth } from "./http/auth.ts";
 import { installErrorHandlers } from "./http/errors.ts";
 import { apiRoutes } from "./http/index.ts";
@@ -72,6 +73,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // What every route shares, installed on the root before any route so that it applies to all: JSON
   // errors by default (the web context installs its HTML pages), body conventions and multipart, the
   // OpenAPI document, token authentication (web pages opt out), and 405 answers for known paths.
+  // An answer sent before its request body was read drains the rest and closes (src/http-kit/drain.ts).
+  installEarlyAnswerDrain(app);
   installErrorHandlers(app);
   await installConventions(app, { maxBufferedFileBytes: 20 * 1024 * 1024, maxUploadFileBytes });
   await installOpenApi(app);
