@@ -2,18 +2,26 @@
  * The embedded database: PGlite persisted in the data directory, hosted in a worker thread and served on
  * a unix socket, so the server and the CLI reach it with the same `pg` driver as PostgreSQL.
  *
- * One process owns a data directory at a time (`skytom.pid`, created exclusively); a second server on the
- * same directory refuses to start instead of corrupting it. The CLI first looks for a running owner's
+ * One process owns a data directory at a time (`skytom.pid`, created exclusively, naming the process so
+ * that a crashed or rebooted owner is recognised as gone); a second server on the same directory refuses
+ * to start instead of corrupting it. The CLI first looks for a running owner's
  * socket and uses it; only when nobody owns the directory does it host the database itself.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeSync, existsSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Worker } from "node:worker_threads";
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
+import { startModuleWorker } from "../threads.ts";
 
 /** Port number in the socket file name, so `pg` finds it as `host=<dir>`: `<dir>/.s.PGSQL.<port>`. */
 export const SOCKET_PORT = 5432;
@@ -43,42 +51,127 @@ export function socketPath(dataDir: string): string {
   return join(socketDir(dataDir), `.s.PGSQL.${SOCKET_PORT}`);
 }
 
-function pidAlive(pid: number): boolean {
+/** What a pid file records: enough to tell the process that wrote it from a later one with its pid. */
+export interface LockOwner {
+  pid: number;
+  /** Linux: the kernel's boot id, and the process's start time in clock ticks since boot (/proc). */
+  bootId?: string;
+  startTicks?: number;
+}
+
+function readText(path: string): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
   }
+}
+
+/** Linux: state letter and start time of a process from /proc/<pid>/stat; undefined when it does not exist. */
+function procStat(pid: number): { state: string; startTicks: number } | undefined {
+  const text = readText(`/proc/${pid}/stat`);
+  if (text === undefined) return undefined;
+  // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after its last ")".
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return { state: fields[0], startTicks: Number(fields[19]) };
+}
+
+const hasProc = () => readText("/proc/self/stat") !== undefined;
+
+/** This process, as recorded in its pid file. */
+export function currentOwner(): LockOwner {
+  const bootId = readText("/proc/sys/kernel/random/boot_id")?.trim();
+  const stat = procStat(process.pid);
+  return {
+    pid: process.pid,
+    ...(bootId ? { bootId } : {}),
+    ...(stat && Number.isFinite(stat.startTicks) ? { startTicks: stat.startTicks } : {}),
+  };
+}
+
+/** A pid file's owner: JSON (this version) or a bare pid (earlier versions); undefined when unreadable. */
+export function parseOwner(text: string): LockOwner | undefined {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return { pid: Number(trimmed) };
+  try {
+    const o = JSON.parse(trimmed) as LockOwner;
+    return Number.isInteger(o?.pid) && o.pid > 0 ? o : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Is the process that wrote this pid file still running? `kill(pid, 0)` alone is not enough: right after
+ * a kill -9 the dead process stays a zombie for a while, and after a reboot (or a long time) the pid may
+ * belong to an unrelated process. On Linux the file records the boot id and the process's start time,
+ * both checked in /proc; a zombie counts as gone. A bare pid from an earlier version counts as alive only
+ * when its process is a skytom one. Elsewhere (no /proc) `kill(pid, 0)` decides.
+ */
+export function ownerAlive(owner: LockOwner): boolean {
+  if (!hasProc()) {
+    try {
+      process.kill(owner.pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+  }
+  const stat = procStat(owner.pid);
+  if (!stat || stat.state === "Z" || stat.state === "X") return false;
+  const me = currentOwner();
+  if (owner.bootId !== undefined || owner.startTicks !== undefined) {
+    return owner.bootId === me.bootId && owner.startTicks === stat.startTicks;
+  }
+  return /skytom/.test(readText(`/proc/${owner.pid}/cmdline`) ?? "");
 }
 
 /** Directories this process holds (a pid file with our own pid is not proof enough: pids are reused). */
 const held = new Set<string>();
 
-/** Take the data directory for this process, or throw DataDirInUseError. Returns the release function. */
+/**
+ * Take the data directory for this process, or throw DataDirInUseError. Returns the release function.
+ * The pid file is created exclusively; a stale one (its process gone, see ownerAlive) is moved aside
+ * first, and the new file is read back, so of two processes starting at once on a stale lock one wins.
+ */
 export function lockDataDir(dataDir: string): () => void {
   const abs = resolve(dataDir);
   if (held.has(abs)) throw new DataDirInUseError(abs, process.pid);
   mkdirSync(abs, { recursive: true });
   const pidFile = join(abs, "skytom.pid");
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const me = JSON.stringify(currentOwner());
+  for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(pidFile, "wx");
-      writeSync(fd, String(process.pid));
+      writeSync(fd, me);
       closeSync(fd);
-      held.add(abs);
-      return () => {
-        held.delete(abs);
-        rmSync(pidFile, { force: true });
-      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const pid = Number(readFileSync(pidFile, "utf8").trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-        throw new DataDirInUseError(abs, pid);
+      const text = readText(pidFile);
+      if (text === undefined) continue; // removed meanwhile: try again
+      const owner = parseOwner(text);
+      if (owner && owner.pid !== process.pid && ownerAlive(owner))
+        throw new DataDirInUseError(abs, owner.pid);
+      // Stale (or unreadable, e.g. cut short by a crash while written): move it aside, then try again.
+      const aside = `${pidFile}.stale-${process.pid}`;
+      try {
+        renameSync(pidFile, aside);
+        rmSync(aside, { force: true });
+      } catch {
+        // Another process moved it first.
       }
-      rmSync(pidFile, { force: true }); // stale: its owner is gone
+      continue;
     }
+    const written = readText(pidFile);
+    if (written !== me) {
+      const owner = parseOwner(written ?? "");
+      throw new DataDirInUseError(abs, owner?.pid ?? 0);
+    }
+    held.add(abs);
+    return () => {
+      held.delete(abs);
+      if (readText(pidFile) === me) rmSync(pidFile, { force: true });
+    };
   }
   throw new Error(`could not lock ${dataDir}`);
 }
@@ -114,7 +207,7 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedHost> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const path = socketPath(dataDir);
     rmSync(path, { force: true });
-    const worker = startWorker(new URL("./pglite-worker.ts", import.meta.url), {
+    const worker = startModuleWorker(new URL("./pglite-worker.ts", import.meta.url), {
       dataDir: pgDir,
       socketPath: path,
     });
@@ -154,20 +247,4 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedHost> {
     release();
     throw err;
   }
-}
-
-/** URL of tsx's ESM register API (its CommonJS twin cannot register hooks from a worker). */
-function tsxEsmApi(): string {
-  const pkg = createRequire(import.meta.url).resolve("tsx/package.json");
-  return pathToFileURL(join(pkg, "..", "dist", "esm", "api", "index.mjs")).href;
-}
-
-/**
- * Start a worker from a module next to this one. When we run from TypeScript source (tsx, vitest), the
- * worker registers the tsx loader first: loader flags in execArgv do not reach a worker's entry module.
- */
-function startWorker(entry: URL, data: unknown): Worker {
-  const url = import.meta.url.endsWith(".ts") ? entry.href : entry.href.replace(/\.ts$/, ".js");
-  const loader = url.endsWith(".ts") ? `(await import(${JSON.stringify(tsxEsmApi())})).register();` : "";
-  return new Worker(`${loader} await import(${JSON.stringify(url)});`, { eval: true, workerData: data });
 }
