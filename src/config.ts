@@ -28,8 +28,10 @@ export interface Config {
   dbPoolWaitMs: number;
   /** PostgreSQL: server-side `statement_timeout` of every pooled connection, ms (0 = none). */
   dbStatementTimeoutMs: number;
-  /** A job still running after this many seconds is failed and retried (its worker is presumed dead). */
+  /** Longest a job may run, s: a job still running after it is failed and retried (hung). */
   jobExpireSeconds: number;
+  /** Job lease, s: renewed every third of it while the job runs; a dead worker's job is retried after it. */
+  jobLeaseSeconds: number;
   /** Delay before a failed job's first retry, s (doubling, with jitter, for later retries). */
   jobRetryDelaySeconds: number;
 }
@@ -72,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolWaitMs: integer(env, "SKYTOM_DB_POOL_WAIT_MS", 30_000, 100, 600_000),
     dbStatementTimeoutMs: integer(env, "SKYTOM_DB_STATEMENT_TIMEOUT_MS", 60_000, 0, 86_400_000),
     jobExpireSeconds: integer(env, "SKYTOM_JOB_EXPIRE_SECONDS", 15 * 60, 1, 86_400),
+    jobLeaseSeconds: integer(env, "SKYTOM_JOB_LEASE_SECONDS", 30, 1, 3600),
     jobRetryDelaySeconds: integer(env, "SKYTOM_JOB_RETRY_DELAY_SECONDS", 10, 0, 3600),
   };
 }

@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import { StoredCatalogueProvider } from "../catalog/provider.ts";
 import type { Database } from "../db/connection.ts";
-import type { JobQueue } from "../db/queue.ts";
+import type { JobQueue, Workers } from "../db/queue.ts";
 import type { ReferenceProvider } from "../domain/calibration/pipeline.ts";
 import { processDataProduct } from "../domain/dataproducts/process.ts";
 import { PROCESS_JOB } from "../domain/dataproducts/upload.ts";
@@ -28,9 +28,14 @@ export const JOBS = {
   refreshTargets: "targets.daily-refresh",
 } as const;
 
-export async function startWorkers(queue: JobQueue, database: Database, opts: WorkerOptions): Promise<void> {
+/** Start the job handlers; the result stops them (running jobs finish or go back to the queue). */
+export async function startWorkers(
+  queue: JobQueue,
+  database: Database,
+  opts: WorkerOptions,
+): Promise<Workers> {
   const provider = opts.provider ?? new StoredCatalogueProvider(database.db);
-  await queue.work<{ dataProductId: number }>(
+  const processing = await queue.work<{ dataProductId: number }>(
     JOBS.processDataProduct,
     async (job) => {
       const t0 = performance.now();
@@ -42,7 +47,7 @@ export async function startWorkers(queue: JobQueue, database: Database, opts: Wo
     },
     { concurrency: opts.concurrency },
   );
-  await queue.work(JOBS.refreshTargets, async () => {
+  const refreshing = await queue.work(JOBS.refreshTargets, async () => {
     const t0 = performance.now();
     const n = await refreshAllTargets(database.db);
     opts.logger.info({ targets: n, ms: Math.round(performance.now() - t0) }, "targets refreshed");
@@ -52,4 +57,9 @@ export async function startWorkers(queue: JobQueue, database: Database, opts: Wo
     { concurrency: opts.concurrency, jobs: Object.values(JOBS) },
     "background workers started",
   );
+  return {
+    async stop(graceMs?: number) {
+      await Promise.all([processing.stop(graceMs), refreshing.stop(graceMs)]);
+    },
+  };
 }
