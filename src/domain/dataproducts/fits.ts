@@ -6,23 +6,15 @@
  * with a zscale PNG preview with the target marked.
  * Images without a usable WCS are solved blind (triangle matching against the reference stars around the
  * header pointing or the target, with the camera's pixel scale as prior) or refused with the reason.
+ * The measuring itself (measure.ts) runs in a worker thread; this file keeps the database's side.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { eq } from "drizzle-orm";
 import { angularSeparationDeg } from "../../astro/coords.ts";
-import { isFitsError } from "../../astro/fits/errors.ts";
-import { readFitsFile } from "../../astro/fits/file.ts";
-import { standardiseHeader } from "../../astro/fits/standardise.ts";
-import { extractSources, formatSextractorCatalogue } from "../../astro/image/extract.ts";
-import { previewPng } from "../../astro/image/preview.ts";
 import { airmass, altAzDeg, moonIllumination, moonPositionDeg, sunPositionDeg } from "../../astro/sun.ts";
 import { dateFromMjd } from "../../astro/time.ts";
-import { pixelScaleArcsec, skyToPixel, wcsFromHeader, type TanWcs } from "../../astro/wcs/index.ts";
-import { solveWcs } from "../../astro/wcs/solve.ts";
 import type { StandardHeader } from "../../astro/fits/standardise.ts";
-import type { FitsImage } from "../../astro/fits/read.ts";
-import type { ReferenceProvider } from "../../catalog/provider.ts";
 import { inTransaction, type Database } from "../../db/connection.ts";
 import {
   calibrations,
@@ -34,6 +26,8 @@ import {
 } from "../../db/schema/index.ts";
 import { storedPath } from "../../storage.ts";
 import { calibrateDataProduct, type CalibrateOptions } from "../calibration/dataproduct.ts";
+import type { Measured, MeasureInput } from "./measure.ts";
+import { measureInThread } from "./measure-pool.ts";
 
 type JobFields = Partial<typeof fitsJobs.$inferInsert>;
 
@@ -70,45 +64,40 @@ export async function processFits(database: Database, id: number, opts: Calibrat
     .set({ status: "P", statusMessage: "Measuring the image" })
     .where(eq(dataProducts.id, id));
 
-  const read = await readImage(opts.dataDir, dp.data, camera);
-  if (!read.ok) {
-    await fail(database, id, read.reason);
-    return;
-  }
-  const { image, header: h } = read;
   if (target.ra === null || target.dec === null) {
     await fail(database, id, "the target has no position");
     return;
   }
-  const astrometry = await imageWcs(image, h, target, camera, opts.provider);
-  if (!astrometry.ok) {
-    await fail(database, id, astrometry.reason);
+  // Read, WCS (or blind solve), extraction, preview and catalogue in a worker thread (measure-pool.ts):
+  // seconds of CPU for a big frame, which on this thread would stall requests and the job's lease.
+  const measured = await measureInThread(
+    {
+      path: storedPath(opts.dataDir, dp.data),
+      camera: cameraKeywords(camera),
+      target: { raDeg: target.ra, decDeg: target.dec },
+    },
+    opts.provider,
+  );
+  if (!measured.ok) {
+    await fail(database, id, measured.message);
     return;
   }
-  const { wcs, note: solvedNote } = astrometry;
-  const result = extractSources(image, {
-    wcs,
-    gainEPerAdu: h.gainEPerAdu,
-    readNoiseE: h.readNoiseE,
-    saturationAdu: h.saturationAdu,
-    target: { raDeg: target.ra, decDeg: target.dec },
-  });
-  const pix = skyToPixel(wcs, target.ra, target.dec);
+  const { image, header: h, result, pix, solvedNote } = measured;
   const inField =
     pix !== null && pix.x >= 0.5 && pix.y >= 0.5 && pix.x <= image.width + 0.5 && pix.y <= image.height + 0.5;
   const when = dateFromMjd(h.mjdMid);
-  const scale = pixelScaleArcsec(wcs);
+  const scale = measured.pixelScaleArcsec;
   const geometry = site ? observingGeometry(site, { raDeg: target.ra, decDeg: target.dec }, when) : {};
   const previewPath = `plots/fits/${id}.png`;
   await mkdir(dirname(storedPath(opts.dataDir, previewPath)), { recursive: true });
-  await writeFile(storedPath(opts.dataDir, previewPath), previewPng(image, pix ? { marker: pix } : {}));
+  await writeFile(storedPath(opts.dataDir, previewPath), measured.previewPng);
   const cataloguePath = dp.data.replace(/\/[^/]+$/, `/${dp.id}_catalogue.dat`);
   await mkdir(dirname(storedPath(opts.dataDir, cataloguePath)), { recursive: true });
-  await writeFile(storedPath(opts.dataDir, cataloguePath), formatSextractorCatalogue(result.rows));
+  await writeFile(storedPath(opts.dataDir, cataloguePath), measured.catalogue);
   await setJob(database, id, {
     status: "D",
     statusMessage: `${result.stats.nSources} sources measured${solvedNote}`,
-    ...headerFacts(image, h),
+    ...headerFacts(measured.facts, h),
     fitsFwhmAv: result.stats.fwhmMedianPx,
     fitsSeeing: result.stats.fwhmMedianPx * scale,
     fitsNumstars: result.stats.nSources,
@@ -132,69 +121,33 @@ export async function processFits(database: Database, id: number, opts: Calibrat
   await storeCalibratedFacts(database, id, h.exposureS, result.stats.limitingMag5Sigma);
 }
 
-/** The stored image and its header standardised with the camera's keywords and detector values. */
-async function readImage(
-  dataDir: string,
-  path: string,
-  camera: typeof cameras.$inferSelect | null,
-): Promise<{ ok: true; image: FitsImage; header: StandardHeader } | { ok: false; reason: string }> {
-  let image: FitsImage;
-  try {
-    image = await readFitsFile(storedPath(dataDir, path));
-  } catch (err) {
-    const reason = isFitsError(err)
-      ? `FITS: ${err.message}`
-      : `cannot read the image: ${(err as Error).message}`;
-    return { ok: false, reason };
-  }
-  const std = standardiseHeader(image.header, {
+/** The camera's header keywords and detector values (defaults without a camera), for the measurement. */
+function cameraKeywords(camera: typeof cameras.$inferSelect | null): MeasureInput["camera"] {
+  return {
     dateTimeKeyword: camera?.dateTimeKeyword ?? "DATE-OBS",
     timeKeyword: camera?.timeKeyword ?? "TIME-OBS",
     exposureTimeKeyword: camera?.exposureTimeKeyword ?? "EXPTIME",
     gainEPerAdu: camera?.gain ?? 2,
     readNoiseE: camera?.readoutNoise ?? 2,
     saturationAdu: camera?.saturationLevel ?? 63000,
-  });
-  if (!std.ok) return { ok: false, reason: `FITS header: ${std.error}` };
-  return { ok: true, image, header: std.header };
-}
-
-/** The image's WCS: from the header, else solved blind; or why there is none. */
-async function imageWcs(
-  image: FitsImage,
-  h: StandardHeader,
-  target: { ra: number | null; dec: number | null },
-  camera: { pixelScale: number } | null,
-  provider: ReferenceProvider,
-): Promise<{ ok: true; wcs: TanWcs; note: string } | { ok: false; reason: string }> {
-  const headerWcs = wcsFromHeader((k) => image.header.get(k) as number | string | boolean | undefined);
-  if (headerWcs.ok) return { ok: true, wcs: headerWcs.wcs, note: "" };
-  const solved = await solveFromPriors(image, h, target, camera, provider);
-  if (!solved.ok) {
-    return {
-      ok: false,
-      reason: `no usable WCS in the header (${headerWcs.reason}) and blind solving failed: ${solved.reason}`,
-    };
-  }
-  const note = `; WCS solved (${solved.matched} stars, ${solved.rmsArcsec.toFixed(2)}″ rms)`;
-  return { ok: true, wcs: solved.wcs, note };
+    pixelScaleArcsec: camera?.pixelScale ?? null,
+  };
 }
 
 /** The header's facts as BHTOM's ccdphot_result columns. */
-function headerFacts(image: FitsImage, h: StandardHeader): JobFields {
-  const text = (key: string) => image.header.getString(key)?.slice(0, 100) ?? null;
+function headerFacts(facts: Measured["facts"], h: StandardHeader): JobFields {
   return {
     fitsObject: h.object,
-    fitsRa: image.header.getNumber("RA") ?? null,
-    fitsDec: image.header.getNumber("DEC") ?? null,
+    fitsRa: facts.ra,
+    fitsDec: facts.dec,
     fitsMjd: h.mjdMid,
     fitsExp: h.exposureS,
     fitsFilter: h.filter,
     fitsDateobs: h.dateObs.slice(0, 50),
-    fitsOrigin: text("ORIGIN"),
-    fitsTelescop: text("TELESCOP"),
-    fitsInstrume: text("INSTRUME"),
-    fitsObserver: text("OBSERVER"),
+    fitsOrigin: facts.origin,
+    fitsTelescop: facts.telescop,
+    fitsInstrume: facts.instrume,
+    fitsObserver: facts.observer,
   };
 }
 
@@ -243,52 +196,6 @@ async function storeCalibratedFacts(
       .set({ fitsGlim: limitingMag5SigmaInst - cal.zeropoint })
       .where(eq(fitsJobs.dataProductId, id));
   }
-}
-
-/** Blind astrometry: detected sources vs reference stars around the header pointing (or the target). */
-async function solveFromPriors(
-  image: FitsImage,
-  h: StandardHeader,
-  target: { ra: number | null; dec: number | null },
-  camera: { pixelScale: number } | null,
-  provider: ReferenceProvider,
-) {
-  const ra = image.header.getNumber("RA") ?? target.ra;
-  const dec = image.header.getNumber("DEC") ?? target.dec;
-  if (ra === undefined || ra === null || dec === undefined || dec === null || !camera) {
-    return { ok: false as const, reason: "no pointing or camera pixel scale to start from" };
-  }
-  const scale = camera.pixelScale * (h.binning ?? 1);
-  const detected = extractSources(image, { gainEPerAdu: h.gainEPerAdu, saturationAdu: h.saturationAdu });
-  const rows = detected.rows.filter((r) => Number.isFinite(r.flux) && r.flux > 0);
-  const diagonalDeg = (Math.hypot(image.width, image.height) * scale) / 3600;
-  const reference = await provider.cone(ra, dec, Math.min(5, diagonalDeg * 1.2));
-  const band = reference.bands.V ?? Object.values(reference.bands)[0];
-  if (!band) return { ok: false as const, reason: "no reference stars around the pointing" };
-  return solveWcs({
-    sources: {
-      x: Float64Array.from(rows, (r) => r.x),
-      y: Float64Array.from(rows, (r) => r.y),
-      flux: Float64Array.from(rows, (r) => r.flux),
-    },
-    reference: usable(reference.raDeg, reference.decDeg, band.mag),
-    centreRaDeg: ra,
-    centreDecDeg: dec,
-    pixelScaleArcsec: scale,
-    width: image.width,
-    height: image.height,
-  });
-}
-
-/** Reference stars with a finite magnitude in the chosen band. */
-function usable(ra: Float64Array, dec: Float64Array, mag: Float64Array) {
-  const keep: number[] = [];
-  for (let i = 0; i < mag.length; i++) if (Number.isFinite(mag[i])) keep.push(i);
-  return {
-    raDeg: Float64Array.from(keep, (i) => ra[i]),
-    decDeg: Float64Array.from(keep, (i) => dec[i]),
-    mag: Float64Array.from(keep, (i) => mag[i]),
-  };
 }
 
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);

@@ -1,0 +1,71 @@
+/**
+ * Image measurements run in worker threads (measure-thread.ts), one measurement per thread at a time,
+ * so the event loop of the process — HTTP requests, the job queue's lease renewal — stays free while a
+ * frame is measured. Threads are started on demand, kept for the next job, ended after a minute idle,
+ * and never keep the process alive. A reference query the thread asks for is answered here, from the
+ * job's provider (the database lives on this thread).
+ */
+import type { Worker } from "node:worker_threads";
+import type { ReferenceProvider } from "../../catalog/provider.ts";
+import { startModuleWorker } from "../../threads.ts";
+import type { MeasureInput, MeasureOutput } from "./measure.ts";
+
+const IDLE_MS = 60_000;
+const idle: { worker: Worker; timer: NodeJS.Timeout }[] = [];
+
+function takeWorker(): Worker {
+  const kept = idle.pop();
+  if (kept) {
+    clearTimeout(kept.timer);
+    return kept.worker;
+  }
+  const worker = startModuleWorker(new URL("./measure-thread.ts", import.meta.url), null);
+  worker.unref();
+  return worker;
+}
+
+function giveBack(worker: Worker): void {
+  const timer = setTimeout(() => {
+    const i = idle.findIndex((e) => e.worker === worker);
+    if (i >= 0) idle.splice(i, 1);
+    void worker.terminate();
+  }, IDLE_MS);
+  timer.unref();
+  idle.push({ worker, timer });
+}
+
+type FromThread =
+  | { type: "cone"; id: number; raDeg: number; decDeg: number; radiusDeg: number }
+  | { type: "done"; output: MeasureOutput }
+  | { type: "failed"; message: string };
+
+/** Measure an image in a worker thread; reference stars for a blind solve come from `provider`. */
+export function measureInThread(input: MeasureInput, provider: ReferenceProvider): Promise<MeasureOutput> {
+  const worker = takeWorker();
+  return new Promise<MeasureOutput>((resolve, reject) => {
+    const finish = (settle: () => void, keep: boolean) => {
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+      if (keep) giveBack(worker);
+      else void worker.terminate();
+      settle();
+    };
+    const onMessage = (msg: FromThread) => {
+      if (msg.type === "cone") {
+        provider.cone(msg.raDeg, msg.decDeg, msg.radiusDeg).then(
+          (result) => worker.postMessage({ type: "cone-result", id: msg.id, result }),
+          (err: Error) => worker.postMessage({ type: "cone-result", id: msg.id, error: err.message }),
+        );
+      } else if (msg.type === "done") finish(() => resolve(msg.output), true);
+      else finish(() => reject(new Error(`image measurement failed: ${msg.message}`)), true);
+    };
+    const onError = (err: Error) => finish(() => reject(err), false);
+    const onExit = (code: number) =>
+      finish(() => reject(new Error(`image measurement thread exited with code ${code}`)), false);
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
+    worker.postMessage({ type: "run", input });
+  });
+}

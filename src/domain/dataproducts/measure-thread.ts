@@ -1,0 +1,42 @@
+/**
+ * Worker-thread entry of the image measurement (measure.ts). Messages: parent → `{ type: "run", input }`
+ * (one at a time) and `{ type: "cone-result", id, result | error }`; worker → `{ type: "cone", id,
+ * raDeg, decDeg, radiusDeg }` (reference stars for a blind solve, answered by the parent from the
+ * database) and `{ type: "done", output }`.
+ */
+import { parentPort } from "node:worker_threads";
+import type { ReferenceCatalogue } from "../../astro/calibrate/bands.ts";
+import { measureImage, type MeasureInput, type MeasureOutput } from "./measure.ts";
+
+const port = parentPort;
+if (!port) throw new Error("measure-thread must run in a worker thread");
+
+type FromParent =
+  | { type: "run"; input: MeasureInput }
+  | { type: "cone-result"; id: number; result?: ReferenceCatalogue; error?: string };
+
+const waiting = new Map<number, { resolve: (r: ReferenceCatalogue) => void; reject: (e: Error) => void }>();
+let nextId = 1;
+
+function cone(raDeg: number, decDeg: number, radiusDeg: number): Promise<ReferenceCatalogue> {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    waiting.set(id, { resolve, reject });
+    port!.postMessage({ type: "cone", id, raDeg, decDeg, radiusDeg });
+  });
+}
+
+port.on("message", (msg: FromParent) => {
+  if (msg.type === "cone-result") {
+    const w = waiting.get(msg.id);
+    waiting.delete(msg.id);
+    if (msg.result) w?.resolve(msg.result);
+    else w?.reject(new Error(msg.error ?? "reference query failed"));
+    return;
+  }
+  void measureImage(msg.input, cone).then(
+    (output: MeasureOutput) =>
+      port.postMessage({ type: "done", output }, output.ok ? [output.previewPng.buffer as ArrayBuffer] : []),
+    (err: unknown) => port.postMessage({ type: "failed", message: (err as Error)?.message ?? String(err) }),
+  );
+});

@@ -1,0 +1,173 @@
+/**
+ * The computing part of the FITS job, without the database: read the image, standardise its header,
+ * take the WCS from the header or solve it blind, measure the sources, render the preview and the
+ * SExtractor catalogue. It runs in a worker thread (measure-thread.ts): measuring a 6144² frame takes
+ * seconds of CPU, which on the API's event loop would stall every request (and the job's own lease
+ * renewal). The one thing it needs from outside, reference stars for a blind solve, it asks for through
+ * `cone`. Everything it returns can be posted between threads (plain objects and typed arrays).
+ */
+import { isFitsError } from "../../astro/fits/errors.ts";
+import { readFitsFile } from "../../astro/fits/file.ts";
+import type { FitsImage } from "../../astro/fits/read.ts";
+import { standardiseHeader, type StandardHeader } from "../../astro/fits/standardise.ts";
+import {
+  extractSources,
+  formatSextractorCatalogue,
+  type FrameStatistics,
+} from "../../astro/image/extract.ts";
+import { previewPng } from "../../astro/image/preview.ts";
+import { pixelScaleArcsec, skyToPixel, wcsFromHeader, type TanWcs } from "../../astro/wcs/index.ts";
+import { solveWcs } from "../../astro/wcs/solve.ts";
+import type { ReferenceCatalogue } from "../../astro/calibrate/bands.ts";
+
+export interface MeasureInput {
+  /** Absolute path of the FITS file. */
+  path: string;
+  camera: {
+    dateTimeKeyword: string;
+    timeKeyword: string;
+    exposureTimeKeyword: string;
+    gainEPerAdu: number;
+    readNoiseE: number;
+    saturationAdu: number;
+    /** arcsec/px unbinned; null without a camera (no blind solving then). */
+    pixelScaleArcsec: number | null;
+  };
+  target: { raDeg: number; decDeg: number };
+}
+
+/** Reference stars within `radiusDeg` of a position (all deg), from the job's provider. */
+export type ConeQuery = (raDeg: number, decDeg: number, radiusDeg: number) => Promise<ReferenceCatalogue>;
+
+export interface Measured {
+  ok: true;
+  image: { width: number; height: number };
+  header: StandardHeader;
+  /** Header values stored as they are (pointing, origin, telescope, instrument, observer). */
+  facts: {
+    ra: number | null;
+    dec: number | null;
+    origin: string | null;
+    telescop: string | null;
+    instrume: string | null;
+    observer: string | null;
+  };
+  wcs: TanWcs;
+  /** "; WCS solved (…)" when the WCS was solved blind, else "". */
+  solvedNote: string;
+  result: { stats: FrameStatistics };
+  /** Target position on the image (FITS pixels), null when it does not project. */
+  pix: { x: number; y: number } | null;
+  pixelScaleArcsec: number;
+  /** The 7-column SExtractor catalogue of the measured sources. */
+  catalogue: string;
+  previewPng: Uint8Array;
+}
+
+export type MeasureOutput = Measured | { ok: false; message: string };
+
+export async function measureImage(input: MeasureInput, cone: ConeQuery): Promise<MeasureOutput> {
+  let image: FitsImage;
+  try {
+    image = await readFitsFile(input.path);
+  } catch (err) {
+    return {
+      ok: false,
+      message: isFitsError(err) ? `FITS: ${err.message}` : `cannot read the image: ${(err as Error).message}`,
+    };
+  }
+  const { camera, target } = input;
+  const std = standardiseHeader(image.header, camera);
+  if (!std.ok) return { ok: false, message: `FITS header: ${std.error}` };
+  const h = std.header;
+  const headerWcs = wcsFromHeader((k) => image.header.get(k) as number | string | boolean | undefined);
+  let wcs: TanWcs;
+  let solvedNote = "";
+  if (headerWcs.ok) wcs = headerWcs.wcs;
+  else {
+    const solved = await solveFromPriors(image, h, target, camera.pixelScaleArcsec, cone);
+    if (!solved.ok) {
+      return {
+        ok: false,
+        message: `no usable WCS in the header (${headerWcs.reason}) and blind solving failed: ${solved.reason}`,
+      };
+    }
+    wcs = solved.wcs;
+    solvedNote = `; WCS solved (${solved.matched} stars, ${solved.rmsArcsec.toFixed(2)}″ rms)`;
+  }
+  const result = extractSources(image, {
+    wcs,
+    gainEPerAdu: h.gainEPerAdu,
+    readNoiseE: h.readNoiseE,
+    saturationAdu: h.saturationAdu,
+    target,
+  });
+  const pix = skyToPixel(wcs, target.raDeg, target.decDeg);
+  const text = (k: string, n: number) => image.header.getString(k)?.slice(0, n) ?? null;
+  return {
+    ok: true,
+    image: { width: image.width, height: image.height },
+    header: h,
+    facts: {
+      ra: image.header.getNumber("RA") ?? null,
+      dec: image.header.getNumber("DEC") ?? null,
+      origin: text("ORIGIN", 100),
+      telescop: text("TELESCOP", 100),
+      instrume: text("INSTRUME", 100),
+      observer: text("OBSERVER", 100),
+    },
+    wcs,
+    solvedNote,
+    result: { stats: result.stats },
+    pix,
+    pixelScaleArcsec: pixelScaleArcsec(wcs),
+    catalogue: formatSextractorCatalogue(result.rows),
+    previewPng: previewPng(image, pix ? { marker: pix } : {}),
+  };
+}
+
+/** Blind astrometry: detected sources vs reference stars around the header pointing (or the target). */
+async function solveFromPriors(
+  image: FitsImage,
+  h: StandardHeader,
+  target: { raDeg: number; decDeg: number },
+  pixelScale: number | null,
+  cone: ConeQuery,
+) {
+  const ra = image.header.getNumber("RA") ?? target.raDeg;
+  const dec = image.header.getNumber("DEC") ?? target.decDeg;
+  if (pixelScale === null) {
+    return { ok: false as const, reason: "no pointing or camera pixel scale to start from" };
+  }
+  const scale = pixelScale * (h.binning ?? 1);
+  const detected = extractSources(image, { gainEPerAdu: h.gainEPerAdu, saturationAdu: h.saturationAdu });
+  const rows = detected.rows.filter((r) => Number.isFinite(r.flux) && r.flux > 0);
+  const diagonalDeg = (Math.hypot(image.width, image.height) * scale) / 3600;
+  const reference = await cone(ra, dec, Math.min(5, diagonalDeg * 1.2));
+  const band = reference.bands.V ?? Object.values(reference.bands)[0];
+  if (!band) return { ok: false as const, reason: "no reference stars around the pointing" };
+  return solveWcs({
+    sources: {
+      x: Float64Array.from(rows, (r) => r.x),
+      y: Float64Array.from(rows, (r) => r.y),
+      flux: Float64Array.from(rows, (r) => r.flux),
+    },
+    reference: usable(reference.raDeg, reference.decDeg, band.mag),
+    centreRaDeg: ra,
+    centreDecDeg: dec,
+    pixelScaleArcsec: scale,
+    width: image.width,
+    height: image.height,
+  });
+}
+
+/** Reference stars with a finite magnitude in the chosen band. */
+function usable(ra: Float64Array, dec: Float64Array, mag: Float64Array) {
+  const keep: number[] = [];
+  for (let i = 0; i < mag.length; i++) if (Number.isFinite(mag[i])) keep.push(i);
+  return {
+    raDeg: Float64Array.from(keep, (i) => ra[i]),
+    decDeg: Float64Array.from(keep, (i) => dec[i]),
+    mag: Float64Array.from(keep, (i) => mag[i]),
+  };
+}
