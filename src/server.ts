@@ -13,6 +13,7 @@ import type { ReferenceProvider } from "./domain/calibration/pipeline.ts";
 import { ensureSuperuser } from "./domain/users/service.ts";
 import { buildApp } from "./app.ts";
 import { startWorkers } from "./jobs/index.ts";
+import { recoverAtStart } from "./domain/recovery.ts";
 import type { FastifyInstance } from "fastify";
 
 /** The reference catalogue every calibration of this process uses: the imported catalogues. */
@@ -38,6 +39,7 @@ function databaseOptions(logger: Logger) {
 function queueOptions(config: Config, logger: Logger): QueueOptions {
   return {
     expireInSeconds: config.jobExpireSeconds,
+    leaseSeconds: config.jobLeaseSeconds,
     retryDelaySeconds: config.jobRetryDelaySeconds,
     onError: (err, repeats) =>
       logger.warn({ err: err.message, ...(repeats ? { repeats } : {}) }, "job queue error (will retry)"),
@@ -60,6 +62,29 @@ function surviveDatabaseOutages(logger: Logger): void {
   });
 }
 
+/** Requests still running at a stop may take this long to finish; then their connections are closed, ms. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Stop accepting, let running requests finish (at most SHUTDOWN_GRACE_MS), close every connection. */
+async function closeHttp(app: FastifyInstance): Promise<void> {
+  const timer = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+  timer.unref();
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * After a crash: jobs, files and imports left behind (src/domain/recovery.ts). The embedded database's
+ * owner recovers everything at once; on PostgreSQL only what is old enough to be nobody's work.
+ */
+async function recover(database: Database, queue: JobQueue, config: Config, logger: Logger): Promise<void> {
+  const report = await recoverAtStart(database, queue, config.dataDir, { owner: database.hostsEmbedded });
+  if (Object.values(report).some((n) => n > 0)) logger.info(report, "recovered what a stopped process left");
+}
+
 export async function startServer(config: Config): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel });
   surviveDatabaseOutages(logger);
@@ -73,6 +98,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     }
     queue = createQueue(database.pool, queueOptions(config, logger));
     await queue.start();
+    await recover(database, queue, config, logger);
     if (config.workers > 0) {
       await startWorkers(queue, database, {
         concurrency: config.workers,
@@ -100,7 +126,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       url: address,
       stop() {
         stopping ??= (async () => {
-          await app.close();
+          await closeHttp(app);
           await q.stop();
           await database.close();
         })();
@@ -155,6 +181,7 @@ export async function startWorkerProcess(
   try {
     await runMigrations(database);
     await queue.start();
+    await recover(database, queue, config, logger);
     await startWorkers(queue, database, {
       concurrency,
       logger,

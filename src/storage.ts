@@ -3,8 +3,8 @@
  * that would leave it, and make file names safe to store.
  */
 import { randomBytes } from "node:crypto";
-import { rm } from "node:fs/promises";
-import { basename, isAbsolute, join, normalize, resolve, sep } from "node:path";
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from "node:path";
 
 /** Absolute path of a stored file; throws if the relative path escapes the data directory. */
 export function storedPath(dataDir: string, relative: string): string {
@@ -44,4 +44,136 @@ export function uniqueStoredName(folder: string, originalName: string): string {
 export async function removeStoredFiles(dataDir: string, relativePaths: string[]): Promise<number> {
   await Promise.all(relativePaths.map((p) => rm(storedPath(dataDir, p), { force: true })));
   return relativePaths.length;
+}
+
+/** Folder of temporary files (partial uploads, placement journals) under the data directory. */
+export const TMP_FOLDER = "tmp";
+const JOURNAL_PREFIX = "placing-";
+
+/** fsync a file or directory: its content, or its entries (a rename into it), reach the disk. */
+export async function syncPath(path: string): Promise<void> {
+  const fh = await open(path, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Files moved into place before the transaction that records them commits. The journal (a file in
+ * `tmp/`, on disk before the first move) lists the destinations; it is removed once the transaction has
+ * committed or the moved files have been removed after a rollback. A journal found at start is a crash
+ * in between: {@link resolveJournals} keeps the files a committed row refers to and removes the others.
+ */
+export interface Placement {
+  /**
+   * Move the i-th file into place (cheap: call it inside the transaction): its directory is made, the
+   * file renamed, the directory synced, so a committed row never names a file a power cut could lose.
+   */
+  move(index: number): Promise<void>;
+  /** The transaction committed: the files stay. */
+  committed(): Promise<void>;
+  /** The transaction failed: the files moved so far are removed. */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Start placing files (relative paths `from` → `to`): the journal is written and synced, and so is the
+ * content of every file to move — before the transaction, which on the embedded database holds its only
+ * session.
+ */
+export async function beginPlacement(
+  dataDir: string,
+  moves: { from: string; to: string }[],
+): Promise<Placement> {
+  const tmpDir = storedPath(dataDir, TMP_FOLDER);
+  await mkdir(tmpDir, { recursive: true });
+  const journal = join(tmpDir, `${JOURNAL_PREFIX}${randomBytes(8).toString("hex")}.json`);
+  const paths = moves.map((m) => ({ from: storedPath(dataDir, m.from), to: storedPath(dataDir, m.to) }));
+  await writeFile(journal, JSON.stringify({ destinations: moves.map((m) => m.to) }), { flag: "wx" });
+  try {
+    await syncPath(journal);
+    await syncPath(tmpDir);
+    for (const p of paths) await syncPath(p.from);
+  } catch (err) {
+    await rm(journal, { force: true });
+    throw err;
+  }
+  const moved: string[] = [];
+  return {
+    async move(index) {
+      const { from, to } = paths[index];
+      await mkdir(dirname(to), { recursive: true });
+      await rename(from, to);
+      moved.push(moves[index].to);
+      await syncPath(dirname(to));
+    },
+    async committed() {
+      await rm(journal, { force: true });
+    },
+    async abandon() {
+      await removeStoredFiles(dataDir, moved);
+      await rm(journal, { force: true });
+    },
+  };
+}
+
+export interface LeftoverReport {
+  /** Entries of tmp/ removed (partial uploads and other temporary files). */
+  tmpRemoved: number;
+  /** Files moved into place by a transaction that never committed, removed. */
+  orphansRemoved: string[];
+}
+
+/**
+ * Clean up after a crash: journals of unfinished placements are resolved (a destination no committed row
+ * refers to is removed), then the other entries of tmp/ are removed. `olderThanMs`: only entries older
+ * than this (several processes sharing a data directory: the others' work in progress stays); 0 = all
+ * (the one owner of an embedded data directory, at start).
+ */
+export async function cleanLeftovers(
+  dataDir: string,
+  referenced: (paths: string[]) => Promise<Set<string>>,
+  olderThanMs = 0,
+): Promise<LeftoverReport> {
+  const tmpDir = storedPath(dataDir, TMP_FOLDER);
+  const report: LeftoverReport = { tmpRemoved: 0, orphansRemoved: [] };
+  let entries: string[];
+  try {
+    entries = await readdir(tmpDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return report;
+    throw err;
+  }
+  const now = Date.now();
+  const old = async (name: string) => {
+    if (olderThanMs === 0) return true;
+    const mtimeMs = await stat(join(tmpDir, name)).then(
+      (s) => s.mtimeMs,
+      () => now,
+    );
+    return now - mtimeMs > olderThanMs;
+  };
+  for (const name of entries.filter((e) => e.startsWith(JOURNAL_PREFIX))) {
+    if (!(await old(name))) continue;
+    let destinations: string[] = [];
+    try {
+      destinations = (JSON.parse(await readFile(join(tmpDir, name), "utf8")) as { destinations: string[] })
+        .destinations;
+    } catch {
+      // Cut short while written: nothing was moved yet (the journal is synced before the first move).
+    }
+    const keep = destinations.length ? await referenced(destinations) : new Set<string>();
+    const orphans = destinations.filter((d) => !keep.has(d));
+    await removeStoredFiles(dataDir, orphans);
+    report.orphansRemoved.push(...orphans);
+    await rm(join(tmpDir, name), { force: true });
+  }
+  for (const name of await readdir(tmpDir)) {
+    if (name.startsWith(JOURNAL_PREFIX) || !(await old(name))) continue;
+    await rm(join(tmpDir, name), { recursive: true, force: true });
+    report.tmpRemoved++;
+  }
+  return report;
 }

@@ -5,8 +5,14 @@
  * The file's header is read and its columns mapped first (columns.ts), so a file without RA, Dec or any
  * band of the survey is refused before the database is touched. Then one transaction: the catalogue row,
  * the stars in batches of ~1000 — each batch one INSERT … SELECT FROM unnest(float8[] per column), i.e. one
- * statement with one array parameter per column whatever the batch size — and the final row count. Any
- * error (a bad value on line N, a database failure) rolls the whole import back: nothing half-written.
+ * statement with one array parameter per column whatever the batch size — and the final row count.
+ *
+ * Each batch commits on its own, so that an import of 100k stars does not hold the embedded database's
+ * only session for seconds (requests wait at most one batch). The catalogue stays invisible meanwhile
+ * (state `importing`, see db/schema/catalogs.ts); one short transaction at the end makes it the
+ * catalogue of its name (and the one it replaces `removing`). Any error (a bad value on line N, a
+ * database failure) removes what was inserted, and a crashed import is removed at the next start
+ * (`removeAbandonedImports`): nothing half-written is ever used.
  * Unit vectors (cx, cy, cz) are computed here with src/astro/coords.ts, as for targets.
  */
 import { open } from "node:fs/promises";
@@ -95,7 +101,7 @@ const nullable = (a: Float64Array, n: number): (number | null)[] => {
   return out;
 };
 
-/** Imports a catalogue file in one transaction; see the file comment. */
+/** Imports a catalogue file; see the file comment. */
 export async function importCatalogue(
   database: Pick<Database, "pool">,
   path: string,
@@ -133,44 +139,102 @@ export async function importCatalogue(
     return out;
   };
 
+  const pool = database.pool;
   try {
-    return await inTransaction(database, async (_tx, client) => {
-      const existing = await client.query<{ id: number }>(
-        "SELECT id FROM reference_catalogues WHERE name = $1",
-        [name],
-      );
-      if (existing.rows.length > 0) {
-        if (!options.replace) {
-          throw new CatalogueImportError(
-            file,
-            `a catalogue named "${name}" exists already (choose another --name, or --replace it)`,
-          );
-        }
-        await client.query("DELETE FROM reference_catalogues WHERE id = $1", [existing.rows[0].id]);
-      }
-      const inserted = await client.query<{ id: number }>(
-        "INSERT INTO reference_catalogues (name, survey, source_file) VALUES ($1, $2, $3) RETURNING id",
-        [name, survey, file],
-      );
-      const catalogueId = inserted.rows[0].id;
-      let rows = 0;
+    const existing = await pool.query<{ id: number }>(
+      "SELECT id FROM reference_catalogues WHERE name = $1 AND state = 'ready'",
+      [name],
+    );
+    if (existing.rows.length > 0 && !options.replace) throw nameTaken(file, name);
+    const inserted = await pool.query<{ id: number }>(
+      "INSERT INTO reference_catalogues (name, survey, source_file, state) VALUES ($1, $2, $3, 'importing') RETURNING id",
+      [name, survey, file],
+    );
+    const catalogueId = inserted.rows[0].id;
+    let rows = 0;
+    try {
+      // One statement per batch, committed on its own: the stars and the progress together.
+      const batchSql = `WITH ins AS (${insertSql} RETURNING 1)
+        UPDATE reference_catalogues SET row_count = row_count + (SELECT count(*) FROM ins), modified = now()
+        WHERE id = $1`;
       for await (const batch of table.batches) {
-        await client.query(insertSql, [catalogueId, ...arraysOf(batch)]);
+        await pool.query(batchSql, [catalogueId, ...arraysOf(batch)]);
         rows += batch.length;
         options.onProgress?.({ rows, ...table.progress() });
       }
-      await client.query("UPDATE reference_catalogues SET row_count = $2 WHERE id = $1", [catalogueId, rows]);
-      return {
-        catalogueId,
-        name,
-        survey,
-        sourceFile: file,
-        rows,
-        bands: map.bands.map((b) => b.band),
-        ignoredColumns: map.ignored,
-      };
-    });
+      // Complete: the new catalogue becomes the one of this name, the one it replaces goes.
+      const replaced = await inTransaction(database, async (_tx, client) => {
+        const old = await client.query<{ id: number }>(
+          "UPDATE reference_catalogues SET state = 'removing', modified = now() WHERE name = $1 AND state = 'ready' RETURNING id",
+          [name],
+        );
+        if (old.rows.length > 0 && !options.replace) throw nameTaken(file, name);
+        await client.query(
+          "UPDATE reference_catalogues SET state = 'ready', row_count = $2, modified = now() WHERE id = $1",
+          [catalogueId, rows],
+        );
+        return old.rows.map((r) => r.id);
+      });
+      for (const id of replaced) await removeCatalogue(pool, id);
+    } catch (err) {
+      await removeCatalogue(pool, catalogueId).catch(() => undefined);
+      throw err;
+    }
+    return {
+      catalogueId,
+      name,
+      survey,
+      sourceFile: file,
+      rows,
+      bands: map.bands.map((b) => b.band),
+      ignoredColumns: map.ignored,
+    };
   } finally {
     await table.batches.return(undefined); // close the file if the import stopped early
   }
+}
+
+function nameTaken(file: string, name: string): CatalogueImportError {
+  return new CatalogueImportError(
+    file,
+    `a catalogue named "${name}" exists already (choose another --name, or --replace it)`,
+  );
+}
+
+/** Stars deleted per statement when a catalogue is removed (each statement commits on its own). */
+const DELETE_BATCH = 2000;
+
+/**
+ * Remove a catalogue that is not (or no longer) ready: marked `removing` (invisible), its stars deleted
+ * a batch at a time so that other requests get the database in between, then the row.
+ */
+async function removeCatalogue(pool: Pick<Database, "pool">["pool"], id: number): Promise<void> {
+  await pool.query("UPDATE reference_catalogues SET state = 'removing' WHERE id = $1", [id]);
+  for (;;) {
+    const { rowCount } = await pool.query(
+      `DELETE FROM reference_stars WHERE id IN
+         (SELECT id FROM reference_stars WHERE catalogue_id = $1 LIMIT ${DELETE_BATCH})`,
+      [id],
+    );
+    if (!rowCount) break;
+  }
+  await pool.query("DELETE FROM reference_catalogues WHERE id = $1", [id]);
+}
+
+/**
+ * Remove catalogues whose import never finished (its process died) and replaced ones not yet removed.
+ * `olderThanMs`: an import counts as dead when it has made no progress for this long; 0 = every
+ * unfinished one (the embedded database's owner at start: no import can be running). Returns how many.
+ */
+export async function removeAbandonedImports(
+  database: Pick<Database, "pool">,
+  olderThanMs: number,
+): Promise<number> {
+  const { rows } = await database.pool.query<{ id: number }>(
+    `SELECT id FROM reference_catalogues
+      WHERE state = 'removing' OR (state = 'importing' AND modified < now() - make_interval(secs => $1))`,
+    [olderThanMs / 1000],
+  );
+  for (const r of rows) await removeCatalogue(database.pool, r.id);
+  return rows.length;
 }

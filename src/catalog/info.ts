@@ -43,7 +43,9 @@ export async function listCatalogues(db: Executor): Promise<CatalogueInfo[]> {
     survey: Survey;
     source_file: string;
     created: Date | string;
-  }>(sql`select id, name, survey, source_file, created from reference_catalogues order by id`);
+  }>(
+    sql`select id, name, survey, source_file, created from reference_catalogues where state = 'ready' order by id`,
+  );
   const out: CatalogueInfo[] = [];
   for (const c of cats.rows) {
     const cols = BAND_COLUMNS.filter((b) => b.survey === c.survey);

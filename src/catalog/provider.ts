@@ -53,7 +53,7 @@ export class StoredCatalogueProvider implements ReferenceProvider {
     const surveyFilter = survey === undefined ? sql`` : sql` and c.survey = ${survey}`;
     const result = await this.db.execute<Record<string, number | null>>(sql`
       select s.ra, s.dec, ${select}
-      from reference_stars s join reference_catalogues c on c.id = s.catalogue_id
+      from reference_stars s join reference_catalogues c on c.id = s.catalogue_id and c.state = 'ready'
       where s.cz between ${box.zMin} and ${box.zMax}
         and s.cx between ${box.xMin} and ${box.xMax}
         and s.cy between ${box.yMin} and ${box.yMax}

@@ -250,7 +250,7 @@ export async function ensureDemoCatalogue(
   const [existing] = await database.db
     .select()
     .from(referenceCatalogues)
-    .where(eq(referenceCatalogues.name, name));
+    .where(and(eq(referenceCatalogues.name, name), eq(referenceCatalogues.state, "ready")));
   if (existing && existing.rowCount > 0) return { name, stars: existing.rowCount, created: false };
   const field = demoField({
     raDeg: target.star.raDeg,

@@ -13,6 +13,7 @@
  *   tmass_{j,h,k}                2MASS J, H, Ks
  * each with `<column>_err`. A NULL magnitude means the star has none in that band.
  */
+import { sql } from "drizzle-orm";
 import {
   bigserial,
   doublePrecision,
@@ -21,11 +22,20 @@ import {
   pgTable,
   serial,
   text,
+  uniqueIndex,
   varchar,
 } from "drizzle-orm/pg-core";
 import type { Band, Survey } from "../../astro/calibrate/bands.ts";
 import { SURVEY_BANDS, SURVEYS } from "../../astro/calibrate/bands.ts";
-import { created } from "./common.ts";
+import { created, modified } from "./common.ts";
+
+/**
+ * A catalogue's state: `importing` while its stars arrive (in batches, each its own transaction, so an
+ * import of millions of stars never holds the database for long), `ready` once complete — the only state
+ * calibration and listings see — and `removing` while a replaced or failed catalogue's stars are deleted.
+ */
+export const CATALOGUE_STATES = ["importing", "ready", "removing"] as const;
+export type CatalogueState = (typeof CATALOGUE_STATES)[number];
 
 /** Database column of a band's magnitude (its error column adds `_err`). */
 export function bandColumnName(survey: Survey, band: Band): string {
@@ -47,17 +57,29 @@ export const BAND_COLUMNS = SURVEYS.flatMap((survey) =>
   }),
 );
 
-export const referenceCatalogues = pgTable("reference_catalogues", {
-  id: serial().primaryKey(),
-  /** Unique name (default: the imported file's name without extension). */
-  name: varchar({ length: 200 }).notNull().unique(),
-  /** GaiaSP | GaiaDR3 | 2MASS (SURVEYS). */
-  survey: varchar({ length: 32 }).$type<Survey>().notNull(),
-  /** Name of the file it was imported from. */
-  sourceFile: text().notNull(),
-  rowCount: integer().notNull().default(0),
-  created: created(),
-});
+export const referenceCatalogues = pgTable(
+  "reference_catalogues",
+  {
+    id: serial().primaryKey(),
+    /** Name (default: the imported file's name without extension), unique among ready catalogues. */
+    name: varchar({ length: 200 }).notNull(),
+    /** GaiaSP | GaiaDR3 | 2MASS (SURVEYS). */
+    survey: varchar({ length: 32 }).$type<Survey>().notNull(),
+    /** Name of the file it was imported from. */
+    sourceFile: text().notNull(),
+    rowCount: integer().notNull().default(0),
+    /** See CATALOGUE_STATES. */
+    state: varchar({ length: 16 }).$type<CatalogueState>().notNull().default("ready"),
+    created: created(),
+    /** Last progress of an import (each batch), to tell a crashed import from a running one. */
+    modified: modified(),
+  },
+  (t) => [
+    uniqueIndex("reference_catalogues_ready_name")
+      .on(t.name)
+      .where(sql`state = 'ready'`),
+  ],
+);
 
 const bandColumns = Object.fromEntries(
   BAND_COLUMNS.flatMap((c) => [

@@ -4,14 +4,12 @@
  * instrumental catalogues (`photometry`) and images (`fits_file`) are queued for processing (status C).
  * A failure leaves no row and no file behind.
  */
-import { rename, mkdir, rm } from "node:fs/promises";
-import { dirname } from "node:path";
 import { eq, inArray, and } from "drizzle-orm";
 import { FilterRequestError, parseFilterRequest } from "../../astro/calibrate/bands.ts";
 import { inTransaction, type Database, type Executor } from "../../db/connection.ts";
 import type { JobQueue } from "../../db/queue.ts";
 import { dataProducts, users } from "../../db/schema/index.ts";
-import { storedPath, uniqueStoredName, sanitizeFileName } from "../../storage.ts";
+import { beginPlacement, uniqueStoredName, sanitizeFileName } from "../../storage.ts";
 import { DATA_PRODUCT_TYPES, type DataProductType } from "../../vocabulary.ts";
 import { BadRequestError, ConflictError } from "../errors.ts";
 import { ensureFavourite, findActiveCameraByOname, recordUpload } from "../observatories/service.ts";
@@ -201,9 +199,15 @@ export async function storeUpload(
     seen.set(f.sha256, f.originalName);
   }
   const folder = `targets/${sanitizeFileName(plan.target.name, `target-${plan.target.id}`)}/${plan.type}`;
-  const moved: string[] = [];
+  const destinations = files.map((f) => uniqueStoredName(folder, f.originalName));
+  // Files move into place inside the transaction; a crash before its commit leaves a journal that the
+  // next start resolves (storage.ts), so no file without a row and no row without a file survives.
+  const placement = await beginPlacement(
+    dataDir,
+    files.map((f, i) => ({ from: f.tempPath, to: destinations[i] })),
+  );
   try {
-    return await inTransaction(database, async (tx, client) => {
+    const out = await inTransaction(database, async (tx, client) => {
       const earlier = await tx
         .select({ id: dataProducts.id, sha: dataProducts.sha256 })
         .from(dataProducts)
@@ -218,12 +222,9 @@ export async function storeUpload(
       }
       const favouriteId = plan.cameraId === null ? null : await ensureFavourite(tx, actor.id, plan.cameraId);
       const out: UploadResultItem[] = [];
-      for (const f of files) {
-        const relative = uniqueStoredName(folder, f.originalName);
-        const final = storedPath(dataDir, relative);
-        await mkdir(dirname(final), { recursive: true });
-        await rename(storedPath(dataDir, f.tempPath), final);
-        moved.push(relative);
+      for (const [i, f] of files.entries()) {
+        const relative = destinations[i];
+        await placement.move(i);
         const [dp] = await tx
           .insert(dataProducts)
           .values({
@@ -274,8 +275,10 @@ export async function storeUpload(
       }
       return out;
     });
+    await placement.committed();
+    return out;
   } catch (err) {
-    await Promise.all(moved.map((p) => rm(storedPath(dataDir, p), { force: true })));
+    await placement.abandon();
     throw err;
   }
 }
