@@ -74,7 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolWaitMs: integer(env, "SKYTOM_DB_POOL_WAIT_MS", 30_000, 100, 600_000),
     dbStatementTimeoutMs: integer(env, "SKYTOM_DB_STATEMENT_TIMEOUT_MS", 60_000, 0, 86_400_000),
     jobExpireSeconds: integer(env, "SKYTOM_JOB_EXPIRE_SECONDS", 15 * 60, 1, 86_400),
-    jobLeaseSeconds: integer(env, "SKYTOM_JOB_LEASE_SECONDS", 30, 1, 3600),
+    jobLeaseSeconds: integer(env, "SKYTOM_JOB_LEASE_SECONDS", 20, 1, 3600),
     jobRetryDelaySeconds: integer(env, "SKYTOM_JOB_RETRY_DELAY_SECONDS", 10, 0, 3600),
   };
 }

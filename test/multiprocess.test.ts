@@ -21,7 +21,7 @@ const LEASE_S = 5;
 
 describe.skipIf(!ADMIN_URL)("multi-process deployment on PostgreSQL", () => {
   const cluster = new Cluster(ADMIN_URL ?? "", {
-    SKYTOM_JOB_EXPIRE_SECONDS: String(LEASE_S),
+    SKYTOM_JOB_LEASE_SECONDS: String(LEASE_S),
     SKYTOM_JOB_RETRY_DELAY_SECONDS: "1",
     SKYTOM_DB_CONNECT_TIMEOUT_MS: "2000",
   });

@@ -78,7 +78,7 @@ export interface QueueOptions {
 }
 
 const DEFAULT_EXPIRE_SECONDS = 15 * 60;
-const DEFAULT_LEASE_SECONDS = 30;
+const DEFAULT_LEASE_SECONDS = 20;
 const POLL_MS = 1000;
 
 /** Same message (without pg-boss's "(Queue: …, Worker: …)" suffix) reported at most every `everyMs`. */
