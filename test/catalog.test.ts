@@ -14,7 +14,7 @@ import { fitsTable } from "./helpers/fits-table.ts";
 import { parseInstrumentalCatalogue } from "../src/astro/sextractor.ts";
 import { makeFrame } from "../src/astro/synth/catalog.ts";
 import { CatalogueImportError } from "../src/catalog/columns.ts";
-import { importCatalogue } from "../src/catalog/import.ts";
+import { importCatalogue, removeAbandonedImports } from "../src/catalog/import.ts";
 import { listCatalogues } from "../src/catalog/info.ts";
 import { StoredCatalogueProvider, SyntheticProvider } from "../src/catalog/provider.ts";
 import { syntheticCatalogueLines } from "../src/catalog/synth.ts";
@@ -247,7 +247,7 @@ describe.each(ENGINES)("reference catalogues on %s", (engine) => {
       expect((err as Error).message.startsWith(`${name}: `)).toBe(true);
       expect((err as CatalogueImportError).line).toBe(line);
       expect((err as CatalogueImportError).column).toBe(column);
-      expect(await starCount()).toBe(before); // batches already sent were rolled back
+      expect(await starCount()).toBe(before); // batches already committed were removed again
       expect(await catalogueNames()).toEqual(names);
     });
 
@@ -259,6 +259,73 @@ describe.each(ENGINES)("reference catalogues on %s", (engine) => {
       const r = await importCatalogue(t.database, again, { survey: "GaiaSP", name: "dup", replace: true });
       expect(r.rows).toBe(1);
       expect((await listCatalogues(t.database.db)).find((c) => c.name === "dup")?.rows).toBe(1);
+    });
+  });
+
+  describe("imports commit batch by batch, invisible until complete", () => {
+    const header = "ra,dec,V,V_err";
+    const csv = (n: number, mag: number) =>
+      [
+        header,
+        ...Array.from({ length: n }, (_, i) => `${210 + i * 1e-4},${-20 + i * 1e-4},${mag},0.01`),
+      ].join("\n");
+    const coneV = async () => {
+      const c = await new StoredCatalogueProvider(t.database.db).cone(210.01, -19.99, 0.1);
+      return c.bands.V ? [...new Set(c.bands.V.mag)] : [];
+    };
+
+    it("while stars arrive (each batch committed) calibration and listings see only the catalogue being replaced", async () => {
+      await importCatalogue(t.database, write("swap1.csv", csv(120, 13)), { survey: "GaiaSP", name: "swap" });
+      expect(await coneV()).toEqual([13]);
+      const seen: { committed: number; cone: number[]; listed: number | undefined }[] = [];
+      await importCatalogue(t.database, write("swap2.csv", csv(200, 15)), {
+        survey: "GaiaSP",
+        name: "swap",
+        replace: true,
+        batchSize: 50,
+        onProgress: async () => {
+          const [{ n }] = (
+            await t.database.pool.query<{ n: number }>(
+              `select count(*)::int as n from reference_stars s join reference_catalogues c on c.id = s.catalogue_id
+                where c.name = 'swap' and c.state = 'importing'`,
+            )
+          ).rows;
+          const listed = (await listCatalogues(t.database.db)).filter((c) => c.name === "swap");
+          seen.push({
+            committed: n,
+            cone: await coneV(),
+            listed: listed.length === 1 ? listed[0].rows : undefined,
+          });
+        },
+      });
+      // Every batch was in the database (committed, seen from another connection) before the end, and
+      // the old catalogue was the only one used and listed meanwhile.
+      expect(seen).toEqual([50, 100, 150, 200].map((committed) => ({ committed, cone: [13], listed: 120 })));
+      expect(await coneV()).toEqual([15]);
+      expect(
+        (await listCatalogues(t.database.db)).filter((c) => c.name === "swap").map((c) => c.rows),
+      ).toEqual([200]);
+      const states = await t.database.pool.query(
+        "select state from reference_catalogues where name = 'swap'",
+      );
+      expect(states.rows).toEqual([{ state: "ready" }]);
+    });
+
+    it("an import whose process died is removed at the next start; a recent one elsewhere is left alone", async () => {
+      const stars = await starCount();
+      // What a killed `skytom catalog import` leaves: an importing catalogue with some stars.
+      const { rows } = await t.database.pool.query<{ id: number }>(
+        "insert into reference_catalogues (name, survey, source_file, state) values ('crashed', 'GaiaSP', 'c.csv', 'importing') returning id",
+      );
+      await t.database.pool.query(
+        "insert into reference_stars (catalogue_id, ra, dec, cx, cy, cz) select $1, 1, 1, 0, 0, 1 from generate_series(1, 30)",
+        [rows[0].id],
+      );
+      expect(await removeAbandonedImports(t.database, 3600_000)).toBe(0);
+      expect(await starCount()).toBe(stars + 30);
+      expect(await removeAbandonedImports(t.database, 0)).toBe(1);
+      expect(await starCount()).toBe(stars);
+      expect(await catalogueNames()).not.toContain("crashed");
     });
   });
 

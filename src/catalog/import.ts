@@ -44,8 +44,8 @@ export interface ImportOptions {
   replace?: boolean;
   /** Stars per INSERT; default 1000. */
   batchSize?: number;
-  /** Called after every batch. */
-  onProgress?: (progress: ImportProgress) => void;
+  /** Called after every batch (committed); the import waits for a returned promise. */
+  onProgress?: (progress: ImportProgress) => void | Promise<void>;
 }
 
 export interface ImportResult {
@@ -160,7 +160,7 @@ export async function importCatalogue(
       for await (const batch of table.batches) {
         await pool.query(batchSql, [catalogueId, ...arraysOf(batch)]);
         rows += batch.length;
-        options.onProgress?.({ rows, ...table.progress() });
+        await options.onProgress?.({ rows, ...table.progress() });
       }
       // Complete: the new catalogue becomes the one of this name, the one it replaces goes.
       const replaced = await inTransaction(database, async (_tx, client) => {
