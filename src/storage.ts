@@ -177,3 +177,19 @@ export async function cleanLeftovers(
   }
   return report;
 }
+
+/** What a client is told when the disk of the data directory (or of the database) is full. */
+export const NO_SPACE_MESSAGE =
+  "No space left in the data directory: nothing was stored. Try again once space has been freed.";
+
+/**
+ * True when `err` (or an error it wraps) says the disk is full: ENOSPC or EDQUOT from the file system,
+ * or PostgreSQL's disk_full (SQLSTATE 53100) — the embedded database lives in the data directory too.
+ */
+export function isNoSpaceLeft(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 5) return false;
+  const e = err as { code?: unknown; cause?: unknown; message?: unknown };
+  if (e.code === "ENOSPC" || e.code === "EDQUOT" || e.code === "53100") return true;
+  if (typeof e.message === "string" && /No space left on device/i.test(e.message)) return true;
+  return isNoSpaceLeft(e.cause, depth + 1);
+}

@@ -16,6 +16,7 @@ import {
 import { isDatabaseUnavailable } from "../db/connection.ts";
 import { HttpAnswer } from "../http-kit/answer.ts";
 import { fieldErrorsFromAjv, type AjvError } from "../http-kit/validation-messages.ts";
+import { isNoSpaceLeft, NO_SPACE_MESSAGE } from "../storage.ts";
 import { InvalidPageError } from "./pagination.ts";
 
 /** Seconds a client should wait before retrying when the database is unavailable (Retry-After). */
@@ -50,6 +51,12 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       return send(reply, status, { detail: clientMessage(error, status) });
+    }
+    if (isNoSpaceLeft(error)) {
+      // A full disk: nothing was stored (transactions rolled back, temporary files removed); once space
+      // is freed the same request succeeds, without a restart.
+      request.log.error({ err: error.message }, "no space left in the data directory");
+      return send(reply, 507, { detail: NO_SPACE_MESSAGE, request_id: request.id });
     }
     if (isDatabaseUnavailable(error)) {
       // Unreachable, restarting, out of connections or too slow: the request may succeed later.

@@ -14,6 +14,7 @@ import {
   ValidationError,
 } from "../domain/errors.ts";
 import { fieldErrorsFromAjv } from "../http-kit/validation-messages.ts";
+import { isNoSpaceLeft, NO_SPACE_MESSAGE } from "../storage.ts";
 import { redirect, WebRedirect } from "./context.ts";
 import { renderError } from "./render.ts";
 
@@ -50,6 +51,10 @@ export function installWebErrors(app: FastifyInstance): void {
         );
       const status = error.statusCode ?? 500;
       if (status >= 400 && status < 500) return await renderError(reply, status, error.message);
+      if (isNoSpaceLeft(error)) {
+        request.log.error({ err: error.message }, "no space left in the data directory");
+        return await renderError(reply, 507, NO_SPACE_MESSAGE);
+      }
       request.log.error({ err: error }, "unhandled error on a web page");
       return await renderError(
         reply,
