@@ -149,13 +149,16 @@ const RENEW_SQL = `
   WHERE name = $1 AND id = ANY($2::uuid[]) AND state = 'active'
   RETURNING id`;
 
+/** Sleep `ms`, or less when `signal` aborts. */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
+    const done = () => {
       clearTimeout(timer);
+      signal.removeEventListener("abort", done);
       resolve();
-    });
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
   });
 
 /** Rejects after `ms` (a job over its longest run time), unless the promise settles first. */
