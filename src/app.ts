@@ -19,6 +19,7 @@ import { apiRoutes } from "./http/index.ts";
 import { installOpenApi } from "./http/openapi.ts";
 import { webRoutes } from "./web/index.ts";
 import { sessionActorOf } from "./web/session.ts";
+import { DEFAULT_LOGIN_LIMITS, LoginThrottle, type LoginLimits } from "./domain/users/throttle.ts";
 
 export interface AppOptions {
   database: Database;
@@ -35,6 +36,8 @@ export interface AppOptions {
    * imported catalogues.
    */
   referenceProvider?: ReferenceProvider;
+  /** Login throttling (SKYTOM_LOGIN_*); default DEFAULT_LOGIN_LIMITS. */
+  loginLimits?: LoginLimits;
   /** Extra route plugins (tests). */
   plugins?: FastifyPluginAsync[];
 }
@@ -83,6 +86,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   // The API and the web UI, side by side.
   const referenceProvider = opts.referenceProvider ?? new StoredCatalogueProvider(database.db);
+  // One throttle for both password logins (API token and web session).
+  const loginThrottle = new LoginThrottle(opts.loginLimits ?? DEFAULT_LOGIN_LIMITS);
   await app.register(apiRoutes, {
     database,
     dataDir: opts.dataDir,
@@ -91,8 +96,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     referenceProvider,
     // Finder-chart images on web pages come with the session cookie, not a token.
     sessionActor: (request) => sessionActorOf(database.db, request),
+    loginThrottle,
   });
-  await app.register(webRoutes, { database, dataDir: opts.dataDir, queue, maxUploadFileBytes });
+  await app.register(webRoutes, {
+    database,
+    dataDir: opts.dataDir,
+    queue,
+    maxUploadFileBytes,
+    loginThrottle,
+  });
   for (const plugin of opts.plugins ?? []) await app.register(plugin);
 
   await app.after();

@@ -34,6 +34,10 @@ export interface Config {
   jobLeaseSeconds: number;
   /** Delay before a failed job's first retry, s (doubling, with jitter, for later retries). */
   jobRetryDelaySeconds: number;
+  /** Login throttling (src/domain/users/throttle.ts): window, s; attempts per address; failures per username. */
+  loginWindowSeconds: number;
+  loginMaxPerIp: number;
+  loginMaxFailuresPerUser: number;
 }
 
 export class ConfigError extends Error {}
@@ -76,5 +80,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobExpireSeconds: integer(env, "SKYTOM_JOB_EXPIRE_SECONDS", 15 * 60, 1, 86_400),
     jobLeaseSeconds: integer(env, "SKYTOM_JOB_LEASE_SECONDS", 20, 1, 3600),
     jobRetryDelaySeconds: integer(env, "SKYTOM_JOB_RETRY_DELAY_SECONDS", 10, 0, 3600),
+    loginWindowSeconds: integer(env, "SKYTOM_LOGIN_WINDOW_SECONDS", 900, 1, 86_400),
+    loginMaxPerIp: integer(env, "SKYTOM_LOGIN_MAX_PER_IP", 100, 0, 1_000_000),
+    loginMaxFailuresPerUser: integer(env, "SKYTOM_LOGIN_MAX_FAILURES_PER_USER", 10, 0, 1_000_000),
   };
 }

@@ -115,6 +115,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
       logger: { level: config.logLevel },
       bodyLimitBytes: config.bodyLimitBytes,
       maxUploadFileBytes: config.maxUploadBytes,
+      loginLimits: {
+        windowSeconds: config.loginWindowSeconds,
+        maxPerIp: config.loginMaxPerIp,
+        maxFailuresPerUser: config.loginMaxFailuresPerUser,
+      },
     });
     const address = await app.listen({ host: config.host, port: config.port });
     const q = queue;

@@ -45,7 +45,7 @@ export interface ImportOptions {
   /** Stars per INSERT; default 1000. */
   batchSize?: number;
   /** Called after every batch (committed); the import waits for a returned promise. */
-  onProgress?: (progress: ImportProgress) => void | Promise<void>;
+  onProgress?: (progress: ImportProgress) => unknown;
 }
 
 export interface ImportResult {

@@ -1526,7 +1526,7 @@ export interface paths {
     put?: never;
     /**
      * Log in with username and password; returns a new API token
-     * @description Each call issues a new 40-hex token; earlier tokens stay valid until revoked. Differs from BHTOM2: tokens are stored hashed, and inactive accounts get no token.
+     * @description Each call issues a new 40-hex token; earlier tokens stay valid until revoked. Differs from BHTOM2: tokens are stored hashed, and inactive accounts get no token; logins are throttled per client address (attempts) and per username (failures) — over a limit 429 with Retry-After (seconds).
      */
     post: {
       parameters: {
@@ -1563,6 +1563,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };

@@ -16,6 +16,7 @@ import {
 import { isDatabaseUnavailable } from "../db/connection.ts";
 import { HttpAnswer } from "../http-kit/answer.ts";
 import { fieldErrorsFromAjv, type AjvError } from "../http-kit/validation-messages.ts";
+import { TooManyLoginAttemptsError } from "../domain/users/throttle.ts";
 import { isNoSpaceLeft, NO_SPACE_MESSAGE } from "../storage.ts";
 import { InvalidPageError } from "./pagination.ts";
 
@@ -44,6 +45,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (error instanceof ForbiddenError) return send(reply, 403, { detail: error.message });
     if (error instanceof NotFoundError) return send(reply, 404, { detail: error.message });
     if (error instanceof ConflictError) return send(reply, 409, { detail: error.message });
+    if (error instanceof TooManyLoginAttemptsError) {
+      reply.header("Retry-After", String(error.retryAfterSeconds));
+      return send(reply, 429, { detail: error.message });
+    }
     if (error instanceof DomainError) return send(reply, 400, { detail: error.message });
     if (error.validation) {
       return send(reply, 400, fieldErrorsFromAjv(error.validation as unknown as AjvError[]));

@@ -7,6 +7,7 @@ import type { Database } from "../db/connection.ts";
 import type { JobQueue } from "../db/queue.ts";
 import type { ReferenceProvider } from "../domain/calibration/pipeline.ts";
 import type { Actor } from "../domain/permissions.ts";
+import type { LoginThrottle } from "../domain/users/throttle.ts";
 import { VERSION } from "../version.ts";
 import { aliasesRoutes } from "./aliases.routes.ts";
 import { calibFileRoutes } from "./calibfile.routes.ts";
@@ -35,6 +36,8 @@ export interface ApiOptions {
   referenceProvider: ReferenceProvider;
   /** The caller of a signed-in browser (its session cookie), for images web pages load; optional. */
   sessionActor?: (request: FastifyRequest) => Promise<Actor | null>;
+  /** Login throttling of token-auth, shared with the web login. */
+  loginThrottle: LoginThrottle;
 }
 
 export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
@@ -44,7 +47,7 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
     app.swagger(),
   );
   await app.register(healthRoutes, { db, engine: database.engine, version: VERSION });
-  await app.register(usersRoutes, { db });
+  await app.register(usersRoutes, { db, loginThrottle: opts.loginThrottle });
   await app.register(observatoriesRoutes, { db, dataDir });
   await app.register(targetsRoutes, { db, dataDir });
   await app.register(commentsRoutes, { db });

@@ -12,10 +12,15 @@ import {
   Username,
 } from "../domain/users/schemas.ts";
 import * as users from "../domain/users/service.ts";
+import type { LoginThrottle } from "../domain/users/throttle.ts";
 import { requireActor } from "./auth.ts";
+import { clientAddress } from "../http-kit/client-address.ts";
 import { Detail, FieldErrorsSchema } from "./schemas.ts";
 
-export const usersRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const usersRoutes: FastifyPluginAsyncTypebox<{ db: Db; loginThrottle: LoginThrottle }> = async (
+  app,
+  { db, loginThrottle },
+) => {
   app.post(
     "/api/token-auth/",
     {
@@ -25,12 +30,22 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
         summary: "Log in with username and password; returns a new API token",
         description:
           "Each call issues a new 40-hex token; earlier tokens stay valid until revoked. Differs from BHTOM2: " +
-          "tokens are stored hashed, and inactive accounts get no token.",
+          "tokens are stored hashed, and inactive accounts get no token; logins are throttled per client " +
+          "address (attempts) and per username (failures) — over a limit 429 with Retry-After (seconds).",
         body: TokenAuthBody,
-        response: { 200: Type.Object({ token: Type.String() }), 400: FieldErrorsSchema },
+        response: {
+          200: Type.Object({ token: Type.String() }),
+          400: FieldErrorsSchema,
+          429: Detail,
+        },
       },
     },
-    async (request) => ({ token: await users.login(db, request.body.username, request.body.password) }),
+    async (request) => ({
+      token: await users.login(db, request.body.username, request.body.password, {
+        throttle: loginThrottle,
+        address: clientAddress(request),
+      }),
+    }),
   );
 
   app.delete(

@@ -2,6 +2,7 @@
  * What every web route can use: the signed-in user, redirects and access checks that throw (the web
  * error handler turns them into a 303 or an error page), one-shot flash messages, and the safe `next`.
  */
+import type { LoginThrottle } from "../domain/users/throttle.ts";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { Database } from "../db/connection.ts";
 import type { JobQueue } from "../db/queue.ts";
@@ -16,6 +17,8 @@ export interface WebOptions {
   queue?: JobQueue | null;
   /** Largest accepted upload file, bytes (the API's limit; default 200 MB). */
   maxUploadFileBytes?: number;
+  /** Login throttling, shared with the API's token-auth. */
+  loginThrottle?: LoginThrottle;
   /** Page plugins registered after the built-in ones (tests). */
   extraPages?: FastifyPluginAsync<WebOptions>[];
 }

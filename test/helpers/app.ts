@@ -5,6 +5,7 @@ import { buildApp } from "../../src/app.ts";
 import type { ReferenceProvider } from "../../src/domain/calibration/pipeline.ts";
 import * as users from "../../src/domain/users/service.ts";
 import { createQueue, type JobQueue } from "../../src/db/queue.ts";
+import type { LoginLimits } from "../../src/domain/users/throttle.ts";
 import { createTestDatabase, type TestDatabase } from "./db.ts";
 import { SYSTEM } from "../../src/domain/permissions.ts";
 
@@ -43,6 +44,7 @@ export async function createTestApp(
     maxUploadFileBytes?: number;
     /** Reference stars for /calibFile/ (default: the imported catalogues). */
     referenceProvider?: ReferenceProvider;
+    loginLimits?: LoginLimits;
   } = {},
 ): Promise<TestApp> {
   const tdb = await createTestDatabase(engine);
@@ -55,6 +57,7 @@ export async function createTestApp(
       logger: false,
       bodyLimitBytes: opts.bodyLimitBytes,
       maxUploadFileBytes: opts.maxUploadFileBytes,
+      loginLimits: opts.loginLimits,
       queue,
       referenceProvider: opts.referenceProvider,
     });

@@ -40,3 +40,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /** A hash no password matches (for accounts created without a usable password). */
 export const UNUSABLE_PASSWORD = "!";
+
+/**
+ * A hash with today's parameters whose password nobody knows (random, thrown away): checked instead when
+ * there is no user of that name or the user has no usable password, so that such a login costs the same
+ * scrypt as a wrong password and its timing does not tell which usernames exist.
+ */
+export const DECOY_HASH =
+  "scrypt$15$8$1$pPihdRdULgM3LSr4NcAQtw==$wkGa2REbok1//cWxQBgNmIZKxF2W8yYscqKvEBZBuQc=";

@@ -8,7 +8,8 @@ import { preparedName, rawClient, selectColumns } from "../../db/raw.ts";
 import { GENERATIONS_JSON, type Generations } from "../cache.ts";
 import { AuthenticationError, NotFoundError, ValidationError, type FieldErrors } from "../errors.ts";
 import { requireAccountManager, requireStaff, SYSTEM, type Actor, type Caller } from "../permissions.ts";
-import { hashPassword, verifyPassword } from "./passwords.ts";
+import { DECOY_HASH, hashPassword, verifyPassword } from "./passwords.ts";
+import type { LoginThrottle } from "./throttle.ts";
 import * as repo from "./repo.ts";
 import type { CreateUserInput, ListUsersInput, PublicUser, UpdateUserInput } from "./schemas.ts";
 import { generateToken, hashToken } from "./tokens.ts";
@@ -108,8 +109,19 @@ const INACTIVE_LOGIN = "This account is not active yet: a staff member has to ap
  * Password login → a new token (each login issues one; earlier ones stay valid until revoked).
  * Differs from BHTOM2: inactive users (registrations awaiting approval) get no token.
  */
-export async function login(db: Executor, username: string, password: string): Promise<string> {
-  return issueToken(db, await checkCredentials(db, username, password));
+export async function login(
+  db: Executor,
+  username: string,
+  password: string,
+  guard?: LoginGuard,
+): Promise<string> {
+  return issueToken(db, await checkCredentials(db, username, password, { guard }));
+}
+
+/** Login throttling of a password check: the process's throttle and the client's address. */
+export interface LoginGuard {
+  throttle: LoginThrottle;
+  address: string;
 }
 
 /**
@@ -121,10 +133,24 @@ export async function checkCredentials(
   db: Executor,
   username: string,
   password: string,
-  opts: { explainInactive?: boolean } = {},
+  opts: { explainInactive?: boolean; guard?: LoginGuard } = {},
 ): Promise<repo.UserRow> {
+  const { guard } = opts;
+  if (guard) {
+    // Within the limits of throttle.ts; a refused password counts against the username.
+    return guard.throttle.attempt(
+      guard.address,
+      username,
+      () => checkCredentials(db, username, password, { explainInactive: opts.explainInactive }),
+      (err) => err instanceof ValidationError,
+    );
+  }
   const user = await repo.findUserByUsername(db, username);
-  const ok = user ? await verifyPassword(password, user.password) : false;
+  // Always one scrypt: an unknown username (or one without a usable password) takes as long as a
+  // wrong password, so response times do not tell which usernames exist.
+  const usable = user?.password.startsWith("scrypt$") ? user.password : null;
+  const matches = await verifyPassword(password, usable ?? DECOY_HASH);
+  const ok = usable !== null && matches;
   if (user && ok && !user.isActive && opts.explainInactive)
     throw new ValidationError({ non_field_errors: [INACTIVE_LOGIN] });
   if (!user || !ok || !user.isActive) throw new ValidationError({ non_field_errors: [BAD_LOGIN] });

@@ -8,6 +8,8 @@ import { type FieldErrors } from "../../domain/errors.ts";
 import { CreateUserBody } from "../../domain/users/schemas.ts";
 import { signUp } from "../../domain/users/approval.ts";
 import * as users from "../../domain/users/service.ts";
+import { TooManyLoginAttemptsError } from "../../domain/users/throttle.ts";
+import { clientAddress } from "../../http-kit/client-address.ts";
 import { flash, redirect, safeNext, type WebOptions } from "../context.ts";
 import { checkForm, formErrors, formValues } from "../forms.ts";
 import { render } from "../render.ts";
@@ -15,7 +17,7 @@ import { endSession, startSession } from "../session.ts";
 
 const REGISTER_FIELDS = ["username", "email", "first_name", "last_name", "password"] as const;
 
-export const accountsPages: FastifyPluginAsync<WebOptions> = async (app, { database }) => {
+export const accountsPages: FastifyPluginAsync<WebOptions> = async (app, { database, loginThrottle }) => {
   const db = database.db;
 
   app.get<{ Querystring: { next?: string } }>("/accounts/login/", async (request, reply) => {
@@ -34,12 +36,29 @@ export const accountsPages: FastifyPluginAsync<WebOptions> = async (app, { datab
       if (Object.keys(errors).length) return await loginFailed(errors);
       const user = await users.checkCredentials(db, values.username.trim(), values.password, {
         explainInactive: true,
+        ...(loginThrottle ? { guard: { throttle: loginThrottle, address: clientAddress(request) } } : {}),
       });
       await startSession(db, reply, user.id);
       flash(request, reply, "success", `Welcome, ${user.firstName || user.username}.`);
       return redirect(reply, next);
     } catch (err) {
+      if (err instanceof TooManyLoginAttemptsError) return tooMany(err);
       return loginFailed(formErrors(err));
+    }
+
+    /** 429 with Retry-After: the login page for a browser, `{"detail": …}` for any other client. */
+    function tooMany(err: TooManyLoginAttemptsError) {
+      reply.header("Retry-After", String(err.retryAfterSeconds));
+      if (!/\btext\/html\b/.test(String(request.headers.accept ?? ""))) {
+        return reply.code(429).type("application/json; charset=utf-8").send({ detail: err.message });
+      }
+      const errors = { non_field_errors: [err.message] };
+      return render(
+        reply,
+        "accounts/login",
+        { title: "Log in", values: { username: values.username ?? "", next }, errors },
+        429,
+      );
     }
 
     function loginFailed(errors: FieldErrors) {
