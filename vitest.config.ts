@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     globalSetup: ["test/global-setup.ts"],
+    // The default output, then how many tests ran on PostgreSQL (test/reporters/engines.ts).
+    reporters: ["default", "./test/reporters/engines.ts"],
   },
 });

@@ -11,15 +11,15 @@
  *     it("…", async () => { const page = await b.newPage(); await login(page, user); … });
  *   });
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { createTestApp, type TestApp, type TestUser } from "./app.ts";
+import { CHROMIUM } from "./chromium.ts";
 
-export const CHROMIUM = "/usr/bin/chromium";
-export const HAVE_CHROMIUM = existsSync(CHROMIUM);
+export { CHROMIUM, HAVE_CHROMIUM } from "./chromium.ts";
 export const SCREENSHOT_DIR = join(process.cwd(), "test-artifacts", "screenshots");
 
 export interface BrowserHarness {
