@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PROCESS_JOB } from "../src/domain/dataproducts/upload.ts";
 import { Cluster, TARGET } from "./helpers/cluster.ts";
 import { fieldFrame, until } from "./helpers/one-machine.ts";
+import { stopSkytom } from "./helpers/processes.ts";
 
 const ADMIN_URL = process.env.SKYTOM_TEST_DATABASE_URL;
 
@@ -105,5 +106,28 @@ describe.skipIf(!ADMIN_URL)("dead workers on PostgreSQL, default settings", () =
     );
     expect(ran.map((w) => w.name)).toEqual(["worker3"]);
     console.log(JSON.stringify({ measure: "worker-crash.long-job-short-lease", job_seconds: run.seconds }));
+  }, 240_000);
+
+  it("SIGTERM of a worker in the middle of a FITS job → it finishes the job, then exits cleanly; nothing stranded", async () => {
+    const stopping = await cluster.startWorker("worker4");
+    const others = cluster.workers.filter((w) => w !== stopping && w.alive());
+    for (const w of others) w.child.kill("SIGSTOP");
+    let id = 0;
+    try {
+      id = await uploadFrame(23);
+      await until(async () => (await status(id)) === "P", 60_000, "worker4 measures the frame");
+      const exited = await stopSkytom(stopping, 30_000);
+      expect(exited).toEqual({ code: 0, signal: null });
+    } finally {
+      for (const w of others) w.child.kill("SIGCONT");
+    }
+    await until(async () => ["S", "E"].includes(await status(id)), 60_000, "calibrated");
+    expect(await status(id)).toBe("S");
+    expect(await job(id)).toEqual({ state: "completed", retry_count: 0 });
+    expect(await sql("select id from reduced_datums where data_product_id = $1", [id])).toHaveLength(1);
+    expect(stopping.lines.some((l) => /Cannot use a pool after calling end/.test(l))).toBe(false);
+    expect(
+      stopping.lines.some((l) => l.includes(`"dataProduct":${id},`) && l.includes("data product processed")),
+    ).toBe(true);
   }, 240_000);
 });
