@@ -5,7 +5,7 @@
 // SKYTOM_RUN_SOURCES=1 always runs the sources. Compiled, a start is faster and lighter (no esbuild):
 // see docs/performance.md.
 import { readdirSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, URL } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const compiled = `${root}dist/cli/main.js`;
