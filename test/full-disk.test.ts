@@ -11,7 +11,8 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, runMigrations, type Database } from "../src/db/connection.ts";
 import * as users from "../src/domain/users/service.ts";
-import { buildApp } from "../src/http/app.ts";
+import { buildApp } from "../src/app.ts";
+import { SYSTEM } from "../src/domain/permissions.ts";
 import { multipart } from "./helpers/multipart.ts";
 import { copyTemplate } from "./helpers/template.ts";
 
@@ -73,7 +74,7 @@ describe.skipIf(!canMount())("a full disk (tmpfs data directory)", () => {
     database = await openDatabase({ dataDir, databaseUrl: undefined }, { forceHost: true });
     await runMigrations(database);
     app = await buildApp({ database, dataDir, logger: false });
-    await users.createUser(database.db, null, { username: "alice", password: "alice-password" });
+    await users.createUser(database.db, SYSTEM, { username: "alice", password: "alice-password" });
     token = await users.tokenForUser(database.db, "alice");
     const created = await app.inject({
       method: "POST",

@@ -193,7 +193,9 @@ export function createQueue(pool: pg.Pool, options: QueueOptions = {}): JobQueue
     supervise: true,
     schedule: true,
     migrate: true,
-    maintenanceIntervalSeconds: Math.max(1, Math.min(120, leaseSeconds)),
+    // pg-boss's own upkeep (archiving, its expiry check, schedules' bookkeeping): leases are watched by
+    // the worker loops below, so this need not run often.
+    maintenanceIntervalSeconds: 120,
   });
   const report = throttled(options.onError ?? (() => undefined));
   boss.on("error", report);

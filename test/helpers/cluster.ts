@@ -134,9 +134,9 @@ export class Cluster {
     if (created.status !== 201) throw new Error(`createTarget: ${created.status} ${await created.text()}`);
   }
 
-  /** `skytom worker --concurrency 2`, resolved once it polls the queue. */
-  async startWorker(name: string): Promise<SkytomProcess> {
-    return this.addWorker(startSkytom(name, ["worker", "--concurrency", "2"], this.env));
+  /** `skytom worker --concurrency 2` (with `extraEnv` over the deployment's), resolved once it polls the queue. */
+  async startWorker(name: string, extraEnv: Record<string, string> = {}): Promise<SkytomProcess> {
+    return this.addWorker(startSkytom(name, ["worker", "--concurrency", "2"], { ...this.env, ...extraEnv }));
   }
 
   /**

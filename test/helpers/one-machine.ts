@@ -16,6 +16,7 @@ import { openDatabase, runMigrations } from "../../src/db/connection.ts";
 import { cameras, observatories, targets } from "../../src/db/schema/index.ts";
 import { unitVector } from "../../src/astro/coords.ts";
 import * as users from "../../src/domain/users/service.ts";
+import { SYSTEM } from "../../src/domain/permissions.ts";
 import { startSkytom, type SkytomProcess } from "./processes.ts";
 import { copyTemplate } from "./template.ts";
 
@@ -76,7 +77,7 @@ export async function seedDataDir(): Promise<SeededDir> {
   try {
     await runMigrations(database);
     const db = database.db;
-    await users.createUser(db, null, { username: "alice", password: "alice-password", is_active: true });
+    await users.createUser(db, SYSTEM, { username: "alice", password: "alice-password", is_active: true });
     const token = await users.tokenForUser(db, "alice");
     const [obs] = await db.insert(observatories).values({ name: "Synth", lon: 20, lat: 50 }).returning();
     await db.insert(cameras).values({

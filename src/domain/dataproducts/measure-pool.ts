@@ -13,18 +13,20 @@ import type { MeasureInput, MeasureOutput } from "./measure.ts";
 const IDLE_MS = 60_000;
 const idle: { worker: Worker; timer: NodeJS.Timeout }[] = [];
 
+/** A thread for one measurement: kept alive (ref) while it measures. */
 function takeWorker(): Worker {
   const kept = idle.pop();
   if (kept) {
     clearTimeout(kept.timer);
+    kept.worker.ref();
     return kept.worker;
   }
-  const worker = startModuleWorker(new URL("./measure-thread.ts", import.meta.url), null);
-  worker.unref();
-  return worker;
+  return startModuleWorker(new URL("./measure-thread.ts", import.meta.url), null);
 }
 
+/** Back to the idle threads, which do not keep the process alive. */
 function giveBack(worker: Worker): void {
+  worker.unref();
   const timer = setTimeout(() => {
     const i = idle.findIndex((e) => e.worker === worker);
     if (i >= 0) idle.splice(i, 1);
