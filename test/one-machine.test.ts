@@ -147,11 +147,14 @@ print(r.status_code, r.headers.get("Connection"), r.json()["detail"])`;
     try {
       const points = await client.query("select id from reduced_datums where data_product_id = $1", [id]);
       expect(points.rows).toHaveLength(1);
-      const job = await client.query<{ state: string; retry_count: number }>(
-        "select state, retry_count from pgboss.job where data->>'dataProductId' = $1",
-        [String(id)],
-      );
-      expect(job.rows).toEqual([{ state: "completed", retry_count: 1 }]);
+      // The job is marked completed just after the data product's status.
+      const job = () =>
+        client.query<{ state: string; retry_count: number }>(
+          "select state, retry_count from pgboss.job where data->>'dataProductId' = $1",
+          [String(id)],
+        );
+      await until(async () => (await job()).rows[0]?.state === "completed", 10_000, "the job completed");
+      expect((await job()).rows).toEqual([{ state: "completed", retry_count: 1 }]);
       // Every stored file belongs to a data product; tmp/ is empty.
       const rows = await client.query<{ data: string; photometry_data: string | null }>(
         "select data, photometry_data from data_products",

@@ -15,6 +15,7 @@ import { makeField, makeFrame } from "../../src/astro/synth/catalog.ts";
 import { importCatalogue } from "../../src/catalog/import.ts";
 import { openDatabase, runMigrations, type Database } from "../../src/db/connection.ts";
 import { cameras, observatories } from "../../src/db/schema/index.ts";
+import { PROCESS_JOB } from "../../src/domain/dataproducts/upload.ts";
 import * as users from "../../src/domain/users/service.ts";
 import { startNode, startSkytom, stopSkytom, type SkytomProcess } from "./processes.ts";
 import { TcpProxy } from "./proxy.ts";
@@ -180,13 +181,16 @@ export class Cluster {
     return { status: res.status, body: (await res.json()) as UploadAnswer["body"] };
   }
 
-  /** Waits until every given data product has left status C/P; returns the ms it took. */
+  /** Waits until every given data product has left status C/P and its job is done; returns the ms it took. */
   async waitCalibrated(ids: number[], timeoutMs: number): Promise<number> {
     const t0 = Date.now();
     for (;;) {
+      // The job is marked completed just after the data product's status: wait for both.
       const [{ pending }] = await this.sql<{ pending: number }>(
-        "SELECT count(*)::int AS pending FROM data_products WHERE id = ANY($1) AND status NOT IN ('S', 'E')",
-        [ids],
+        `SELECT (SELECT count(*)::int FROM data_products WHERE id = ANY($1) AND status NOT IN ('S', 'E'))
+              + (SELECT count(*)::int FROM pgboss.job WHERE name = $2
+                   AND (data->>'dataProductId')::int = ANY($1) AND state < 'completed') AS pending`,
+        [ids, PROCESS_JOB],
       );
       if (pending === 0) return Date.now() - t0;
       if (Date.now() - t0 > timeoutMs)
