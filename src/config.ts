@@ -3,6 +3,7 @@
  * Nothing below this module reads process.env.
  */
 import { resolve } from "node:path";
+import { DEFAULT_GAIA_TAP_URL, DEFAULT_VIZIER_TAP_URL, type ArchiveSettings } from "./catalog/settings.ts";
 
 export interface Config {
   host: string;
@@ -32,6 +33,8 @@ export interface Config {
   jobExpireSeconds: number;
   /** Delay before a failed job's first retry, s (doubling, with jitter, for later retries). */
   jobRetryDelaySeconds: number;
+  /** The archives reference stars come from (src/catalog/settings.ts): URLs, offline mode, faults. */
+  archives: ArchiveSettings;
 }
 
 export class ConfigError extends Error {}
@@ -44,6 +47,31 @@ function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: num
     throw new ConfigError(`${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return n;
+}
+
+/** An http(s) URL from the environment, without a trailing slash. */
+function httpUrl(env: NodeJS.ProcessEnv, key: string, fallback: string): string {
+  const raw = env[key] || fallback;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${key} must be an http:// or https:// URL, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(`${key} must be an http:// or https:// URL, got ${JSON.stringify(raw)}`);
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+/** A yes/no switch: 1/true/yes/on or 0/false/no/off (case-insensitive); unset = false. */
+function flag(env: NodeJS.ProcessEnv, key: string): boolean {
+  const raw = (env[key] ?? "").trim().toLowerCase();
+  if (raw === "" || ["0", "false", "no", "off"].includes(raw)) return false;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  throw new ConfigError(
+    `${key} must be 1 or 0 (true/false, yes/no, on/off), got ${JSON.stringify(env[key])}`,
+  );
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -73,5 +101,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbStatementTimeoutMs: integer(env, "SKYTOM_DB_STATEMENT_TIMEOUT_MS", 60_000, 0, 86_400_000),
     jobExpireSeconds: integer(env, "SKYTOM_JOB_EXPIRE_SECONDS", 15 * 60, 1, 86_400),
     jobRetryDelaySeconds: integer(env, "SKYTOM_JOB_RETRY_DELAY_SECONDS", 10, 0, 3600),
+    archives: {
+      gaiaTapUrl: httpUrl(env, "SKYTOM_GAIA_TAP_URL", DEFAULT_GAIA_TAP_URL),
+      vizierTapUrl: httpUrl(env, "SKYTOM_VIZIER_TAP_URL", DEFAULT_VIZIER_TAP_URL),
+      offline: flag(env, "SKYTOM_OFFLINE"),
+      connectTimeoutMs: integer(env, "SKYTOM_ARCHIVE_CONNECT_TIMEOUT_MS", 10_000, 100, 600_000),
+      queryTimeoutMs: integer(env, "SKYTOM_ARCHIVE_QUERY_TIMEOUT_MS", 120_000, 100, 3_600_000),
+      concurrency: integer(env, "SKYTOM_ARCHIVE_CONCURRENCY", 2, 1, 64),
+      retries: integer(env, "SKYTOM_ARCHIVE_RETRIES", 3, 0, 20),
+      retryWaitSeconds: integer(env, "SKYTOM_ARCHIVE_RETRY_WAIT_SECONDS", 300, 1, 86_400),
+    },
   };
 }
