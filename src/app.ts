@@ -7,7 +7,8 @@
 import { randomUUID } from "node:crypto";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from "fastify";
-import { StoredCatalogueProvider } from "./catalog/provider.ts";
+import { ArchiveProvider } from "./catalog/archive.ts";
+import { OFFLINE_ARCHIVES } from "./catalog/settings.ts";
 import type { Database } from "./db/connection.ts";
 import type { ReferenceProvider } from "./domain/calibration/pipeline.ts";
 import type { JobQueue } from "./db/queue.ts";
@@ -30,8 +31,8 @@ export interface AppOptions {
   /** Background job queue (uploads enqueue processing); null = uploads that need it answer 500. */
   queue?: JobQueue | null;
   /**
-   * Reference stars for calibrations served at once (/calibFile/) and finder charts; default: the
-   * imported catalogues.
+   * Reference stars for calibrations served at once (/calibFile/) and finder charts; default: the cache and
+   * imported catalogues, offline.
    */
   referenceProvider?: ReferenceProvider;
   /** Extra route plugins (tests). */
@@ -79,7 +80,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const notAllowed = methodNotAllowed(app);
 
   // The API and the web UI, side by side.
-  const referenceProvider = opts.referenceProvider ?? new StoredCatalogueProvider(database.db);
+  const referenceProvider = opts.referenceProvider ?? new ArchiveProvider(database, OFFLINE_ARCHIVES);
   await app.register(apiRoutes, {
     database,
     dataDir: opts.dataDir,

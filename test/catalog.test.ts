@@ -363,7 +363,7 @@ describe("skytom catalog (subprocess on a temporary data directory)", () => {
       ["synth", 150],
     ]);
     expect(run("catalog", "info").out).toMatch(
-      /^1\s+fixture\s+GaiaSP\s+220\s+u g r i z U B V R I\s+150\.00\d\d,2\.00\d\d/m,
+      /^1\s+fixture\s+GaiaSP\s+import\s+220\s+u g r i z U B V R I\s+150\.00\d\d,2\.00\d\d/m,
     );
 
     const bad = join(dataDir, "bad.csv");

@@ -13,6 +13,8 @@ export interface JobOptions {
   /** A job not finished within this many seconds is failed and retried (worker died). */
   expireInSeconds?: number;
   singletonKey?: string;
+  /** Not before this time (a job that waits for something, e.g. an archive). */
+  startAfter?: Date;
   /** Run inside this client's open transaction. */
   client?: pg.PoolClient;
 }
@@ -137,6 +139,7 @@ export function createQueue(pool: pg.Pool, options: QueueOptions = {}): JobQueue
         retryBackoff: true,
         expireInSeconds: opts.expireInSeconds ?? expireDefault,
         ...(opts.singletonKey ? { singletonKey: opts.singletonKey } : {}),
+        ...(opts.startAfter ? { startAfter: opts.startAfter } : {}),
         ...(client
           ? { db: { executeSql: (text: string, values?: unknown[]) => client.query(text, values) } }
           : {}),

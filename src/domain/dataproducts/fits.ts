@@ -10,6 +10,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { eq } from "drizzle-orm";
+import { surveysOfRequest } from "../../astro/calibrate/bands.ts";
 import { angularSeparationDeg } from "../../astro/coords.ts";
 import { isFitsError } from "../../astro/fits/errors.ts";
 import { readFitsFile } from "../../astro/fits/file.ts";
@@ -80,7 +81,7 @@ export async function processFits(database: Database, id: number, opts: Calibrat
     await fail(database, id, "the target has no position");
     return;
   }
-  const astrometry = await imageWcs(image, h, target, camera, opts.provider);
+  const astrometry = await imageWcs(image, h, target, camera, opts.provider, dp.filter);
   if (!astrometry.ok) {
     await fail(database, id, astrometry.reason);
     return;
@@ -166,10 +167,11 @@ async function imageWcs(
   target: { ra: number | null; dec: number | null },
   camera: { pixelScale: number } | null,
   provider: ReferenceProvider,
+  filterRequest: string,
 ): Promise<{ ok: true; wcs: TanWcs; note: string } | { ok: false; reason: string }> {
   const headerWcs = wcsFromHeader((k) => image.header.get(k) as number | string | boolean | undefined);
   if (headerWcs.ok) return { ok: true, wcs: headerWcs.wcs, note: "" };
-  const solved = await solveFromPriors(image, h, target, camera, provider);
+  const solved = await solveFromPriors(image, h, target, camera, provider, filterRequest);
   if (!solved.ok) {
     return {
       ok: false,
@@ -252,6 +254,7 @@ async function solveFromPriors(
   target: { ra: number | null; dec: number | null },
   camera: { pixelScale: number } | null,
   provider: ReferenceProvider,
+  filterRequest: string,
 ) {
   const ra = image.header.getNumber("RA") ?? target.ra;
   const dec = image.header.getNumber("DEC") ?? target.dec;
@@ -262,7 +265,16 @@ async function solveFromPriors(
   const detected = extractSources(image, { gainEPerAdu: h.gainEPerAdu, saturationAdu: h.saturationAdu });
   const rows = detected.rows.filter((r) => Number.isFinite(r.flux) && r.flux > 0);
   const diagonalDeg = (Math.hypot(image.width, image.height) * scale) / 3600;
-  const reference = await provider.cone(ra, dec, Math.min(5, diagonalDeg * 1.2));
+  // The calibration's surveys, at the frame's epoch: the cone the calibration asks next lies inside this one.
+  const reference = await provider.cone(
+    ra,
+    dec,
+    Math.min(5, diagonalDeg * 1.2),
+    surveysOfRequest(filterRequest),
+    {
+      epochMjd: h.mjdMid,
+    },
+  );
   const band = reference.bands.V ?? Object.values(reference.bands)[0];
   if (!band) return { ok: false as const, reason: "no reference stars around the pointing" };
   return solveWcs({
