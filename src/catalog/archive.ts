@@ -36,7 +36,7 @@ import type { ArchiveSettings } from "./settings.ts";
 import { TapService, type TapFormat } from "./tap/client.ts";
 
 export interface ArchiveTuning {
-  /** Largest cone asked in one query, deg (default 0.5). */
+  /** Largest cone asked in one query, deg (default 1; denser answers are split further). */
   tileRadiusDeg?: number;
   /** Most stars one query may return before its cone is split (default 100 000). */
   maxRows?: number;
@@ -77,7 +77,7 @@ export class ArchiveProvider implements ReferenceProvider {
     tuning: ArchiveTuning = {},
   ) {
     this.stored = new StoredCatalogueProvider(database.db);
-    this.tileRadiusDeg = tuning.tileRadiusDeg ?? 0.5;
+    this.tileRadiusDeg = tuning.tileRadiusDeg ?? 1;
     this.maxRows = tuning.maxRows ?? 100_000;
     const limit = pLimit(Math.max(1, settings.concurrency));
     const common = {

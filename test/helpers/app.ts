@@ -41,8 +41,11 @@ export async function createTestApp(
     bodyLimitBytes?: number;
     queue?: boolean;
     maxUploadFileBytes?: number;
-    /** Reference stars for /calibFile/ (default: the imported catalogues). */
-    referenceProvider?: ReferenceProvider;
+    /**
+     * Reference stars for /calibFile/ (default: the app's, offline), or a function making them from the
+     * test's database (an archive provider, which stores what it fetches there).
+     */
+    referenceProvider?: ReferenceProvider | ((database: TestDatabase["database"]) => ReferenceProvider);
   } = {},
 ): Promise<TestApp> {
   const tdb = await createTestDatabase(engine);
@@ -56,7 +59,10 @@ export async function createTestApp(
       bodyLimitBytes: opts.bodyLimitBytes,
       maxUploadFileBytes: opts.maxUploadFileBytes,
       queue,
-      referenceProvider: opts.referenceProvider,
+      referenceProvider:
+        typeof opts.referenceProvider === "function"
+          ? opts.referenceProvider(tdb.database)
+          : opts.referenceProvider,
     });
   const t: TestApp = {
     app: await build(),
