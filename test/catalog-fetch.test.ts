@@ -176,17 +176,15 @@ describe("skytom catalog fetch: 1° prefetched, interrupted and resumed, then ca
       .insert(observatories)
       .values({ name: "Remote", lon: 70, lat: -30 })
       .returning();
-    await t.tdb.database.db
-      .insert(cameras)
-      .values({
-        observatoryId: obs.id,
-        cameraName: "Cam",
-        prefix: "Remote_Cam",
-        activeFlg: true,
-        pixelScale: DEMO_CAMERA.pixelScaleArcsec,
-        gain: DEMO_CAMERA.gainEPerAdu,
-        readoutNoise: DEMO_CAMERA.readNoiseE,
-      });
+    await t.tdb.database.db.insert(cameras).values({
+      observatoryId: obs.id,
+      cameraName: "Cam",
+      prefix: "Remote_Cam",
+      activeFlg: true,
+      pixelScale: DEMO_CAMERA.pixelScaleArcsec,
+      gain: DEMO_CAMERA.gainEPerAdu,
+      readoutNoise: DEMO_CAMERA.readNoiseE,
+    });
     const night = planNight({
       star,
       targetName: "Offline-1",
