@@ -431,6 +431,22 @@ describe.each(ENGINES)("reference stars from the archives on %s", (engine) => {
       await nothingStored();
     });
 
+    it("queries queued behind one that fails are not sent: they fail at once with the same retry time", async () => {
+      const s = await serve({ delayMs: 50 });
+      s.mode = "down";
+      const p = provider(s, { concurrency: 1, retries: 0, retryWaitSeconds: 600 });
+      const results = await Promise.allSettled(
+        [0, 1, 2].map((k) => p.cone(210.3 + 0.2 * k, -12.25, 0.05, "GaiaSP")),
+      );
+      expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
+      expect(s.requests).toHaveLength(1);
+      const times = results.map((r) =>
+        ((r as PromiseRejectedResult).reason as ArchiveUnavailableError).retryAt.getTime(),
+      );
+      expect(new Set(times).size).toBe(1);
+      await nothingStored();
+    });
+
     it("back after a failure: the next try (after the pause) fetches and stores", async () => {
       const s = await serve();
       s.mode = "down";

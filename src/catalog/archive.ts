@@ -215,7 +215,7 @@ export class ArchiveProvider implements ReferenceProvider {
         throw new ArchiveAnswerError(
           service.label,
           `${service.label} has more than ${this.maxRows} ${survey} stars within ${(tile.radiusDeg * 3600).toFixed(0)}″ of (${tile.raDeg.toFixed(5)}, ${tile.decDeg.toFixed(5)}): too dense to fetch`,
-          new Date(),
+          service.recordFailure(),
         );
       }
       let rows = 0;
@@ -239,7 +239,7 @@ export class ArchiveProvider implements ReferenceProvider {
       throw new ArchiveAnswerError(
         service.label,
         `${service.label} answered a table that cannot be read: ${(err as Error).message}`,
-        new Date(),
+        service.recordFailure(),
       );
     }
     await storeAnswer(this.database, {

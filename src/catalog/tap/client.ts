@@ -106,6 +106,15 @@ export class TapService {
 
   private async attempts(adql: string, maxRec: number, columns: readonly string[]): Promise<TapTable> {
     const o = this.options;
+    // Queued behind a query that failed meanwhile: not asked again before the pause is over.
+    const paused = this.retryAt;
+    if (paused) {
+      throw new ArchiveUnavailableError(
+        this.label,
+        `${this.label} is unreachable; not asked again before ${paused.toISOString()}`,
+        paused,
+      );
+    }
     let last: Attempt | null = null;
     for (let attempt = 1; attempt <= o.retries + 1; attempt++) {
       if (attempt > 1) {
@@ -134,7 +143,7 @@ export class TapService {
           throw new ArchiveAnswerError(
             this.label,
             `${this.label} answered wrongly: ${err.message}`,
-            this.pause(),
+            this.recordFailure(),
           );
         }
       }
@@ -143,12 +152,15 @@ export class TapService {
     throw new ArchiveUnavailableError(
       this.label,
       `${this.label} is unreachable: ${last?.message ?? "no answer"} (${tries} attempt${tries > 1 ? "s" : ""})`,
-      this.pause(),
+      this.recordFailure(),
     );
   }
 
-  /** Counts a failure and leaves the service alone for a while; returns when it will be asked again. */
-  private pause(): Date {
+  /**
+   * Counts a failure (also one the caller finds in an answer, e.g. a table it cannot use) and leaves the
+   * service alone for a while; returns when it will be asked again.
+   */
+  recordFailure(): Date {
     this.failures++;
     const wait = Math.min(this.options.maxWaitMs, this.options.waitMs * 2 ** (this.failures - 1));
     this.pausedUntil = this.now() + wait;
