@@ -329,13 +329,11 @@ describe.each(ENGINES)("reference stars from the archives on %s", (engine) => {
   });
 
   it("cones inside a cone being fetched wait for it instead of asking again", async () => {
-    const s = await serve({ delayMs: 100 });
+    const s = await serve({ delayMs: 200 });
     const p = provider(s);
-    await Promise.all([
-      p.cone(210.5, -12.25, 0.1, "GaiaSP"),
-      p.cone(210.51, -12.25, 0.05, "GaiaSP"),
-      p.cone(210.5, -12.25, 0.1, "GaiaSP"),
-    ]);
+    const first = p.cone(210.5, -12.25, 0.1, "GaiaSP");
+    while (s.requests.length === 0) await new Promise((r) => setTimeout(r, 5)); // its query is out
+    await Promise.all([first, p.cone(210.51, -12.25, 0.05, "GaiaSP"), p.cone(210.5, -12.25, 0.1, "GaiaSP")]);
     expect(s.requests).toHaveLength(1);
   });
 
