@@ -9,7 +9,7 @@
 import cliProgress from "cli-progress";
 import { Command } from "commander";
 import { SURVEYS } from "../astro/calibrate/bands.ts";
-import { ArchiveProvider, type TileProgress } from "../catalog/archive.ts";
+import type { TileProgress } from "../catalog/archive.ts";
 import { parseSurvey } from "../catalog/import.ts";
 import { loadConfig } from "../config.ts";
 import { ValidationError } from "../domain/errors.ts";
@@ -104,6 +104,8 @@ export function catalogFetchCommand(): Command {
           "SKYTOM_OFFLINE=1: the archives are out of reach; fetch where they can be reached",
         );
       }
+      // Loaded here, not at start: every other skytom command starts without the TAP client.
+      const { ArchiveProvider } = await import("../catalog/archive.ts");
       const bar = progress(survey);
       const t0 = performance.now();
       let tiles = 0;
