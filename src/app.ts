@@ -5,6 +5,7 @@
  * benchmarks all call `buildApp`; it does not listen (src/server.ts does).
  */
 import { randomUUID } from "node:crypto";
+import { DATE_FORMATS } from "./domain/dateparse.ts";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from "fastify";
 import { ArchiveProvider } from "./catalog/archive.ts";
@@ -61,6 +62,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         useDefaults: true,
         verbose: true,
         keywords: ["errorMessage"],
+        // Dates as BHTOM2 (Django) reads them: one parser for schemas and services.
+        formats: DATE_FORMATS,
       },
     },
     return503OnClosing: true,

@@ -2225,9 +2225,15 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description YYYY-MM-DD (whole day) or an ISO 8601 date-time */
+            /**
+             * Format: django-datetime-filter
+             * @description Comments made at or before this (a date alone: until the end of that day). A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_end?: string | null;
-            /** @description YYYY-MM-DD (whole day) or an ISO 8601 date-time */
+            /**
+             * Format: django-datetime-filter
+             * @description Comments made at or after this. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_start?: string | null;
             page?: unknown;
             target?: string | null;
@@ -2292,8 +2298,16 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            created_end?: string | number | null;
-            created_start?: string | number | null;
+            /**
+             * Format: django-datetime-filter
+             * @description Uploaded at or before this. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
+            created_end?: string | null;
+            /**
+             * Format: django-datetime-filter
+             * @description Uploaded at or after this. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
+            created_start?: string | null;
             data_product_type?: string | number | null;
             filter?: string | number | null;
             fits_data?: string | number | null;
@@ -2775,7 +2789,11 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            created?: string | null | "";
+            /**
+             * Format: django-date-filter
+             * @description Users who joined on or after this day. YYYY-MM-DD (also YYYY-M-D, YYYYMMDD); null or "" = no filter
+             */
+            created?: string | null;
             id?: number | null | "";
             username?: string | null;
           };
@@ -3347,9 +3365,15 @@ export interface paths {
             active_flg?: null | boolean;
             /** @description Camera name, ONAME, or camera id */
             camera?: string | null;
-            /** @description ISO 8601 date-time (naive = UTC) or date */
+            /**
+             * Format: django-datetime-filter
+             * @description Bound of `created`, inclusive. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_end?: string | null;
-            /** @description ISO 8601 date-time (naive = UTC) or date */
+            /**
+             * Format: django-datetime-filter
+             * @description Bound of `created`, inclusive. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_start?: string | null;
             /** @description Page number, 1-based (200 per page; past the end gives the last page) */
             page?: unknown;
@@ -3445,9 +3469,15 @@ export interface paths {
           "application/json": {
             /** @description true: observatories with an active camera, listing only their active cameras; false: the same for inactive cameras */
             active_flg?: null | boolean;
-            /** @description ISO 8601 date-time (naive = UTC) or date */
+            /**
+             * Format: django-datetime-filter
+             * @description Bound of `created`, inclusive. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_end?: string | null;
-            /** @description ISO 8601 date-time (naive = UTC) or date */
+            /**
+             * Format: django-datetime-filter
+             * @description Bound of `created`, inclusive. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_start?: string | null;
             /** @description Exact latitude, deg */
             lat?: number | null;
@@ -4600,6 +4630,7 @@ export interface paths {
             /** @description Declination (ICRS/J2000), −90 ≤ dec ≤ 90 deg, or 'dd:mm:ss.s': degrees, or a sexagesimal string */
             dec: number | string;
             description?: string | null;
+            /** @description UTC unless an offset is given. Read as Django reads it: 2023-09-28T10:00:00Z, 2023-09-28 10:00, 2023-01-01T0:00:01Z, 2023-09-28T10:00:00.123456+02:00, a date alone (midnight), … */
             discovery_date?: string | null;
             /** @description Julian epoch of the coordinates in years (2000.0, or 'J2000') */
             epoch?: number | string;
@@ -4949,9 +4980,15 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description ISO 8601 date-time (2023-09-28T10:00:00Z, 2023-09-28 10:00, +02:00 offsets) or a date (midnight UTC); a time without offset is UTC */
+            /**
+             * Format: django-datetime-filter
+             * @description Downloads at or after this. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_from?: string | null;
-            /** @description ISO 8601 date-time (2023-09-28T10:00:00Z, 2023-09-28 10:00, +02:00 offsets) or a date (midnight UTC); a time without offset is UTC */
+            /**
+             * Format: django-datetime-filter
+             * @description Downloads at or before this. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_to?: string | null;
             /** @description P photometry, R radio, H high energy */
             download_type?: "P" | "R" | "H" | "" | null;
@@ -5087,9 +5124,15 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description ISO 8601 date-time (2023-09-28T10:00:00Z, 2023-09-28 10:00, +02:00 offsets) or a date (midnight UTC); a time without offset is UTC */
+            /**
+             * Format: django-datetime-filter
+             * @description Downloads at or after this. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_from?: string | null;
-            /** @description ISO 8601 date-time (2023-09-28T10:00:00Z, 2023-09-28 10:00, +02:00 offsets) or a date (midnight UTC); a time without offset is UTC */
+            /**
+             * Format: django-datetime-filter
+             * @description Downloads at or before this. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_to?: string | null;
             /** @description P photometry, R radio, H high energy */
             download_type?: "P" | "R" | "H" | "" | null;
@@ -5550,6 +5593,7 @@ export interface paths {
             /** @description Declination (ICRS/J2000), −90 ≤ dec ≤ 90 deg, or 'dd:mm:ss.s': degrees, or a sexagesimal string */
             dec?: number | string;
             description?: string | null;
+            /** @description UTC unless an offset is given. Read as Django reads it: 2023-09-28T10:00:00Z, 2023-09-28 10:00, 2023-01-01T0:00:01Z, 2023-09-28T10:00:00.123456+02:00, a date alone (midnight), … */
             discovery_date?: string | null;
             /** @description Julian epoch of the coordinates in years (2000.0, or 'J2000') */
             epoch?: number | string;

@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { DateTimeFilterSchema } from "../input.ts";
 
 /**
  * A value of several JSON types with a length cap on its string form, as one `type: [...]` schema
@@ -18,8 +19,8 @@ export const DataListBody = Type.Object({
   fits_data: Type.Optional(Val),
   photometry_data: Type.Optional(Val),
   oname: Type.Optional(Val),
-  created_start: Type.Optional(Val),
-  created_end: Type.Optional(Val),
+  created_start: Type.Optional(DateTimeFilterSchema("Uploaded at or after this")),
+  created_end: Type.Optional(DateTimeFilterSchema("Uploaded at or before this")),
   mjd: Type.Optional(Val),
   target_name: Type.Optional(Val),
   target_id: Type.Optional(Val),

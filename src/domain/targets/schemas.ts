@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { CLASSIFICATION_ALIASES, CLASSIFICATIONS } from "../../vocabulary.ts";
+import { DATETIME_MESSAGE } from "../input.ts";
 
 /** A nullable string; its maxLength is repeated on the union so that the 400 names the limit. */
 
@@ -39,13 +40,12 @@ const targetFields = {
   }),
   description: Capped<string | null>(["string", "null"], 200),
   classification: Type.Union([ClassificationValue, Type.Null()], { errorMessage: "Not a valid choice." }),
-  discovery_date: Type.Union(
-    [Type.String({ format: "date-time" }), Type.String({ format: "date" }), Type.Null()],
-    {
-      errorMessage:
-        "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].",
-    },
-  ),
+  discovery_date: Type.Union([Type.String({ format: "django-datetime", maxLength: 64 }), Type.Null()], {
+    errorMessage: DATETIME_MESSAGE,
+    description:
+      "UTC unless an offset is given. Read as Django reads it: 2023-09-28T10:00:00Z, 2023-09-28 10:00, " +
+      "2023-01-01T0:00:01Z, 2023-09-28T10:00:00.123456+02:00, a date alone (midnight), …",
+  }),
   importance: Type.Number({ minimum: 0, maximum: 10, description: "0 = no follow-up … 10 = observe now" }),
   cadence: Type.Number({ minimum: 0, description: "Requested time between observations, days (0 = none)" }),
   has_optical: Flag,

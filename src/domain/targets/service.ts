@@ -8,7 +8,9 @@ import { sql } from "drizzle-orm";
 import { coneQuery } from "../../astro/cone.ts";
 import { mjdFromDate } from "../../astro/time.ts";
 import type { Db, Executor } from "../../db/connection.ts";
+import { instantToDate, parseApiDateTime } from "../dateparse.ts";
 import { NotFoundError, ValidationError, type FieldErrors } from "../errors.ts";
+import { DATETIME_MESSAGE } from "../input.ts";
 import { isStaff, requireOwnerOrStaff, type Actor } from "../permissions.ts";
 import { observingPriority, positionFields } from "./derived.ts";
 import * as repo from "./repo.ts";
@@ -60,8 +62,11 @@ function columnsFrom(input: UpdateTargetInput, errors: FieldErrors) {
   if (input.epoch !== undefined) patch.epoch = parseEpoch(input.epoch, errors);
   if (input.classification !== undefined)
     patch.classification = normaliseClassification(input.classification);
-  if (input.discovery_date !== undefined) {
-    patch.discoveryDate = input.discovery_date === null ? null : new Date(input.discovery_date);
+  if (input.discovery_date === null) patch.discoveryDate = null;
+  else if (input.discovery_date !== undefined) {
+    const when = parseApiDateTime(input.discovery_date);
+    if (when.ok) patch.discoveryDate = instantToDate(when.instant);
+    else errors.discovery_date = [DATETIME_MESSAGE];
   }
   if (input.importance !== undefined) patch.importance = input.importance;
   if (input.cadence !== undefined) patch.cadence = input.cadence;
