@@ -14,7 +14,6 @@ import {
   pgTable,
   serial,
   text,
-  unique,
   uniqueIndex,
   varchar,
 } from "drizzle-orm/pg-core";
@@ -68,7 +67,10 @@ export const dataProducts = pgTable(
     modified: modified(),
   },
   (t) => [
-    unique("data_products_target_sha256").on(t.targetId, t.sha256),
+    // One stored copy of a file per target; dry runs do not count (a dry run must not block the real upload).
+    uniqueIndex("data_products_target_sha256")
+      .on(t.targetId, t.sha256)
+      .where(sql`${t.dryRun} = false`),
     index().on(t.userId),
     index().on(t.created),
     index().on(t.status),

@@ -204,11 +204,17 @@ export async function storeUpload(
   const moved: string[] = [];
   try {
     return await inTransaction(database, async (tx, client) => {
+      // Files stored for real (dry runs never block; a dry run of a stored file is refused as the real
+      // upload would be).
       const earlier = await tx
         .select({ id: dataProducts.id, sha: dataProducts.sha256 })
         .from(dataProducts)
         .where(
-          and(eq(dataProducts.targetId, plan.target.id), inArray(dataProducts.sha256, [...seen.keys()])),
+          and(
+            eq(dataProducts.targetId, plan.target.id),
+            inArray(dataProducts.sha256, [...seen.keys()]),
+            eq(dataProducts.dryRun, false),
+          ),
         );
       if (earlier.length) {
         const name = seen.get(earlier[0].sha);
@@ -276,6 +282,13 @@ export async function storeUpload(
     });
   } catch (err) {
     await Promise.all(moved.map((p) => rm(storedPath(dataDir, p), { force: true })));
+    // Two real uploads of one file at the same moment: the unique index refuses the second.
+    const e = err as { code?: string; constraint?: string };
+    if (e.code === "23505" && e.constraint === "data_products_target_sha256") {
+      throw new ConflictError(
+        `this file was uploaded for ${plan.target.name} at the same moment by another request`,
+      );
+    }
     throw err;
   }
 }
