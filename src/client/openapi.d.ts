@@ -2169,7 +2169,7 @@ export interface paths {
     put?: never;
     /**
      * Replace a data product's observers (registered usernames; uploader or staff)
-     * @description observers: a list, a comma-separated string or one name; [] or "" clears. Differs from BHTOM2: only the uploader or staff may change it; usernames (not user ids) are stored.
+     * @description observers: a list, a comma-separated string or one name; [] or "" clears; null, a number or an object is a 400 and changes nothing. Differs from BHTOM2: only the uploader or staff may change it; usernames (not user ids) are stored; null is a 400 naming the field.
      */
     post: {
       parameters: {
@@ -2182,7 +2182,7 @@ export interface paths {
         content: {
           "application/json": {
             id?: number | string | null;
-            observers?: string[] | string | null;
+            observers?: string[] | string;
           };
         };
       };
@@ -5661,7 +5661,7 @@ export interface paths {
     put?: never;
     /**
      * Upload FITS images, instrumental catalogues, light-curve CSVs or spectra (multipart)
-     * @description Fields: target (name, alias or id), data_product_type (fits_file | photometry | photometry_csv | spectroscopy), observatory (the camera's ONAME for fits_file/photometry — an active camera, added to your favourites; free text facility otherwise), filter (default GaiaSP/any), dry_run (True/False), mjd (required for photometry), observers or observer (registered usernames; list or comma-separated), match_dist (arcsec; absent or ≤ 0 = automatic), comment; files under any field name. CSVs and spectra become points at once (rejected rows are listed); catalogues and images are queued (status C). The same file twice for a target is a 409. Differs from BHTOM2: served by the main server; the target may be an alias or an id; answers 201 {message, data: [...]} (the upload service's body was undocumented).
+     * @description Fields: target (name, alias or id), data_product_type (fits_file | photometry | photometry_csv | spectroscopy), observatory (the camera's ONAME for fits_file/photometry — an active camera, added to your favourites; free text facility otherwise), filter (default GaiaSP/any), dry_run (True/False), mjd (required for photometry), observers or observer (registered usernames; list or comma-separated), match_dist (arcsec; absent or ≤ 0 = automatic), comment; files under any field name. CSVs and spectra become points at once (rejected rows are listed); catalogues and images are queued (status C). The same file twice for a target is a 409; dry runs (stored with dryRun true, results visible as usual, no points) never block a later upload of the same file. Differs from BHTOM2: served by the main server; the target may be an alias or an id; answers 201 {message, data: [...]} (the upload service's body was undocumented).
      */
     post: {
       parameters: {

@@ -11,6 +11,7 @@ import * as dataproducts from "../domain/dataproducts/service.ts";
 import { removeStoredFiles, storedPath } from "../storage.ts";
 import { requireActor } from "./auth.ts";
 import { envelope, resolvePage } from "./pagination.ts";
+import { strictValidatorCompiler } from "./strict-validation.ts";
 
 export const dataproductsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string }> = async (
   app,
@@ -68,10 +69,12 @@ export const dataproductsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: st
         tags: ["data products"],
         summary: "Replace a data product's observers (registered usernames; uploader or staff)",
         description:
-          'observers: a list, a comma-separated string or one name; [] or "" clears. Differs from BHTOM2: only the ' +
-          "uploader or staff may change it; usernames (not user ids) are stored.",
+          'observers: a list, a comma-separated string or one name; [] or "" clears; null, a number or an object ' +
+          "is a 400 and changes nothing. Differs from BHTOM2: only the uploader or staff may change it; usernames " +
+          "(not user ids) are stored; null is a 400 naming the field.",
         body: ChangeObserversBody,
       },
+      validatorCompiler: strictValidatorCompiler,
     },
     async (request) =>
       dataproducts.changeObservers(db, requireActor(request), request.body.id, request.body.observers),

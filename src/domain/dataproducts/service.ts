@@ -251,15 +251,20 @@ export async function deleteDataProduct(db: Db, actor: Actor, rawId: unknown): P
 }
 
 /** Replace the observers (registered usernames; a list, a comma-separated string, or one name). */
-export async function changeObservers(db: Db, actor: Actor, rawId: unknown, observers: unknown) {
-  if (!rawId || observers === undefined || observers === null) {
+export async function changeObservers(
+  db: Db,
+  actor: Actor,
+  rawId: unknown,
+  observers: string | string[] | undefined,
+) {
+  if (!rawId || observers === undefined) {
     throw new BadRequestError("Missing required fields: 'id' and/or 'observers'");
   }
   const id = requireId(rawId);
   const names = [
     ...new Set(
       (Array.isArray(observers) ? observers : [observers])
-        .flatMap((o) => String(o).split(","))
+        .flatMap((o) => o.split(","))
         .map((s) => s.trim())
         .filter(Boolean),
     ),
