@@ -1,6 +1,7 @@
 /**
- * Request conventions of the whole server (API and web pages), in one place: BHTOM's (bhtom-behaviour.md §1.2, §1.5) (bhtom-behaviour.md §1.2, §1.5):
- * - bodies as JSON, form or multipart; an empty body is `{}`; malformed JSON → 400
+ * Request conventions of the whole server (API and web pages), in one place: BHTOM's (bhtom-behaviour.md §1.2, §1.5):
+ * - bodies as JSON, form or multipart; an empty body is `{}`; a body without Content-Type is read as
+ *   JSON (or a form) when it is one (python `requests` sends `data=json.dumps(…)` untyped); malformed JSON → 400
  *   `{"detail": "JSON parse error - …"}`; a form's repeated key gives its last value (as DRF);
  * - a body must be a JSON object; invalid UTF-8 is refused;
  * - form/multipart values are strings: booleans written the Python way (`True`, `False`) are accepted;
@@ -8,7 +9,13 @@
  * - a path served with other methods answers 405 JSON.
  */
 import multipart, { type MultipartFile } from "@fastify/multipart";
-import type { FastifyInstance, FastifyRequest, HTTPMethods, RouteOptions } from "fastify";
+import {
+  errorCodes,
+  type FastifyInstance,
+  type FastifyRequest,
+  type HTTPMethods,
+  type RouteOptions,
+} from "fastify";
 import { BadRequestError, ValidationError } from "../domain/errors.ts";
 import { HttpAnswer } from "./answer.ts";
 
@@ -54,6 +61,22 @@ function parseForm(body: Buffer): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(decodeUtf8(body, "Form"))) out[k] = v;
   return out;
+}
+
+/**
+ * A body sent without a Content-Type: Python `requests.post(url, data=json.dumps(body))` sends JSON
+ * that way. Read as JSON when it is JSON (a malformed `{…}` is the usual JSON parse error), as a form
+ * when it looks like `key=value&…`; anything else is a 415. (BHTOM2 read such a body as `{}`.)
+ */
+function parseUntyped(body: Buffer): unknown {
+  const text = decodeUtf8(body, "Request body").trim();
+  if (text === "") return {};
+  if (text.startsWith("{") || text.startsWith("[")) return parseJson(body);
+  if (/^[^=&\s]+=[^&]*(&[^=&]+=[^&]*)*$/.test(text)) return parseForm(body);
+  throw new HttpAnswer(415, {
+    detail:
+      "The request has no Content-Type and its body is neither JSON nor a form: send Content-Type: application/json.",
+  });
 }
 
 const PY_BOOLEANS: Record<string, boolean> = {
@@ -237,6 +260,18 @@ export async function installConventions(app: FastifyInstance, opts: ConventionO
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "buffer" }, (_req, body, done) => {
     try {
       done(null, parseForm(body as Buffer));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  // No Content-Type at all, or one nothing here reads (which stays a 415).
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (request, body, done) => {
+    if (request.headers["content-type"] !== undefined) {
+      done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(), undefined);
+      return;
+    }
+    try {
+      done(null, parseUntyped(body as Buffer));
     } catch (err) {
       done(err as Error, undefined);
     }
