@@ -126,8 +126,9 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
         tags: ["targets"],
         summary: "Delete a target with all its data (data products, light curve, files, comments)",
         description:
-          "Differs from BHTOM2: only the creator or staff may delete (others 403); an unknown name is 404; the " +
-          "target's uploaded files are removed too.",
+          "Differs from BHTOM2: only the creator or staff may delete (others 403); an unknown name is 404; every " +
+          "file of the target goes too (its uploads, instrumental catalogues, calibration plots, FITS previews and " +
+          "cached downloads; BHTOM2 kept them on disk).",
         body: DeleteTargetBody,
         response: { 200: Type.Object({ status: Type.Literal("deleted") }), 404: Detail },
       },

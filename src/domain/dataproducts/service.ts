@@ -20,6 +20,7 @@ import { containsPattern, dateRangeConditions, requireInteger } from "../input.t
 import { isStaff, requireOwnerOrStaff, type Actor } from "../permissions.ts";
 import { refreshLastPoint } from "../targets/refresh.ts";
 import { toFloat } from "../targets/list.ts";
+import { storedFilesOf } from "./files.ts";
 import type { DataListInput } from "./schemas.ts";
 
 const row = {
@@ -242,11 +243,10 @@ export async function deleteDataProduct(db: Db, actor: Actor, rawId: unknown): P
   return db.transaction(async (tx) => {
     const { dp } = await getDataProduct(tx, id);
     requireOwnerOrStaff(actor, dp.userId, "this data product");
+    const files = await storedFilesOf(tx, eq(dataProducts.id, id));
     await tx.delete(dataProducts).where(eq(dataProducts.id, id));
     await refreshLastPoint(tx, dp.targetId);
-    return [dp.data, dp.photometryData, dp.fitsData, dp.fitsWebp, dp.thumbnail].filter(
-      (p): p is string => !!p,
-    );
+    return files;
   });
 }
 

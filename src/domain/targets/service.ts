@@ -4,10 +4,12 @@
  * Differs from BHTOM2: validation errors are 400 field dicts; update/delete are limited to the creator
  * and staff; update saves `description`; sexagesimal coordinates and "J2000" epochs are accepted.
  */
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { coneQuery } from "../../astro/cone.ts";
 import { mjdFromDate } from "../../astro/time.ts";
 import type { Db, Executor } from "../../db/connection.ts";
+import { dataProducts } from "../../db/schema/index.ts";
+import { storedFilesOf } from "../dataproducts/files.ts";
 import { instantToDate, parseApiDateTime } from "../dateparse.ts";
 import { NotFoundError, ValidationError, type FieldErrors } from "../errors.ts";
 import { DATETIME_MESSAGE } from "../input.ts";
@@ -181,10 +183,10 @@ export async function updateTarget(
   });
 }
 
-/** Delete a target and its data; returns the stored files (relative paths) the caller removes after commit. */
 /**
- * Delete the target with everything of it in the database; then remove its files: its data products'
- * stored files and its cached downloads (failures are reported to `onFileError`, the delete stands).
+ * Delete the target with everything of it in the database; then remove its files: every file of its data
+ * products (uploads, catalogues, calibration plots, FITS previews) and its cached downloads (failures are
+ * reported to `onFileError`, the delete stands).
  */
 export async function deleteTarget(
   db: Db,
@@ -195,7 +197,7 @@ export async function deleteTarget(
 ): Promise<void> {
   const { id, files } = await db.transaction(async (tx) => {
     const target = await targetForChange(tx, actor, name);
-    const files = await repo.dataProductFiles(tx, target.id);
+    const files = await storedFilesOf(tx, eq(dataProducts.targetId, target.id));
     await repo.deleteTargetRow(tx, target.id);
     return { id: target.id, files };
   });
