@@ -4578,7 +4578,7 @@ export interface paths {
     put?: never;
     /**
      * Create a sidereal target
-     * @description Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days. A target within 3 arcsec of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, "17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; importance must be 0–10 and cadence ≥ 0; the answer includes `id`. Derived fields (galactic l/b, constellation, Sun separation, priority) are computed at once.
+     * @description Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days (also for null, which BHTOM's create_target.py sends for options not given). A target within 3 arcsec of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, "17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; importance must be 0–10 and cadence ≥ 0; the answer includes `id`. Derived fields (galactic l/b, constellation, Sun separation, priority) are computed at once.
      */
     post: {
       parameters: {
@@ -4591,7 +4591,7 @@ export interface paths {
         content: {
           "application/json": {
             /** @description Requested time between observations, days (0 = none) */
-            cadence?: number;
+            cadence?: number | null;
             classification?:
               | (
                   | "Unknown"
@@ -4633,7 +4633,7 @@ export interface paths {
             /** @description UTC unless an offset is given. Read as Django reads it: 2023-09-28T10:00:00Z, 2023-09-28 10:00, 2023-01-01T0:00:01Z, 2023-09-28T10:00:00.123456+02:00, a date alone (midnight), … */
             discovery_date?: string | null;
             /** @description Julian epoch of the coordinates in years (2000.0, or 'J2000') */
-            epoch?: number | string;
+            epoch?: number | string | null;
             has_gamma?: boolean | null;
             has_infrared?: boolean | null;
             has_optical?: boolean | null;
@@ -4641,7 +4641,7 @@ export interface paths {
             has_radio?: boolean | null;
             has_xray?: boolean | null;
             /** @description 0 = no follow-up … 10 = observe now */
-            importance?: number;
+            importance?: number | null;
             name: string;
             /** @description Right ascension (ICRS/J2000), 0 ≤ ra < 360 deg, or hours as 'hh:mm:ss.s': degrees, or a sexagesimal string */
             ra: number | string;
@@ -4706,7 +4706,7 @@ export interface paths {
     post?: never;
     /**
      * Delete a target with all its data (data products, light curve, files, comments)
-     * @description Differs from BHTOM2: only the creator or staff may delete (others 403); an unknown name is 404; the target's uploaded files are removed too.
+     * @description Differs from BHTOM2: only the creator or staff may delete (others 403); an unknown name is 404; every file of the target goes too (its uploads, instrumental catalogues, calibration plots, FITS previews and cached downloads; BHTOM2 kept them on disk).
      */
     delete: {
       parameters: {
@@ -4764,7 +4764,7 @@ export interface paths {
     put?: never;
     /**
      * Download a target's high-energy light curve (counts and flux) as CSV (not in the API guide)
-     * @description Body {"name": "<exact target name>"}. Answers text/csv, attachment target_<name>_highenergy.csv: the header "MJD;COUNTS;COUNTS_Error;FLUX;FLUX_Error;Facility;Band;Observer", then the active COUNTS and FLUX points merged on (MJD, facility, band, observer) as pandas' outer merge does: every counts × flux pair of a key, a lone side with the other columns empty; keys of one MJD in (facility, band, observer) order, sorted by MJD; ";"-separated, "\n" line ends, fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, 1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points the file is the header line alone. Each download is recorded (download type H, the caller's IP: first X-Forwarded-For entry, else the connection's address). Differs from BHTOM2: an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 {"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order (BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads in constant memory.
+     * @description Body {"name": "<exact target name>"}. Answers text/csv, attachment target_<name>_highenergy.csv: the header "MJD;COUNTS;COUNTS_Error;FLUX;FLUX_Error;Facility;Band;Observer", then the active COUNTS and FLUX points merged on (MJD, facility, band, observer) as pandas' outer merge does: every counts × flux pair of a key, a lone side with the other columns empty; keys of one MJD in (facility, band, observer) order, sorted by MJD; ";"-separated, "\n" line ends, fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, 1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points the file is the header line alone. Each download is recorded (download type H, the caller's IP: first X-Forwarded-For entry, else the connection's address). Differs from BHTOM2: `name` may also be the target id (digits that are no target's name; BHTOM's download scripts say "name or id", BHTOM2 took names only); an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 {"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order (BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads in constant memory.
      */
     post: {
       parameters: {
@@ -4776,7 +4776,7 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description Exact target name (no aliases) */
+            /** @description Exact target name (no aliases); digits that are no target's name are read as the target id */
             name: string;
           };
         };
@@ -4832,7 +4832,7 @@ export interface paths {
     put?: never;
     /**
      * Download a target's photometry (magnitudes) as CSV
-     * @description Body {"name": "<exact target name>"}. Answers text/csv, attachment target_<name>_photometry.csv: the header "MJD;Magnitude;Error;Facility;Filter;Observer", then one line per active point in magnitudes (value_unit MAG), sorted by MJD; ";"-separated, "\n" line ends, fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, 1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points the file is the header line alone. Each download is recorded (download type P, the caller's IP: first X-Forwarded-For entry, else the connection's address). Differs from BHTOM2: an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 {"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order (BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads in constant memory.
+     * @description Body {"name": "<exact target name>"}. Answers text/csv, attachment target_<name>_photometry.csv: the header "MJD;Magnitude;Error;Facility;Filter;Observer", then one line per active point in magnitudes (value_unit MAG), sorted by MJD; ";"-separated, "\n" line ends, fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, 1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points the file is the header line alone. Each download is recorded (download type P, the caller's IP: first X-Forwarded-For entry, else the connection's address). Differs from BHTOM2: `name` may also be the target id (digits that are no target's name; BHTOM's download scripts say "name or id", BHTOM2 took names only); an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 {"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order (BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads in constant memory.
      */
     post: {
       parameters: {
@@ -4844,7 +4844,7 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description Exact target name (no aliases) */
+            /** @description Exact target name (no aliases); digits that are no target's name are read as the target id */
             name: string;
           };
         };
@@ -4900,7 +4900,7 @@ export interface paths {
     put?: never;
     /**
      * Download a target's radio fluxes (mJy) as CSV
-     * @description Body {"name": "<exact target name>"}. Answers text/csv, attachment target_<name>_radio.csv: the header "MJD;mJy;Error;Facility;Filter;Observer", then one line per active point in mJy (value_unit MILLIJANSKY), sorted by MJD; ";"-separated, "\n" line ends, fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, 1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points the file is the header line alone. Each download is recorded (download type R, the caller's IP: first X-Forwarded-For entry, else the connection's address). Differs from BHTOM2: an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 {"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order (BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads in constant memory.
+     * @description Body {"name": "<exact target name>"}. Answers text/csv, attachment target_<name>_radio.csv: the header "MJD;mJy;Error;Facility;Filter;Observer", then one line per active point in mJy (value_unit MILLIJANSKY), sorted by MJD; ";"-separated, "\n" line ends, fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, 1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points the file is the header line alone. Each download is recorded (download type R, the caller's IP: first X-Forwarded-For entry, else the connection's address). Differs from BHTOM2: `name` may also be the target id (digits that are no target's name; BHTOM's download scripts say "name or id", BHTOM2 took names only); an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 {"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order (BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads in constant memory.
      */
     post: {
       parameters: {
@@ -4912,7 +4912,7 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description Exact target name (no aliases) */
+            /** @description Exact target name (no aliases); digits that are no target's name are read as the target id */
             name: string;
           };
         };

@@ -69,7 +69,8 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
         tags: ["targets"],
         summary: "Create a sidereal target",
         description:
-          "Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days. A target within 3 arcsec " +
+          "Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days (also for null, which " +
+          "BHTOM's create_target.py sends for options not given). A target within 3 arcsec " +
           "of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → " +
           "messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, " +
           '"17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; ' +

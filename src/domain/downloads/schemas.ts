@@ -4,7 +4,11 @@ import { DOWNLOAD_TYPES } from "../../vocabulary.ts";
 import { DateTimeFilterSchema } from "../input.ts";
 
 export const DownloadBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100, description: "Exact target name (no aliases)" }),
+  name: Type.String({
+    minLength: 1,
+    maxLength: 100,
+    description: "Exact target name (no aliases); digits that are no target's name are read as the target id",
+  }),
 });
 export type DownloadInput = Static<typeof DownloadBody>;
 

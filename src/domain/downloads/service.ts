@@ -69,7 +69,10 @@ export async function startDownload(
   batchSize = DOWNLOAD_BATCH,
   cache: DownloadCacheOptions | null = null,
 ): Promise<Download> {
-  const target = await targetRepo.findByName(db, name);
+  // The exact name; else, for digits, the target id (BHTOM's download scripts say "name or id").
+  const target =
+    (await targetRepo.findByName(db, name)) ??
+    (/^\d{1,9}$/.test(name) ? await targetRepo.findById(db, Number(name)) : undefined);
   if (!target) throw new NotFoundError(`Target ${name} does not exist.`);
   const spec = DOWNLOAD_KINDS[kind];
   await db.insert(downloadedTargets).values({

@@ -56,15 +56,28 @@ const targetFields = {
   has_polarimetry: Flag,
 };
 
+/**
+ * createTarget's fields with a default also take null for it (create_target.py sends None for options not
+ * given): one `type: [..., "null"]` rather than a union, so that the validator's coercion never turns a
+ * null into 0 (nor an importance of 0 into null).
+ */
+const orDefault = <T>(types: string[], field: { description?: string }, extra: Record<string, unknown>) =>
+  Type.Optional(
+    Type.Unsafe<T | null>({ type: [...types, "null"], description: field.description, ...extra }),
+  );
+
 export const CreateTargetBody = Type.Object(
   {
     ...targetFields,
-    epoch: Type.Optional(targetFields.epoch),
+    epoch: orDefault<number | string>(["number", "string"], targetFields.epoch, {
+      maxLength: 20,
+      errorMessage: "A valid number is required.",
+    }),
     description: Type.Optional(targetFields.description),
     classification: Type.Optional(targetFields.classification),
     discovery_date: Type.Optional(targetFields.discovery_date),
-    importance: Type.Optional(targetFields.importance),
-    cadence: Type.Optional(targetFields.cadence),
+    importance: orDefault<number>(["number"], targetFields.importance, { minimum: 0, maximum: 10 }),
+    cadence: orDefault<number>(["number"], targetFields.cadence, { minimum: 0 }),
     has_optical: Type.Optional(Flag),
     has_infrared: Type.Optional(Flag),
     has_radio: Type.Optional(Flag),

@@ -117,7 +117,18 @@ export async function createTarget(
   now = new Date(),
 ): Promise<repo.TargetRow> {
   const errors: FieldErrors = {};
-  const cols = columnsFrom(input, errors);
+  // null means "the default" where there is one (create_target.py sends None for options not given).
+  const { epoch, classification, importance: imp, cadence: cad, ...rest } = input;
+  const cols = columnsFrom(
+    {
+      ...rest,
+      ...(epoch === null || epoch === undefined ? {} : { epoch }),
+      ...(imp === null || imp === undefined ? {} : { importance: imp }),
+      ...(cad === null || cad === undefined ? {} : { cadence: cad }),
+      ...(classification === null || classification === undefined ? {} : { classification }),
+    },
+    errors,
+  );
   fail(errors);
   const ra = cols.ra as number;
   const dec = cols.dec as number;
@@ -132,7 +143,7 @@ export async function createTarget(
       name: cols.name as string,
       type: "SIDEREAL",
       epoch: cols.epoch ?? DEFAULTS.epoch,
-      classification: input.classification === undefined ? DEFAULTS.classification : cols.classification,
+      classification: cols.classification ?? DEFAULTS.classification,
       importance,
       cadence,
       ...positionFields(ra, dec, now),
