@@ -1904,7 +1904,7 @@ export interface paths {
     put?: never;
     /**
      * Restart calibrations selected by data product (data_product_id) (staff)
-     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON.
+     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON; errors are {"detail": …} or a field → messages dict (BHTOM2: {"Error": "Oops.. something went wrong. Error: …"} with CPCS's status).
      */
     post: {
       parameters: {
@@ -1960,7 +1960,7 @@ export interface paths {
     put?: never;
     /**
      * Restart calibrations selected by calibration id range (id_from, id_to) (staff)
-     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON.
+     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON; errors are {"detail": …} or a field → messages dict (BHTOM2: {"Error": "Oops.. something went wrong. Error: …"} with CPCS's status).
      */
     post: {
       parameters: {
@@ -2016,7 +2016,7 @@ export interface paths {
     put?: never;
     /**
      * Restart calibrations selected by target (target_name or target_id, mjd_min, mjd_max) (staff)
-     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON.
+     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON; errors are {"detail": …} or a field → messages dict (BHTOM2: {"Error": "Oops.. something went wrong. Error: …"} with CPCS's status).
      */
     post: {
       parameters: {
@@ -2169,7 +2169,7 @@ export interface paths {
     put?: never;
     /**
      * Replace a data product's observers (registered usernames; uploader or staff)
-     * @description observers: a list, a comma-separated string or one name; [] or "" clears; null, a number or an object is a 400 and changes nothing. Differs from BHTOM2: only the uploader or staff may change it; usernames (not user ids) are stored; null is a 400 naming the field.
+     * @description observers: a list, a comma-separated string or one name; [] or "" clears; null, a number or an object is a 400 and changes nothing. Differs from BHTOM2: only the uploader or staff may change it; usernames (not user ids) are stored; null is a 400 naming the field; other errors are {"detail": …} (BHTOM2: {"error": …}).
      */
     post: {
       parameters: {
@@ -2213,7 +2213,7 @@ export interface paths {
     put?: never;
     /**
      * List comments on targets; 200 per page, oldest first
-     * @description Filters: target (exact name), targetid, user (exact user name), text (contains, case-insensitive), created_start / created_end. Differs from BHTOM2: dates may be YYYY-MM-DD (whole day, inclusive) or ISO date-times; errors are {"detail": …} (an unknown target is 404).
+     * @description Filters: target (exact name), targetid, user (exact user name), text (contains, case-insensitive), created_start / created_end. Differs from BHTOM2: dates may be YYYY-MM-DD (whole day, inclusive) or ISO date-times as Django reads them; an unknown target is a 404 {"detail": "Target not found"} (BHTOM2: {"error": …}); a bad date is a 400 naming the field (BHTOM2: {"error": "Invalid date format. Use YYYY-MM-DD."}).
      */
     post: {
       parameters: {
@@ -2453,7 +2453,7 @@ export interface paths {
     post?: never;
     /**
      * Delete a data product with its points, calibration and files (uploader or staff)
-     * @description Differs from BHTOM2: the uploader may delete too; unknown id → 404 (not 500); files are removed.
+     * @description Differs from BHTOM2: the uploader may delete too; unknown id → 404 (not 500); every file of the data product is removed (upload, catalogue, calibration plot, FITS preview); errors are {"detail": …} (BHTOM2: {"Error": …}, e.g. {"Error": "Missing required parameter 'id'."}).
      */
     delete: {
       parameters: {
@@ -2595,7 +2595,7 @@ export interface paths {
     };
     /**
      * Download the instrumental photometry file of a data product (uploader, observers or staff)
-     * @description POST with {"id": …} as BHTOM, or GET ?id=… (the link get-calibration-res gives). Differs from BHTOM2: limited to the uploader, the observers and staff; errors are JSON.
+     * @description POST with {"id": …} as BHTOM, or GET ?id=… (the link get-calibration-res gives). Differs from BHTOM2: limited to the uploader, the observers and staff; errors are {"detail": …} (BHTOM2: bare strings, "ID not provided", "DataProduct not found", "File not found").
      */
     get: {
       parameters: {
@@ -2620,7 +2620,7 @@ export interface paths {
     put?: never;
     /**
      * Download the instrumental photometry file of a data product (uploader, observers or staff)
-     * @description POST with {"id": …} as BHTOM, or GET ?id=… (the link get-calibration-res gives). Differs from BHTOM2: limited to the uploader, the observers and staff; errors are JSON.
+     * @description POST with {"id": …} as BHTOM, or GET ?id=… (the link get-calibration-res gives). Differs from BHTOM2: limited to the uploader, the observers and staff; errors are {"detail": …} (BHTOM2: bare strings, "ID not provided", "DataProduct not found", "File not found").
      */
     post: {
       parameters: {
@@ -4578,7 +4578,7 @@ export interface paths {
     put?: never;
     /**
      * Create a sidereal target
-     * @description Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days (also for null, which BHTOM's create_target.py sends for options not given). A target within 3 arcsec of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, "17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; importance must be 0–10 and cadence ≥ 0; the answer includes `id`. Derived fields (galactic l/b, constellation, Sun separation, priority) are computed at once.
+     * @description Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days (also for null, which BHTOM's create_target.py sends for options not given). A target within 3 arcsec of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, "17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; importance must be 0–10 and cadence ≥ 0; the answer includes `id`; a target within 3 arcsec is a 400 {"non_field_errors": ["Source found already at these coordinates (rad 3 arcsec): <name>"]} (BHTOM2: a bare list, ["Source found already …"]); an unknown field is a 400 naming it, {"colour": ["Unknown field."]} (BHTOM2: 404 {"non_field_errors": ["Unknown field(s): colour"]}). Derived fields (galactic l/b, constellation, Sun separation, priority) are computed at once.
      */
     post: {
       parameters: {
@@ -5213,7 +5213,7 @@ export interface paths {
     put?: never;
     /**
      * List targets with filters; 200 per page, ordered by creation
-     * @description Filters (all optional, AND-ed): name, type, description, classification (exact); raMin/raMax, decMin/decMax, importanceMin/Max, lastMagMin/Max, sunSeparationMin/Max, galacticLatMin/Max, galacticLonMin/Max (deg, mag); priority (equal); targetGroup (group name); hasOptical, hasInfrared, hasRadio, hasXray, hasGamma, hasPolarimetry (true/false, yes/no, 1/0); coneSearchRaDecRadius "RA,Dec,Radius" (deg); coneSearchTarget "Name,Radius" (name or alias, case-insensitive; radius deg). A number that will not convert is a 400 "Wrong format: …". Derived fields: galactic_lng/galactic_lat (deg, IAU 1958 from ICRS), constellation (IAU boundaries), sun_separation (deg, refreshed daily), mag_last/mjd_last/filter_last (latest active light-curve point). cadence_priority = min(Δt / cadence, 10) with Δt = now − mjd_last in days (10 when the target has no point yet, 0 when cadence = 0); priority = importance × cadence_priority (refreshed on every light-curve change and daily). Differs from BHTOM2: a malformed cone string or unknown coneSearchTarget is a 400 (BHTOM2 ignored the filter); cones are exact across RA 0/360 and the poles; items include `id`.
+     * @description Filters (all optional, AND-ed): name, type, description, classification (exact); raMin/raMax, decMin/decMax, importanceMin/Max, lastMagMin/Max, sunSeparationMin/Max, galacticLatMin/Max, galacticLonMin/Max (deg, mag); priority (equal); targetGroup (group name); hasOptical, hasInfrared, hasRadio, hasXray, hasGamma, hasPolarimetry (true/false, yes/no, 1/0); coneSearchRaDecRadius "RA,Dec,Radius" (deg); coneSearchTarget "Name,Radius" (name or alias, case-insensitive; radius deg). A number that will not convert is a 400 "Wrong format: …". Derived fields: galactic_lng/galactic_lat (deg, IAU 1958 from ICRS), constellation (IAU boundaries), sun_separation (deg, refreshed daily), mag_last/mjd_last/filter_last (latest active light-curve point). cadence_priority = min(Δt / cadence, 10) with Δt = now − mjd_last in days (10 when the target has no point yet, 0 when cadence = 0); priority = importance × cadence_priority (refreshed on every light-curve change and daily). Differs from BHTOM2: a malformed cone string or unknown coneSearchTarget is a 400 (BHTOM2 ignored the filter); cones are exact across RA 0/360 and the poles; items include `id`; a value that will not convert is a 400 {"detail": "Wrong format: …"} (BHTOM2: the bare string "Wrong format: …").
      */
     post: {
       parameters: {
@@ -5539,7 +5539,7 @@ export interface paths {
     head?: never;
     /**
      * Update (or rename) a target
-     * @description Any subset of the createTarget fields; `name` renames. Differs from BHTOM2: only the target's creator or staff may update (others 403); `description` is saved; an unknown target is 404 (not 500); validation errors are 400; moving a target onto another (within 3 arcsec) is refused.
+     * @description Any subset of the createTarget fields; `name` renames. Differs from BHTOM2: only the target's creator or staff may update (others 403); `description` is saved; an unknown target is 404 (not 500); validation errors are 400; an unknown field is a 400 naming it, {"colour": ["Unknown field."]} (BHTOM2: 404 {"non_field_errors": ["Unknown field(s): colour"]}); moving a target onto another (within 3 arcsec) is refused.
      */
     patch: {
       parameters: {

@@ -83,7 +83,8 @@ export const calibrationRoutes: FastifyPluginAsyncTypebox<{
         "Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the " +
         "selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are " +
         'queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: ' +
-        "validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON.",
+        'validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON; errors are {"detail": …} or a field ' +
+        '→ messages dict (BHTOM2: {"Error": "Oops.. something went wrong. Error: …"} with CPCS\'s status).',
       body: RestartBody,
     },
     handler: async (request: { body: RestartRequest }) => {

@@ -49,7 +49,9 @@ export const dataproductsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: st
         tags: ["data products"],
         summary: "Delete a data product with its points, calibration and files (uploader or staff)",
         description:
-          "Differs from BHTOM2: the uploader may delete too; unknown id → 404 (not 500); files are removed.",
+          "Differs from BHTOM2: the uploader may delete too; unknown id → 404 (not 500); every file of the data " +
+          'product is removed (upload, catalogue, calibration plot, FITS preview); errors are {"detail": …} ' +
+          '(BHTOM2: {"Error": …}, e.g. {"Error": "Missing required parameter \'id\'."}).',
         body: IdBody,
       },
     },
@@ -71,7 +73,8 @@ export const dataproductsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: st
         description:
           'observers: a list, a comma-separated string or one name; [] or "" clears; null, a number or an object ' +
           "is a 400 and changes nothing. Differs from BHTOM2: only the uploader or staff may change it; usernames " +
-          "(not user ids) are stored; null is a 400 naming the field.",
+          '(not user ids) are stored; null is a 400 naming the field; other errors are {"detail": …} (BHTOM2: ' +
+          '{"error": …}).',
         body: ChangeObserversBody,
       },
       validatorCompiler: strictValidatorCompiler,
@@ -97,7 +100,8 @@ export const dataproductsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: st
     summary: "Download the instrumental photometry file of a data product (uploader, observers or staff)",
     description:
       'POST with {"id": …} as BHTOM, or GET ?id=… (the link get-calibration-res gives). Differs from BHTOM2: ' +
-      "limited to the uploader, the observers and staff; errors are JSON.",
+      'limited to the uploader, the observers and staff; errors are {"detail": …} (BHTOM2: bare strings, ' +
+      '"ID not provided", "DataProduct not found", "File not found").',
   };
   app.post(
     "/common/api/downloadPhotometryFile/",

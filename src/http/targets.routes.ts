@@ -25,6 +25,13 @@ import { Detail, FieldErrorsSchema } from "./schemas.ts";
 
 export const TARGET_PAGE_SIZE = 200;
 
+const UNKNOWN_FIELDS_DIFFER =
+  'an unknown field is a 400 naming it, {"colour": ["Unknown field."]} (BHTOM2: 404 {"non_field_errors": ' +
+  '["Unknown field(s): colour"]})';
+const DUPLICATE_DIFFERS =
+  'a target within 3 arcsec is a 400 {"non_field_errors": ["Source found already at these coordinates (rad 3 ' +
+  'arcsec): <name>"]} (BHTOM2: a bare list, ["Source found already …"])';
+
 const gzipAsync = promisify(gzip);
 /** Smaller answers go out as they are: compressing them costs more than it saves. */
 const GZIP_MIN_BYTES = 2048;
@@ -74,7 +81,11 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
           "of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → " +
           "messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, " +
           '"17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; ' +
-          "importance must be 0–10 and cadence ≥ 0; the answer includes `id`. Derived fields (galactic l/b, " +
+          "importance must be 0–10 and cadence ≥ 0; the answer includes `id`; " +
+          DUPLICATE_DIFFERS +
+          "; " +
+          UNKNOWN_FIELDS_DIFFER +
+          ". Derived fields (galactic l/b, " +
           "constellation, Sun separation, priority) are computed at once.",
         body: CreateTargetBody,
         response: { 201: TargetSummary, 400: FieldErrorsSchema },
@@ -104,7 +115,9 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
         description:
           "Any subset of the createTarget fields; `name` renames. Differs from BHTOM2: only the target's creator " +
           "or staff may update (others 403); `description` is saved; an unknown target is 404 (not 500); " +
-          "validation errors are 400; moving a target onto another (within 3 arcsec) is refused.",
+          "validation errors are 400; " +
+          UNKNOWN_FIELDS_DIFFER +
+          "; moving a target onto another (within 3 arcsec) is refused.",
         params: Type.Object({ name: Type.String() }),
         body: UpdateTargetBody,
         response: {
@@ -157,7 +170,8 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
           '"Wrong format: …". ' +
           observingPriorityDoc +
           " Differs from BHTOM2: a malformed cone string or unknown coneSearchTarget is a 400 (BHTOM2 ignored the " +
-          "filter); cones are exact across RA 0/360 and the poles; items include `id`.",
+          "filter); cones are exact across RA 0/360 and the poles; items include `id`; a value that will not " +
+          'convert is a 400 {"detail": "Wrong format: …"} (BHTOM2: the bare string "Wrong format: …").',
         body: TargetListBody,
       },
     },
