@@ -28,16 +28,16 @@ const FALSE_WORDS = new Set(["false", "f", "no", "n", "off", "0"]);
 const INTEGER = /^\s*[+-]?\d+\s*$/;
 
 /**
- * Python's int() of a JSON value as DRF's IntegerField reads it: an integer, an integral float
- * (2.0), or a string of digits with an optional sign and surrounding spaces. Undefined otherwise
- * (1.5, "1.5", "12abc", true, beyond ±2^53).
+ * Python's int() of a JSON value as DRF's IntegerField and Django's Paginator read it: an integer, an
+ * integral float (2.0), or a string of digits with an optional sign and surrounding spaces. Undefined
+ * otherwise (1.5, "1.5", "12abc", "1e3", true). Huge values come back as the nearest double.
  */
 export function integerValue(value: unknown): number | undefined {
   let n: number;
   if (typeof value === "number") n = value;
   else if (typeof value === "string" && INTEGER.test(value)) n = Number(value);
   else return undefined;
-  return Number.isSafeInteger(n) ? n : undefined;
+  return Number.isInteger(n) ? n : undefined;
 }
 
 /** An integer field, or a 400 naming it. */

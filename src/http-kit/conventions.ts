@@ -17,6 +17,7 @@ import {
   type RouteOptions,
 } from "fastify";
 import { BadRequestError, ValidationError } from "../domain/errors.ts";
+import { booleanWord } from "../domain/input.ts";
 import { HttpAnswer } from "./answer.ts";
 
 /** A file received in a multipart request on a route that does not stream its files. */
@@ -79,17 +80,6 @@ function parseUntyped(body: Buffer): unknown {
   });
 }
 
-const PY_BOOLEANS: Record<string, boolean> = {
-  true: true,
-  false: false,
-  "1": true,
-  "0": false,
-  yes: true,
-  no: false,
-  on: true,
-  off: false,
-};
-
 const FINITE = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
 /**
@@ -123,7 +113,7 @@ function normaliseBooleans(body: Record<string, unknown>, schema: unknown): void
     const v = body[key];
     if (typeof v !== "string") continue;
     const isBool = prop.type === "boolean" || prop.anyOf?.some((p) => p.type === "boolean");
-    const b = PY_BOOLEANS[v.trim().toLowerCase()];
+    const b = booleanWord(v);
     if (isBool && b !== undefined) body[key] = b;
   }
 }

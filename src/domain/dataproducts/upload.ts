@@ -14,6 +14,7 @@ import { dataProducts, users } from "../../db/schema/index.ts";
 import { storedPath, uniqueStoredName, sanitizeFileName } from "../../storage.ts";
 import { DATA_PRODUCT_TYPES, type DataProductType } from "../../vocabulary.ts";
 import { BadRequestError, ConflictError } from "../errors.ts";
+import { booleanWord } from "../input.ts";
 import { ensureFavourite, findActiveCameraByOname, recordUpload } from "../observatories/service.ts";
 import { findCameraByPrefix } from "../observatories/repo.ts";
 import type { Actor } from "../permissions.ts";
@@ -53,12 +54,13 @@ export interface UploadPlan {
 const last = (v: string | string[] | undefined): string | undefined =>
   Array.isArray(v) ? v[v.length - 1] : v;
 
+/** A form boolean: DRF's words (True/False, yes/no, 1/0, …); absent, "" and Python's "None" are false. */
 function bool(value: string | undefined, field: string): boolean {
-  if (value === undefined || value === "") return false;
-  const s = value.trim().toLowerCase();
-  if (["true", "1", "yes", "on"].includes(s)) return true;
-  if (["false", "0", "no", "off", "none"].includes(s)) return false;
-  throw new BadRequestError(`${field}: expected True or False, got ${JSON.stringify(value)}`);
+  if (value === undefined || ["", "none"].includes(value.trim().toLowerCase())) return false;
+  const b = booleanWord(value);
+  if (b === undefined)
+    throw new BadRequestError(`${field}: expected True or False, got ${JSON.stringify(value)}`);
+  return b;
 }
 
 function number(value: string | undefined, field: string): number | null {

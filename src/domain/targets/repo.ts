@@ -4,6 +4,7 @@ import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { Cone } from "../../astro/cone.ts";
 import type { Executor } from "../../db/connection.ts";
 import { onServer, rawClient, selectColumns } from "../../db/raw.ts";
+import { containsPattern } from "../input.ts";
 import { comments, targetAliases, targetGroupMembers, targetGroups, targets } from "../../db/schema/index.ts";
 
 export type TargetRow = typeof targets.$inferSelect;
@@ -42,7 +43,7 @@ export async function findByNameOrAlias(db: Executor, text: string): Promise<Tar
   const exact = await findExactNameOrAlias(db, text);
   if (exact) return exact;
   const lower = text.toLowerCase();
-  const pattern = `%${lower.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const pattern = containsPattern(lower);
   const aliasLike = db
     .select({ id: targetAliases.targetId })
     .from(targetAliases)
