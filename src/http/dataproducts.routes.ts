@@ -9,6 +9,7 @@ import { NotFoundError } from "../domain/errors.ts";
 import { ChangeObserversBody, DataListBody, IdBody } from "../domain/dataproducts/schemas.ts";
 import * as dataproducts from "../domain/dataproducts/service.ts";
 import { removeStoredFiles, storedPath } from "../storage.ts";
+import { contentDisposition } from "../http-kit/content-disposition.ts";
 import { requireActor } from "./auth.ts";
 import { envelope, resolvePage } from "./pagination.ts";
 import { strictValidatorCompiler } from "./strict-validation.ts";
@@ -91,7 +92,7 @@ export const dataproductsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: st
     const name = basename(path);
     return reply
       .type(name.toLowerCase().endsWith(".csv") ? "text/csv" : "application/octet-stream")
-      .header("Content-Disposition", `attachment; filename="${name.replace(/"/g, "")}"`)
+      .header("Content-Disposition", contentDisposition(name))
       .header("Content-Length", info.size)
       .send(createReadStream(full));
   };
