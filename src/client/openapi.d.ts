@@ -1857,7 +1857,7 @@ export interface paths {
     put?: never;
     /**
      * Calibration results of data products by id (calibid) or stored file name substring (filename)
-     * @description calibid: data product ids (the ids /upload/ answers); filename: substrings of stored file names; the official get_calib_res.py sends `files` (numbers = ids, strings = names): accepted too. getPlot adds the calibration plot as a data URL. 200 items per page. The uploader, the observers and superusers see the values; others get {"calib-res": "It's not your data"}. Each item also has `zeropoint_err` (standard error of the zero point, mag) and `bands` (every candidate band: zero point, scatter, N, passed/why). The light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON.
+     * @description calibid: data product ids (the ids /upload/ answers); filename: substrings of stored file names; the official get_calib_res.py sends `files` (numbers = ids, strings = names): accepted too. getPlot adds the calibration plot as a data URL. 200 items per page. The uploader, the observers and superusers see the values; others get {"calib-res": "It's not your data"}. Each item also has `zeropoint_err` (standard error of the zero point, mag) and `bands` (every candidate band: zero point, scatter, N, passed/why). The light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON; use_catalog is always null (calibrations run against the survey named in `survey`; BHTOM2's catalogue table id has no counterpart).
      */
     post: {
       parameters: {
@@ -2286,7 +2286,7 @@ export interface paths {
     put?: never;
     /**
      * List data products (uploads) with filters; newest first; 500 per page (1000 for staff)
-     * @description Filters: id, data_product_type, status, fits_data (contains), photometry_data (stored path contains), oname, created_start/created_end, mjd, target_name (contains, case-insensitive), target_id, magerr_min/max, mjd_min/max, mag_min/max (calibrated magnitude), filter (requested filter, or the survey/band it was standardised to). Differs from BHTOM2: mag_min, mag_max and filter work (BHTOM2 answered 500); bad values are 400; items also carry status_message, facility, filter, mjd, original_name and size_bytes; a real 0 in calibration_data stays 0.
+     * @description Filters: id, data_product_type, status, fits_data (the FITS image's stored path contains), photometry_data (stored path contains), oname, created_start/created_end, mjd, target_name (contains, case-insensitive), target_id, magerr_min/max, mjd_min/max, mag_min/max (calibrated magnitude), filter (requested filter, or the survey/band it was standardised to). Differs from BHTOM2: mag_min, mag_max and filter work (BHTOM2 answered 500); bad values are 400; items also carry status_message, facility, filter, mjd, original_name and size_bytes; a real 0 in calibration_data stays 0; fits_webp is the FITS preview's stored path (a PNG); product_id, thumbnail, featured and extra_data, which nothing in skytom sets, are always null, null, false and "".
      */
     post: {
       parameters: {

@@ -50,7 +50,9 @@ export const calibrationRoutes: FastifyPluginAsyncTypebox<{
           'values; others get {"calib-res": "It\'s not your data"}. Each item also has `zeropoint_err` (standard ' +
           "error of the zero point, mag) and `bands` (every candidate band: zero point, scatter, N, passed/why). The " +
           "light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: " +
-          "a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON.",
+          "a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON; " +
+          "use_catalog is always null (calibrations run against the survey named in `survey`; BHTOM2's catalogue " +
+          "table id has no counterpart).",
         body: Type.Object({ calibid: Any, filename: Any, files: Any, getPlot: Any, page: Any }),
       },
     },

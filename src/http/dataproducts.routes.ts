@@ -25,12 +25,14 @@ export const dataproductsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: st
         tags: ["data products"],
         summary: "List data products (uploads) with filters; newest first; 500 per page (1000 for staff)",
         description:
-          "Filters: id, data_product_type, status, fits_data (contains), photometry_data (stored path contains), oname, " +
+          "Filters: id, data_product_type, status, fits_data (the FITS image's stored path contains), photometry_data " +
+          "(stored path contains), oname, " +
           "created_start/created_end, mjd, target_name (contains, case-insensitive), target_id, magerr_min/max, " +
           "mjd_min/max, mag_min/max (calibrated magnitude), filter (requested filter, or the survey/band it was " +
           "standardised to). Differs from BHTOM2: mag_min, mag_max and filter work (BHTOM2 answered 500); bad values " +
           "are 400; items also carry status_message, facility, filter, mjd, original_name and size_bytes; a real 0 in " +
-          "calibration_data stays 0.",
+          "calibration_data stays 0; fits_webp is the FITS preview's stored path (a PNG); product_id, thumbnail, " +
+          'featured and extra_data, which nothing in skytom sets, are always null, null, false and "".',
         body: DataListBody,
       },
     },

@@ -29,7 +29,6 @@ export const dataProducts = pgTable(
   "data_products",
   {
     id: serial().primaryKey(),
-    productId: varchar({ length: 255 }).unique(),
     targetId: integer()
       .notNull()
       .references(() => targets.id, { onDelete: "cascade" }),
@@ -48,13 +47,11 @@ export const dataProducts = pgTable(
     sizeBytes: bigint({ mode: "number" }).notNull().default(0),
     status: char({ length: 1 }).$type<Status>().notNull().default("C"),
     statusMessage: text().notNull().default(""),
+    /** The instrumental catalogue (an uploaded one, or the FITS job's), relative to the data directory. */
     photometryData: varchar({ length: 500 }),
+    /** The FITS image (fits_file uploads), relative to the data directory; BHTOM's `fits_data` filter reads it. */
     fitsData: varchar({ length: 500 }),
-    fitsWebp: varchar({ length: 500 }),
-    extraData: text().notNull().default(""),
     dataProductType: varchar({ length: 50 }).$type<DataProductType>().notNull(),
-    featured: boolean().notNull().default(false),
-    thumbnail: varchar({ length: 500 }),
     dryRun: boolean().notNull().default(false),
     comment: text(),
     /** Requested calibration filter (`GaiaSP/any`, …). */
@@ -176,7 +173,6 @@ export const calibrations = pgTable("calibrations", {
     .notNull()
     .unique()
     .references(() => dataProducts.id, { onDelete: "cascade" }),
-  useCatalog: integer(),
   status: char({ length: 1 }).$type<Status>().notNull().default("C"),
   statusMessage: text().notNull().default(""),
   mjd: float().notNull(),

@@ -31,7 +31,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 function resultItem(c: CalRow, dp: DpRow, bands: (typeof calibrationBands.$inferSelect)[], link: string) {
   return {
     dataproduct: dp.id,
-    use_catalog: c.useCatalog,
+    use_catalog: null,
     status: c.status,
     status_message: c.statusMessage,
     mjd: c.mjd,

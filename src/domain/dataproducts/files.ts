@@ -1,6 +1,6 @@
 /**
  * Every file stored for data products: the upload itself, what was made from it (the FITS job's
- * instrumental catalogue and preview, the calibration plot) and the other stored paths of the row. The
+ * instrumental catalogue and preview, the calibration plot). The
  * one list deletes remove (deleteTarget, deleteDataProduct, deleteReducedDatum's data product), after
  * their transaction commits.
  */
@@ -15,8 +15,6 @@ export async function storedFilesOf(db: Executor, where: SQL): Promise<string[]>
       data: dataProducts.data,
       photometry: dataProducts.photometryData,
       fits: dataProducts.fitsData,
-      webp: dataProducts.fitsWebp,
-      thumb: dataProducts.thumbnail,
       plot: calibrations.calibrationPlot,
       preview: fitsJobs.previewPng,
     })
@@ -24,6 +22,6 @@ export async function storedFilesOf(db: Executor, where: SQL): Promise<string[]>
     .leftJoin(calibrations, eq(calibrations.dataProductId, dataProducts.id))
     .leftJoin(fitsJobs, eq(fitsJobs.dataProductId, dataProducts.id))
     .where(where);
-  const paths = rows.flatMap((r) => [r.data, r.photometry, r.fits, r.webp, r.thumb, r.plot, r.preview]);
+  const paths = rows.flatMap((r) => [r.data, r.photometry, r.fits, r.plot, r.preview]);
   return [...new Set(paths.filter((p): p is string => !!p))];
 }

@@ -194,6 +194,7 @@ function headerFacts(image: FitsImage, h: StandardHeader): JobFields {
     fitsFilter: h.filter,
     fitsDateobs: h.dateObs.slice(0, 50),
     fitsOrigin: text("ORIGIN"),
+    fitsObservat: text("OBSERVAT"),
     fitsTelescop: text("TELESCOP"),
     fitsInstrume: text("INSTRUME"),
     fitsObserver: text("OBSERVER"),

@@ -242,6 +242,7 @@ export async function storeUpload(
             userId: actor.id,
             observers: plan.observers,
             data: relative,
+            fitsData: plan.type === "fits_file" ? relative : null,
             originalName: f.originalName.slice(0, 255),
             sha256: f.sha256,
             sizeBytes: f.sizeBytes,
