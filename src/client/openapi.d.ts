@@ -1869,10 +1869,15 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            calibid?: unknown;
-            filename?: unknown;
-            files?: unknown;
-            getPlot?: unknown;
+            /** @description Data product ids (the ids /upload/ answers) */
+            calibid?: (number | string)[] | number | string | null;
+            /** @description Substrings of stored file names */
+            filename?: string[] | string | null;
+            /** @description get_calib_res.py's field: numbers are data product ids, strings file-name substrings */
+            files?: (number | string)[] | number | string | null;
+            /** @description Add the calibration plot as a data URL (true/false, True/False, 1/0) */
+            getPlot?: boolean | string | number | null;
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
           };
         };
@@ -1883,7 +1888,27 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              count: number;
+              current_page: number;
+              data: {
+                [key: string]: unknown;
+              }[];
+              num_pages: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              Error: string;
+            };
+          };
         };
       };
     };
@@ -1916,20 +1941,34 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            comment?: unknown;
-            data_product_id?: unknown;
-            filter?: unknown;
-            id_from?: unknown;
-            id_to?: unknown;
-            match_dist?: unknown;
-            mjd_max?: unknown;
-            mjd_min?: unknown;
-            old_filter?: unknown;
-            oname?: unknown;
-            status?: unknown;
-            status_message?: unknown;
-            target_id?: unknown;
-            target_name?: unknown;
+            /** @description A note (not stored) */
+            comment?: string | number | null;
+            /** @description Data product id (by-dataproduct) */
+            data_product_id?: number | string | null;
+            /** @description New filter request, e.g. GaiaSP/V */
+            filter?: string | number | null;
+            /** @description First calibration id of the range (by-id) */
+            id_from?: number | string | null;
+            /** @description Last calibration id of the range (by-id) */
+            id_to?: number | string | null;
+            /** @description New matching radius, arcsec (≤ 0 = automatic) */
+            match_dist?: number | string | null;
+            /** @description Only calibrations at or before this MJD (by-target) */
+            mjd_max?: number | string | null;
+            /** @description Only calibrations at or after this MJD (by-target) */
+            mjd_min?: number | string | null;
+            /** @description Only calibrations that ran with this filter request */
+            old_filter?: string | number | null;
+            /** @description Only data products of this camera (ONAME) */
+            oname?: string | number | null;
+            /** @description Only calibrations with this status letter (C, P, S, E) */
+            status?: string | number | null;
+            /** @description Only calibrations whose status message contains this */
+            status_message?: string | number | null;
+            /** @description Target id (by-target; or target_name) */
+            target_id?: number | string | null;
+            /** @description Exact target name (by-target; or target_id) */
+            target_name?: string | number | null;
           };
         };
       };
@@ -1939,7 +1978,40 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              Success: {
+                ids: number[];
+                restarted: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  detail: string;
+                }
+              | {
+                  [key: string]: string[];
+                };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -1972,20 +2044,34 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            comment?: unknown;
-            data_product_id?: unknown;
-            filter?: unknown;
-            id_from?: unknown;
-            id_to?: unknown;
-            match_dist?: unknown;
-            mjd_max?: unknown;
-            mjd_min?: unknown;
-            old_filter?: unknown;
-            oname?: unknown;
-            status?: unknown;
-            status_message?: unknown;
-            target_id?: unknown;
-            target_name?: unknown;
+            /** @description A note (not stored) */
+            comment?: string | number | null;
+            /** @description Data product id (by-dataproduct) */
+            data_product_id?: number | string | null;
+            /** @description New filter request, e.g. GaiaSP/V */
+            filter?: string | number | null;
+            /** @description First calibration id of the range (by-id) */
+            id_from?: number | string | null;
+            /** @description Last calibration id of the range (by-id) */
+            id_to?: number | string | null;
+            /** @description New matching radius, arcsec (≤ 0 = automatic) */
+            match_dist?: number | string | null;
+            /** @description Only calibrations at or before this MJD (by-target) */
+            mjd_max?: number | string | null;
+            /** @description Only calibrations at or after this MJD (by-target) */
+            mjd_min?: number | string | null;
+            /** @description Only calibrations that ran with this filter request */
+            old_filter?: string | number | null;
+            /** @description Only data products of this camera (ONAME) */
+            oname?: string | number | null;
+            /** @description Only calibrations with this status letter (C, P, S, E) */
+            status?: string | number | null;
+            /** @description Only calibrations whose status message contains this */
+            status_message?: string | number | null;
+            /** @description Target id (by-target; or target_name) */
+            target_id?: number | string | null;
+            /** @description Exact target name (by-target; or target_id) */
+            target_name?: string | number | null;
           };
         };
       };
@@ -1995,7 +2081,40 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              Success: {
+                ids: number[];
+                restarted: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  detail: string;
+                }
+              | {
+                  [key: string]: string[];
+                };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -2028,20 +2147,34 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            comment?: unknown;
-            data_product_id?: unknown;
-            filter?: unknown;
-            id_from?: unknown;
-            id_to?: unknown;
-            match_dist?: unknown;
-            mjd_max?: unknown;
-            mjd_min?: unknown;
-            old_filter?: unknown;
-            oname?: unknown;
-            status?: unknown;
-            status_message?: unknown;
-            target_id?: unknown;
-            target_name?: unknown;
+            /** @description A note (not stored) */
+            comment?: string | number | null;
+            /** @description Data product id (by-dataproduct) */
+            data_product_id?: number | string | null;
+            /** @description New filter request, e.g. GaiaSP/V */
+            filter?: string | number | null;
+            /** @description First calibration id of the range (by-id) */
+            id_from?: number | string | null;
+            /** @description Last calibration id of the range (by-id) */
+            id_to?: number | string | null;
+            /** @description New matching radius, arcsec (≤ 0 = automatic) */
+            match_dist?: number | string | null;
+            /** @description Only calibrations at or before this MJD (by-target) */
+            mjd_max?: number | string | null;
+            /** @description Only calibrations at or after this MJD (by-target) */
+            mjd_min?: number | string | null;
+            /** @description Only calibrations that ran with this filter request */
+            old_filter?: string | number | null;
+            /** @description Only data products of this camera (ONAME) */
+            oname?: string | number | null;
+            /** @description Only calibrations with this status letter (C, P, S, E) */
+            status?: string | number | null;
+            /** @description Only calibrations whose status message contains this */
+            status_message?: string | number | null;
+            /** @description Target id (by-target; or target_name) */
+            target_id?: number | string | null;
+            /** @description Exact target name (by-target; or target_id) */
+            target_name?: string | number | null;
           };
         };
       };
@@ -2051,7 +2184,40 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              Success: {
+                ids: number[];
+                restarted: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  detail: string;
+                }
+              | {
+                  [key: string]: string[];
+                };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -2085,17 +2251,17 @@ export interface paths {
         content: {
           "application/json": {
             /** @description Filter, exact (for example "V(GaiaSP)") */
-            filter?: unknown;
+            filter?: string | number | null;
             /** @description Value (mag, mJy, …), matched within ±1e-3 */
-            mag?: unknown;
+            mag?: number | string | null;
             /** @description Error (same unit; −1 for a limit), matched within ±1e-3 */
-            magerr?: unknown;
+            magerr?: number | string | null;
             /** @description MJD (days), matched within ±1e-6; a number or numeric string */
-            mjd?: unknown;
+            mjd?: number | string | null;
             /** @description Observer, exact ("" matches an empty observer) */
-            observer?: unknown;
-            /** @description Target id: an integer or a numeric string */
-            target_id?: unknown;
+            observer?: string | number | null;
+            /** @description Target id: an integer or a string of digits */
+            target_id?: number | string | null;
             /** @description Exact target name (no aliases) */
             target_name?: string | null;
           };
@@ -2235,6 +2401,7 @@ export interface paths {
              * @description Comments made at or after this. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
              */
             created_start?: string | null;
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
             target?: string | null;
             targetid?: number | string | null;
@@ -2320,6 +2487,7 @@ export interface paths {
             mjd_max?: string | number | null;
             mjd_min?: string | number | null;
             oname?: string | number | null;
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
             photometry_data?: string | number | null;
             status?: string | number | null;
@@ -2368,17 +2536,17 @@ export interface paths {
         content: {
           "application/json": {
             /** @description Filter, exact (for example "V(GaiaSP)") */
-            filter?: unknown;
+            filter?: string | number | null;
             /** @description Value (mag, mJy, …), matched within ±1e-3 */
-            mag?: unknown;
+            mag?: number | string | null;
             /** @description Error (same unit; −1 for a limit), matched within ±1e-3 */
-            magerr?: unknown;
+            magerr?: number | string | null;
             /** @description MJD (days), matched within ±1e-6; a number or numeric string */
-            mjd?: unknown;
+            mjd?: number | string | null;
             /** @description Observer, exact ("" matches an empty observer) */
-            observer?: unknown;
-            /** @description Target id: an integer or a numeric string */
-            target_id?: unknown;
+            observer?: string | number | null;
+            /** @description Target id: an integer or a string of digits */
+            target_id?: number | string | null;
             /** @description Exact target name (no aliases) */
             target_name?: string | null;
           };
@@ -2514,17 +2682,17 @@ export interface paths {
              */
             delete_associated_data_product?: boolean;
             /** @description Filter, exact (for example "V(GaiaSP)") */
-            filter?: unknown;
+            filter?: string | number | null;
             /** @description Value (mag, mJy, …), matched within ±1e-3 */
-            mag?: unknown;
+            mag?: number | string | null;
             /** @description Error (same unit; −1 for a limit), matched within ±1e-3 */
-            magerr?: unknown;
+            magerr?: number | string | null;
             /** @description MJD (days), matched within ±1e-6; a number or numeric string */
-            mjd?: unknown;
+            mjd?: number | string | null;
             /** @description Observer, exact ("" matches an empty observer) */
-            observer?: unknown;
-            /** @description Target id: an integer or a numeric string */
-            target_id?: unknown;
+            observer?: string | number | null;
+            /** @description Target id: an integer or a string of digits */
+            target_id?: number | string | null;
             /** @description Exact target name (no aliases) */
             target_name?: string | null;
           };
@@ -2675,10 +2843,10 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description Page number (strict: a bad or out-of-range page is 400) */
+            /** @description Page number, 1-based (strict: not an integer, or out of range, is a 400) */
             page?: unknown;
-            /** @description Target id: an integer or a numeric string */
-            target_id?: unknown;
+            /** @description Target id: an integer or a string of digits */
+            target_id?: number | string | null;
             /** @description Exact target name (no aliases) */
             target_name?: string | null;
           };
@@ -3375,7 +3543,7 @@ export interface paths {
              * @description Bound of `created`, inclusive. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
              */
             created_start?: string | null;
-            /** @description Page number, 1-based (200 per page; past the end gives the last page) */
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
             /** @description Username, or user id (staff only; others may name only themselves) */
             user?: string | null;
@@ -3485,7 +3653,7 @@ export interface paths {
             lon?: number | null;
             /** @description Exact observatory name */
             name?: string | null;
-            /** @description Page number, 1-based (200 per page; past the end gives the last page) */
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
           };
         };
@@ -4992,6 +5160,7 @@ export interface paths {
             created_to?: string | null;
             /** @description P photometry, R radio, H high energy */
             download_type?: "P" | "R" | "H" | "" | null;
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
             /** @description Target name contains (case-insensitive) */
             target?: string | null;
@@ -5136,6 +5305,7 @@ export interface paths {
             created_to?: string | null;
             /** @description P photometry, R radio, H high energy */
             download_type?: "P" | "R" | "H" | "" | null;
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
             /** @description Target name contains (case-insensitive) */
             target?: string | null;
@@ -5248,6 +5418,7 @@ export interface paths {
             lastMagMax?: number | string | null;
             lastMagMin?: number | string | null;
             name?: string | null;
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
             priority?: number | string | null;
             raMax?: number | string | null;
@@ -5423,6 +5594,7 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
           };
         };
@@ -5433,7 +5605,18 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              count: number;
+              current_page: number;
+              data: {
+                created: string;
+                id: number;
+                name: string;
+              }[];
+              num_pages: number;
+            };
+          };
         };
       };
     };
@@ -5468,6 +5651,7 @@ export interface paths {
           "application/json": {
             id?: number | string | null;
             name?: string | null;
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
           };
         };

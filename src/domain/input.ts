@@ -79,6 +79,40 @@ export const DateFilterSchema = (description: string) =>
     description: `${description}. YYYY-MM-DD (also YYYY-M-D, YYYYMMDD); null or "" = no filter`,
   });
 
+/**
+ * A page number in a request body. Any JSON value, on purpose: Django's Paginator takes anything and
+ * reads it with Python's int() (src/http/pagination.ts, one place): not an integer → page 1 on clamping
+ * lists, a 400 on strict ones. A schema with types would let the validator coerce [1] into 1.
+ */
+export const PageField = (strict = false) =>
+  Type.Optional(
+    Type.Unknown({
+      description: strict
+        ? "Page number, 1-based (strict: not an integer, or out of range, is a 400)"
+        : "Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page)",
+    }),
+  );
+
+/** An id or other integer given as a number or a string of digits; null or "" = not given. */
+export const IntegerLike = (description: string) =>
+  Type.Unsafe<number | string | null>({
+    type: ["integer", "string", "null"],
+    maxLength: 20,
+    pattern: "^\\s*([+-]?\\d+)?\\s*$",
+    errorMessage: "A valid integer is required.",
+    description,
+  });
+
+/** A number given as a JSON number or a numeric string (Python float() syntax); null or "" = not given. */
+export const NumberLike = (description: string) =>
+  Type.Unsafe<number | string | null>({
+    type: ["number", "string", "null"],
+    maxLength: 64,
+    pattern: "^\\s*([+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?)?\\s*$",
+    errorMessage: "A valid number is required.",
+    description,
+  });
+
 /** A list filter's value given at all: null, "" and absent mean "no filter" (as BHTOM2). */
 const given = (v: unknown): v is string => typeof v === "string" && v.trim() !== "";
 

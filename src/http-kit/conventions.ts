@@ -104,14 +104,14 @@ function refuseNonFiniteNumbers(body: Record<string, unknown>, schema: unknown):
   if (Object.keys(errors).length) throw new ValidationError(errors);
 }
 
-/** For string values of fields the body schema declares boolean, accept Python/Django spellings. */
+/** For string (and 0/1) values of fields the body schema declares boolean, accept DRF's words. */
 function normaliseBooleans(body: Record<string, unknown>, schema: unknown): void {
   const props = (schema as { properties?: Record<string, { type?: unknown; anyOf?: { type?: unknown }[] }> })
     ?.properties;
   if (!props) return;
   for (const [key, prop] of Object.entries(props)) {
     const v = body[key];
-    if (typeof v !== "string") continue;
+    if (typeof v !== "string" && typeof v !== "number") continue;
     const isBool = prop.type === "boolean" || prop.anyOf?.some((p) => p.type === "boolean");
     const b = booleanWord(v);
     if (isBool && b !== undefined) body[key] = b;

@@ -207,7 +207,7 @@ function restartWhere(kind: "id" | "target" | "dataproduct", r: RestartRequest):
   if (given(r.oname)) w.push(eq(cameras.prefix, String(r.oname)));
   if (given(r.status)) w.push(eq(calibrations.status, String(r.status) as never));
   if (given(r.status_message))
-    w.push(sql`${calibrations.statusMessage} ilike ${`%${String(r.status_message)}%`}`);
+    w.push(sql`${calibrations.statusMessage} ilike ${containsPattern(String(r.status_message))}`);
   return and(...w)!;
 }
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { DateTimeFilterSchema } from "../input.ts";
+import { DateTimeFilterSchema, PageField } from "../input.ts";
 
 /**
  * A value of several JSON types with a length cap on its string form, as one `type: [...]` schema
@@ -17,7 +17,7 @@ export const ListCommentsBody = Type.Object({
   created_end: Type.Optional(
     DateTimeFilterSchema("Comments made at or before this (a date alone: until the end of that day)"),
   ),
-  page: Type.Optional(Type.Unknown()),
+  page: PageField(),
 });
 export type ListCommentsInput = Static<typeof ListCommentsBody>;
 

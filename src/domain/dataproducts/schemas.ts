@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { DateTimeFilterSchema } from "../input.ts";
+import { DateTimeFilterSchema, PageField } from "../input.ts";
 
 /**
  * A value of several JSON types with a length cap on its string form, as one `type: [...]` schema
@@ -31,7 +31,7 @@ export const DataListBody = Type.Object({
   mag_min: Type.Optional(Val),
   mag_max: Type.Optional(Val),
   filter: Type.Optional(Val),
-  page: Type.Optional(Type.Unknown()),
+  page: PageField(),
 });
 export type DataListInput = Static<typeof DataListBody>;
 

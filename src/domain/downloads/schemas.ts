@@ -1,7 +1,7 @@
 /** Request and response shapes of the CSV downloads and the download log (§E, §F.8). */
 import { Type, type Static } from "@sinclair/typebox";
 import { DOWNLOAD_TYPES } from "../../vocabulary.ts";
-import { DateTimeFilterSchema } from "../input.ts";
+import { DateTimeFilterSchema, PageField } from "../input.ts";
 
 export const DownloadBody = Type.Object({
   name: Type.String({
@@ -26,7 +26,7 @@ export const DownloadedListBody = Type.Object({
       errorMessage: "Not a valid choice.",
     }),
   ),
-  page: Type.Optional(Type.Unknown()),
+  page: PageField(),
 });
 export type DownloadedListInput = Static<typeof DownloadedListBody>;
 

@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { CLASSIFICATION_ALIASES, CLASSIFICATIONS } from "../../vocabulary.ts";
-import { DATETIME_MESSAGE } from "../input.ts";
+import { DATETIME_MESSAGE, PageField } from "../input.ts";
 
 /** A nullable string; its maxLength is repeated on the union so that the 400 names the limit. */
 
@@ -139,7 +139,7 @@ export const TargetListBody = Type.Object({
       description: '"Name,Radius": name or alias, radius in degrees, in (0, 180]',
     }),
   ),
-  page: Type.Optional(Type.Unknown()),
+  page: PageField(),
 });
 export type TargetListInput = Static<typeof TargetListBody>;
 
