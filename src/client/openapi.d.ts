@@ -116,6 +116,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -215,6 +226,32 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
         403: {
           headers: {
             [name: string]: unknown;
@@ -306,6 +343,32 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
         403: {
           headers: {
             [name: string]: unknown;
@@ -357,12 +420,27 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
-        200: {
+        /** @description No token, or not a valid one */
+        401: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -432,6 +510,32 @@ export interface paths {
               value_unit: string;
               /** @description Always [] */
               wavelengths: number[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -525,6 +629,32 @@ export interface paths {
               value_unit: string;
               /** @description Always [] */
               wavelengths: number[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -695,6 +825,32 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
         404: {
           headers: {
             [name: string]: unknown;
@@ -824,6 +980,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -961,6 +1128,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -1051,6 +1229,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
       };
     };
     delete?: never;
@@ -1083,6 +1272,32 @@ export interface paths {
       responses: {
         /** @description Default Response */
         200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
           headers: {
             [name: string]: unknown;
           };
@@ -1170,6 +1385,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -1231,6 +1457,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -1297,6 +1534,32 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
         404: {
           headers: {
             [name: string]: unknown;
@@ -1358,6 +1621,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -1413,6 +1687,32 @@ export interface paths {
       responses: {
         /** @description Default Response */
         200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
           headers: {
             [name: string]: unknown;
           };
@@ -1493,6 +1793,32 @@ export interface paths {
               target_name: string;
               user_id: number | null;
               user_name: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -1605,6 +1931,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
       };
     };
     options?: never;
@@ -1677,6 +2014,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -1771,6 +2119,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -1832,11 +2191,30 @@ export interface paths {
       };
       responses: {
         /** @description Default Response */
-        200: {
+        400: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -1907,6 +2285,17 @@ export interface paths {
           content: {
             "application/json": {
               Error: string;
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -2000,6 +2389,17 @@ export interface paths {
               | {
                   [key: string]: string[];
                 };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
           };
         };
         /** @description Default Response */
@@ -2105,6 +2505,17 @@ export interface paths {
                 };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -2208,6 +2619,17 @@ export interface paths {
                 };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -2294,6 +2716,17 @@ export interface paths {
                 };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -2353,12 +2786,64 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Default Response */
+        /** @description The data product, as common/api/data lists it */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -2434,6 +2919,32 @@ export interface paths {
             };
           };
         };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
       };
     };
     delete?: never;
@@ -2502,7 +3013,42 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              count: number;
+              current_page: number;
+              data: {
+                [key: string]: unknown;
+              }[];
+              num_pages: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -2579,6 +3125,17 @@ export interface paths {
                 };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -2643,7 +3200,59 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              Success: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -2725,6 +3334,17 @@ export interface paths {
                 };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -2776,12 +3396,62 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
+        /** @description The file */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/octet-stream": string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -2805,12 +3475,62 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Default Response */
+        /** @description The file */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/octet-stream": string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -2915,6 +3635,17 @@ export interface paths {
                 };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         404: {
           headers: {
@@ -2989,6 +3720,43 @@ export interface paths {
               user_permissions: unknown[];
               username: string;
             }[];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
           };
         };
       };
@@ -3076,6 +3844,17 @@ export interface paths {
               | {
                   [key: string]: string[];
                 };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
           };
         };
         /** @description Default Response */
@@ -3253,6 +4032,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         413: {
           headers: {
@@ -3320,6 +4110,17 @@ export interface paths {
         };
         /** @description Default Response */
         400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
           headers: {
             [name: string]: unknown;
           };
@@ -3593,6 +4394,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -3730,6 +4542,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -4108,6 +4931,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -4248,6 +5082,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -4646,12 +5491,36 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
+        /** @description The JSON string "OK" */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": string;
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -4683,12 +5552,36 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
+        /** @description The JSON string "OK" */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": string;
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -4720,12 +5613,36 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
+        /** @description The JSON string "OK" */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": string;
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -4854,6 +5771,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
       };
     };
     delete?: never;
@@ -4900,6 +5828,32 @@ export interface paths {
             "application/json": {
               /** @enum {string} */
               status: "deleted";
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -4967,6 +5921,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -5038,6 +6003,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         404: {
           headers: {
@@ -5103,6 +6079,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -5208,6 +6195,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -5260,7 +6258,36 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              /** @description Target name → plotly figure {data, layout}, or "None" */
+              Plots: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              "Error ": string;
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -5353,6 +6380,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -5436,7 +6474,42 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              count: number;
+              current_page: number;
+              data: {
+                [key: string]: unknown;
+              }[];
+              num_pages: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -5618,6 +6691,32 @@ export interface paths {
             };
           };
         };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
       };
     };
     delete?: never;
@@ -5686,6 +6785,32 @@ export interface paths {
               }[];
               group: number | string;
               num_pages: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -5819,6 +6944,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         404: {
           headers: {
@@ -5885,6 +7021,17 @@ export interface paths {
         };
         /** @description Default Response */
         400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
           headers: {
             [name: string]: unknown;
           };

@@ -3,7 +3,8 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest, FastifySchema } from "fastify";
+import { Type } from "@sinclair/typebox";
 import type { Db } from "../db/connection.ts";
 import { NotFoundError } from "../domain/errors.ts";
 import { ChangeObserversBody, DataListBody, IdBody } from "../domain/dataproducts/schemas.ts";
@@ -11,6 +12,7 @@ import * as dataproducts from "../domain/dataproducts/service.ts";
 import { removeStoredFiles, storedPath } from "../storage.ts";
 import { contentDisposition } from "../http-kit/content-disposition.ts";
 import { requireActor } from "./auth.ts";
+import { Detail } from "./schemas.ts";
 import { envelope, resolvePage } from "./pagination.ts";
 import { strictValidatorCompiler } from "./strict-validation.ts";
 
@@ -34,6 +36,18 @@ export const dataproductsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: st
           "calibration_data stays 0; fits_webp is the FITS preview's stored path (a PNG); product_id, thumbnail, " +
           'featured and extra_data, which nothing in skytom sets, are always null, null, false and "".',
         body: DataListBody,
+        response: {
+          200: Type.Object({
+            count: Type.Integer(),
+            num_pages: Type.Integer(),
+            current_page: Type.Integer(),
+            data: Type.Array(
+              Type.Record(Type.String(), Type.Unknown(), {
+                description: "A data product, with BHTOM2's keys",
+              }),
+            ),
+          }),
+        },
       },
     },
     async (request) => {
@@ -56,6 +70,7 @@ export const dataproductsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: st
           'product is removed (upload, catalogue, calibration plot, FITS preview); errors are {"detail": …} ' +
           '(BHTOM2: {"Error": …}, e.g. {"Error": "Missing required parameter \'id\'."}).',
         body: IdBody,
+        response: { 200: Type.Object({ Success: Type.String() }), 403: Detail, 404: Detail },
       },
     },
     async (request) => {
@@ -79,6 +94,13 @@ export const dataproductsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: st
           '(not user ids) are stored; null is a 400 naming the field; other errors are {"detail": …} (BHTOM2: ' +
           '{"error": …}).',
         body: ChangeObserversBody,
+        response: {
+          200: Type.Record(Type.String(), Type.Unknown(), {
+            description: "The data product, as common/api/data lists it",
+          }),
+          403: Detail,
+          404: Detail,
+        },
       },
       validatorCompiler: strictValidatorCompiler,
     },
@@ -99,6 +121,11 @@ export const dataproductsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: st
       .send(createReadStream(full));
   };
   const fileSchema = {
+    response: {
+      200: { description: "The file", content: { "application/octet-stream": { schema: Type.String() } } },
+      403: Detail,
+      404: Detail,
+    } as FastifySchema["response"],
     tags: ["data products"],
     summary: "Download the instrumental photometry file of a data product (uploader, observers or staff)",
     description:

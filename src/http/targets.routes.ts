@@ -173,6 +173,19 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
           "filter); cones are exact across RA 0/360 and the poles; items include `id`; a value that will not " +
           'convert is a 400 {"detail": "Wrong format: …"} (BHTOM2: the bare string "Wrong format: …").',
         body: TargetListBody,
+        // Documentation only: the answer is sent as cached bytes (not serialised with this schema).
+        response: {
+          200: Type.Object({
+            count: Type.Integer(),
+            num_pages: Type.Integer(),
+            current_page: Type.Integer(),
+            data: Type.Array(
+              Type.Record(Type.String(), Type.Unknown(), {
+                description: "A target: every column BHTOM2 lists, plus id",
+              }),
+            ),
+          }),
+        },
       },
     },
     async (request, reply) => {
@@ -203,6 +216,14 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
           'bars, upper limits as downward triangles; "None" for a target without points. An unknown name is a 400 ' +
           '{"Error ": "Target does not exist in the database "} (odd spacing kept: clients match it).',
         body: Type.Object({ targetNames: Type.Array(Type.String(), { maxItems: 500 }) }),
+        response: {
+          200: Type.Object({
+            Plots: Type.Record(Type.String(), Type.Unknown(), {
+              description: 'Target name → plotly figure {data, layout}, or "None"',
+            }),
+          }),
+          400: Type.Object({ "Error ": Type.String() }),
+        },
       },
     },
     async (request) => {
@@ -233,6 +254,7 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
   const cacheSchema = (what: string) => ({
     tags: ["targets"],
     summary: `Clear the ${what} cache in every process (superuser)`,
+    response: { 200: Type.String({ description: 'The JSON string "OK"' }) },
     description:
       'Answers the JSON string "OK". Caches are also invalidated automatically on every change. Differs from ' +
       'BHTOM2: others get 403 JSON (BHTOM2 answered 500 "ERROR").',
