@@ -92,13 +92,15 @@ function refuseNonFiniteNumbers(body: Record<string, unknown>, schema: unknown):
   const errors: Record<string, string[]> = {};
   for (const [key, prop] of Object.entries(props)) {
     const v = body[key];
-    if (prop.type !== "number" && prop.type !== "integer") continue;
+    // Fields typed number/integer (possibly also null), not those that take strings as strings.
+    const types = Array.isArray(prop.type) ? prop.type : [prop.type];
+    if (!types.some((t) => t === "number" || t === "integer") || types.includes("string")) continue;
     const bad =
       (typeof v === "string" && v.trim() !== "" && (!FINITE.test(v) || !Number.isFinite(Number(v)))) ||
       (typeof v === "number" && !Number.isFinite(v));
     if (bad)
       errors[key] = [
-        prop.type === "integer" ? "A valid integer is required." : "A valid number is required.",
+        types.includes("integer") ? "A valid integer is required." : "A valid number is required.",
       ];
   }
   if (Object.keys(errors).length) throw new ValidationError(errors);
