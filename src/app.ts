@@ -5,9 +5,11 @@
  * benchmarks all call `buildApp`; it does not listen (src/server.ts does).
  */
 import { randomUUID } from "node:crypto";
+import { DATE_FORMATS } from "./domain/dateparse.ts";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from "fastify";
-import { StoredCatalogueProvider } from "./catalog/provider.ts";
+import { ArchiveProvider } from "./catalog/archive.ts";
+import { OFFLINE_ARCHIVES } from "./catalog/settings.ts";
 import type { Database } from "./db/connection.ts";
 import type { ReferenceProvider } from "./domain/calibration/pipeline.ts";
 import type { JobQueue } from "./db/queue.ts";
@@ -32,8 +34,8 @@ export interface AppOptions {
   /** Background job queue (uploads enqueue processing); null = uploads that need it answer 500. */
   queue?: JobQueue | null;
   /**
-   * Reference stars for calibrations served at once (/calibFile/) and finder charts; default: the
-   * imported catalogues.
+   * Reference stars for calibrations served at once (/calibFile/) and finder charts; default: the cache and
+   * imported catalogues, offline.
    */
   referenceProvider?: ReferenceProvider;
   /** Login throttling (SKYTOM_LOGIN_*); default DEFAULT_LOGIN_LIMITS. */
@@ -64,6 +66,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         useDefaults: true,
         verbose: true,
         keywords: ["errorMessage"],
+        // Dates as BHTOM2 (Django) reads them: one parser for schemas and services.
+        formats: DATE_FORMATS,
       },
     },
     return503OnClosing: true,
@@ -85,7 +89,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const notAllowed = methodNotAllowed(app);
 
   // The API and the web UI, side by side.
-  const referenceProvider = opts.referenceProvider ?? new StoredCatalogueProvider(database.db);
+  const referenceProvider = opts.referenceProvider ?? new ArchiveProvider(database, OFFLINE_ARCHIVES);
   // One throttle for both password logins (API token and web session).
   const loginThrottle = new LoginThrottle(opts.loginLimits ?? DEFAULT_LOGIN_LIMITS);
   await app.register(apiRoutes, {

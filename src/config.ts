@@ -3,6 +3,7 @@
  * Nothing below this module reads process.env.
  */
 import { resolve } from "node:path";
+import { DEFAULT_GAIA_TAP_URL, DEFAULT_VIZIER_TAP_URL, type ArchiveSettings } from "./catalog/settings.ts";
 
 export interface Config {
   host: string;
@@ -38,6 +39,8 @@ export interface Config {
   loginWindowSeconds: number;
   loginMaxPerIp: number;
   loginMaxFailuresPerUser: number;
+  /** The archives reference stars come from (src/catalog/settings.ts): URLs, offline mode, faults. */
+  archives: ArchiveSettings;
 }
 
 export class ConfigError extends Error {}
@@ -50,6 +53,31 @@ function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: num
     throw new ConfigError(`${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return n;
+}
+
+/** An http(s) URL from the environment, without a trailing slash. */
+function httpUrl(env: NodeJS.ProcessEnv, key: string, fallback: string): string {
+  const raw = env[key] || fallback;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${key} must be an http:// or https:// URL, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(`${key} must be an http:// or https:// URL, got ${JSON.stringify(raw)}`);
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+/** A yes/no switch: 1/true/yes/on or 0/false/no/off (case-insensitive); unset = false. */
+function flag(env: NodeJS.ProcessEnv, key: string): boolean {
+  const raw = (env[key] ?? "").trim().toLowerCase();
+  if (raw === "" || ["0", "false", "no", "off"].includes(raw)) return false;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  throw new ConfigError(
+    `${key} must be 1 or 0 (true/false, yes/no, on/off), got ${JSON.stringify(env[key])}`,
+  );
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -83,5 +111,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginWindowSeconds: integer(env, "SKYTOM_LOGIN_WINDOW_SECONDS", 900, 1, 86_400),
     loginMaxPerIp: integer(env, "SKYTOM_LOGIN_MAX_PER_IP", 100, 0, 1_000_000),
     loginMaxFailuresPerUser: integer(env, "SKYTOM_LOGIN_MAX_FAILURES_PER_USER", 10, 0, 1_000_000),
+    archives: {
+      gaiaTapUrl: httpUrl(env, "SKYTOM_GAIA_TAP_URL", DEFAULT_GAIA_TAP_URL),
+      vizierTapUrl: httpUrl(env, "SKYTOM_VIZIER_TAP_URL", DEFAULT_VIZIER_TAP_URL),
+      offline: flag(env, "SKYTOM_OFFLINE"),
+      connectTimeoutMs: integer(env, "SKYTOM_ARCHIVE_CONNECT_TIMEOUT_MS", 10_000, 100, 600_000),
+      queryTimeoutMs: integer(env, "SKYTOM_ARCHIVE_QUERY_TIMEOUT_MS", 120_000, 100, 3_600_000),
+      concurrency: integer(env, "SKYTOM_ARCHIVE_CONCURRENCY", 2, 1, 64),
+      retries: integer(env, "SKYTOM_ARCHIVE_RETRIES", 3, 0, 20),
+      retryWaitSeconds: integer(env, "SKYTOM_ARCHIVE_RETRY_WAIT_SECONDS", 300, 1, 86_400),
+    },
   };
 }

@@ -4,7 +4,7 @@
  * SIGTERM/SIGINT (stop accepting, finish requests, stop workers, close the database).
  */
 import pino from "pino";
-import { StoredCatalogueProvider } from "./catalog/provider.ts";
+import { ArchiveProvider } from "./catalog/archive.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "pino";
 import { isDatabaseUnavailable, openDatabase, runMigrations, type Database } from "./db/connection.ts";
@@ -16,9 +16,27 @@ import { startWorkers } from "./jobs/index.ts";
 import { recoverAtStart } from "./domain/recovery.ts";
 import type { FastifyInstance } from "fastify";
 
-/** The reference catalogue every calibration of this process uses: the imported catalogues. */
-function referenceProvider(database: Database): ReferenceProvider {
-  return new StoredCatalogueProvider(database.db);
+/**
+ * Reference stars for every calibration of this process: the archives on demand (SKYTOM_GAIA_TAP_URL,
+ * SKYTOM_VIZIER_TAP_URL), cached in the database, imported catalogues taking part; SKYTOM_OFFLINE=1: the
+ * cache and imports only. One provider per process: its bound on concurrent archive queries holds for the
+ * whole process.
+ */
+function archiveProvider(config: Config): (database: Database) => ReferenceProvider {
+  let provider: ArchiveProvider | null = null;
+  return (database) => (provider ??= new ArchiveProvider(database, config.archives));
+}
+
+/** Says at start where reference stars will come from (what may leave the machine). */
+function logArchives(config: Config, logger: Logger): void {
+  const a = config.archives;
+  if (a.offline) logger.info("reference stars: SKYTOM_OFFLINE=1, the cache and imported catalogues only");
+  else {
+    logger.info(
+      { gaia: a.gaiaTapUrl, vizier: a.vizierTapUrl },
+      "reference stars: from the archives on demand for fields not cached or imported",
+    );
+  }
 }
 
 export interface RunningServer {
@@ -98,6 +116,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     }
     queue = createQueue(database.pool, queueOptions(config, logger));
     await queue.start();
+    const referenceProvider = archiveProvider(config);
+    logArchives(config, logger);
     await recover(database, queue, config, logger);
     if (config.workers > 0) {
       await startWorkers(queue, database, {
@@ -169,7 +189,7 @@ export function stopOnSignals(server: RunningServer, log: (msg: string) => void)
 }
 
 export interface WorkerProcessOptions {
-  /** Reference stars for calibration; default: the imported catalogues of the process's database. */
+  /** Reference stars for calibration; default: the archives and their cache, as configured (config.archives). */
   referenceProvider?: (database: Database) => ReferenceProvider;
 }
 
@@ -186,12 +206,13 @@ export async function startWorkerProcess(
   try {
     await runMigrations(database);
     await queue.start();
+    logArchives(config, logger);
     await recover(database, queue, config, logger);
     await startWorkers(queue, database, {
       concurrency,
       logger,
       dataDir: config.dataDir,
-      provider: (opts.referenceProvider ?? referenceProvider)(database),
+      provider: (opts.referenceProvider ?? archiveProvider(config))(database),
     });
   } catch (err) {
     // Close what was opened, so the process can exit with the error instead of lingering.

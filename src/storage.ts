@@ -3,7 +3,7 @@
  * that would leave it, and make file names safe to store.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from "node:path";
 
 /** Absolute path of a stored file; throws if the relative path escapes the data directory. */
@@ -40,9 +40,22 @@ export function uniqueStoredName(folder: string, originalName: string): string {
   return join(folder, `${randomBytes(4).toString("hex")}_${sanitizeFileName(originalName)}`);
 }
 
-/** Remove stored files (missing ones are fine); returns how many paths were given. */
+/**
+ * Remove stored files (missing ones are fine), then the folders they leave empty (a deleted target's
+ * `targets/<name>/…`), up to but not including the top-level folders of the data directory (`targets`,
+ * `plots`, …). Returns how many paths were given.
+ */
 export async function removeStoredFiles(dataDir: string, relativePaths: string[]): Promise<number> {
   await Promise.all(relativePaths.map((p) => rm(storedPath(dataDir, p), { force: true })));
+  const folders = new Set<string>();
+  for (const p of relativePaths) {
+    const parts = normalize(p).split(sep).slice(0, -1);
+    for (let depth = parts.length; depth >= 2; depth--) folders.add(parts.slice(0, depth).join(sep));
+  }
+  // Deepest first; rmdir refuses a folder that still holds anything, which ends that branch.
+  for (const folder of [...folders].sort((a, b) => b.split(sep).length - a.split(sep).length)) {
+    await rmdir(storedPath(dataDir, folder)).catch(() => undefined);
+  }
   return relativePaths.length;
 }
 

@@ -197,6 +197,26 @@ describe.each(ENGINES)("reference catalogues on %s", (engine) => {
     expect(Object.keys(both.bands).sort()).toEqual(["H", "J", "K"]);
   });
 
+  it("CSV read by csv-parse: quoted fields hold the delimiter and newlines; # lines, blank lines and a BOM are skipped", async () => {
+    const path = join(dir, "quoted.csv");
+    writeFileSync(
+      path,
+      '\uFEFF# made by hand\n"ra","dec","V","V_err","note"\n150.2,2.2,14.0,0.01,"a, b"\n\n' +
+        '# a comment line\n150.21,2.21,14.5,0.02,"two\nlines"\n   \n150.22,2.22,15.0,0.03,plain\n',
+    );
+    const r = await importCatalogue(t.database, path, { survey: "GaiaSP" });
+    expect(r).toMatchObject({ name: "quoted", rows: 3, bands: ["V"], ignoredColumns: ["note"] });
+    const cat = await new StoredCatalogueProvider(t.database.db).cone(150.21, 2.21, 0.05, "GaiaSP");
+    const mine = Array.from(cat.raDeg)
+      .map((ra, i) => [ra, cat.bands.V!.mag[i]])
+      .filter(([ra]) => ra >= 150.2 && ra <= 150.22);
+    expect(mine).toEqual([
+      [150.2, 14],
+      [150.21, 14.5],
+      [150.22, 15],
+    ]);
+  });
+
   describe("refused files name the line and column and leave nothing behind", () => {
     const header = "ra,dec,V,V_err,B,B_err";
     const good = (i: number) =>
@@ -234,6 +254,14 @@ describe.each(ENGINES)("reference catalogues on %s", (engine) => {
         "V_err",
       ],
       ["no-band.csv", `ra,dec,flux\n150,2,100\n`, /no magnitude column of survey GaiaSP/, 1, undefined],
+      [
+        "unclosed-quote.csv",
+        `${header}\n${good(1)}\n"150,2,14,0.01,15,0.02\n${good(2)}\n`,
+        // csv-parse names the line where the file ended still inside the quote
+        /line 4: Quote Not Closed/,
+        4,
+        undefined,
+      ],
     ];
     it.each(cases)("%s", async (name, text, message, line, column) => {
       const before = await starCount();
@@ -430,7 +458,7 @@ describe("skytom catalog (subprocess on a temporary data directory)", () => {
       ["synth", 150],
     ]);
     expect(run("catalog", "info").out).toMatch(
-      /^1\s+fixture\s+GaiaSP\s+220\s+u g r i z U B V R I\s+150\.00\d\d,2\.00\d\d/m,
+      /^1\s+fixture\s+GaiaSP\s+import\s+220\s+u g r i z U B V R I\s+150\.00\d\d,2\.00\d\d/m,
     );
 
     const bad = join(dataDir, "bad.csv");

@@ -180,6 +180,48 @@ describe.each(ENGINES)("data products on %s", (engine) => {
           .statusCode,
       ).toBe(404);
     });
+
+    it("observers null, a number, an object or a list of non-strings → 400 and the list stays as it was", async () => {
+      const set = await t.call(
+        "POST",
+        "/common/api/changeObservers/",
+        { id: catId, observers: ["alice", "bob"] },
+        alice.token,
+      );
+      expect(set.statusCode).toBe(200);
+      for (const observers of [null, 5, 0, {}, { a: "b" }, true, [1, 2], [null]]) {
+        const res = await t.call(
+          "POST",
+          "/common/api/changeObservers/",
+          { id: catId, observers },
+          alice.token,
+        );
+        expect(res.statusCode, JSON.stringify(observers)).toBe(400);
+        expect(Object.keys(res.json()), JSON.stringify(observers)).toEqual(["observers"]);
+      }
+      const after = await data({ id: catId }, alice);
+      expect(after.data[0].observers).toEqual(["alice", "bob"]);
+      // The documented forms still work: a list, a comma-separated string, "" and [] to clear.
+      for (const [observers, expected] of [
+        ["bob", ["bob"]],
+        ["", []],
+        [["alice"], ["alice"]],
+        [[], []],
+        [
+          ["alice", "bob"],
+          ["alice", "bob"],
+        ],
+      ] as const) {
+        const res = await t.call(
+          "POST",
+          "/common/api/changeObservers/",
+          { id: catId, observers },
+          alice.token,
+        );
+        expect(res.statusCode, res.body).toBe(200);
+        expect(res.json().observers).toEqual(expected);
+      }
+    });
   });
 
   describe("POST /common/api/downloadPhotometryFile/", () => {

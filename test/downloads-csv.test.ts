@@ -64,6 +64,27 @@ describe("light-curve CSV uploads", () => {
     expect(r.timeScale).toBe("MJD");
   });
 
+  it("quoted fields (csv-parse): the separator, doubled quotes and a newline inside quotes; line numbers stay right", () => {
+    const r = parseLightCurveCsv(
+      'time,filter,magnitude,error,observer\n# a comment\n60000.5,"V",15.1,0.02,"Smith, J."\n' +
+        '60001.5,V,15.2,0.02,"say ""hi""\nsecond line"\n\n60002.5,V,x,0.1,\n',
+    );
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.rows.map((x) => [x.line, x.mjd, x.observer])).toEqual([
+      [3, 60000.5, "Smith, J."],
+      [5, 60001.5, 'say "hi"\nsecond line'],
+    ]);
+    expect(r.rejected).toEqual([{ line: 7, reason: 'magnitude: not a number: "x"' }]);
+  });
+
+  it("an unclosed quote is an error naming its line", () => {
+    const r = parseLightCurveCsv('time,filter,magnitude,error\n60000.5,V,15.1,0.02\n60001.5,"V,15.2,0.02\n');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error).toMatch(/^line \d+: .*quote/i);
+  });
+
   it("JD is converted; limits (negative error or ≥ 99) become error −1; observer kept; bad rows reported by line", () => {
     const r = parseLightCurveCsv(
       "JD;Filter;Mag;MagErr;Observer\n2460000.5;V;15.1;0.02;alice\n2460001.5;V;18.5;-1;bob\n2460002.5;V;18.7;99.0;\nabc;V;1;1;\n2460003.5;V;x;0.1;\n",

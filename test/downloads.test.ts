@@ -5,7 +5,7 @@ import { downloadedTargets, reducedDatums } from "../src/db/schema/index.ts";
 import { csvLine, pythonFloat } from "../src/domain/downloads/csv.ts";
 import { csvChunks } from "../src/domain/downloads/service.ts";
 import { updateUser } from "../src/domain/users/service.ts";
-import { contentDisposition } from "../src/http-kit/csv-download.ts";
+import { contentDisposition } from "../src/http-kit/content-disposition.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
 import { SYSTEM } from "../src/domain/permissions.ts";

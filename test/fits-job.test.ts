@@ -152,6 +152,32 @@ describe("FITS job on the fixture frame (pglite)", () => {
     expect(Math.abs((cal.mag as number) - 15.8)).toBeLessThan(3 * (cal.magError as number));
   });
 
+  it("BHTOM's FITS fields are written: fits_data (the image), fits_webp (its preview), fits_observat (OBSERVAT)", async () => {
+    const img = await readFitsFile(`${FIXTURE}/frame-f32.fits`);
+    img.header.set("OBSERVAT", "Sim Observatory");
+    img.header.set("MJD-OBS", 60749.1); // another night than the other tests' frames
+    const bytes = writeFits({
+      data: img.data,
+      width: img.width,
+      height: img.height,
+      bitpix: -32,
+      header: img.header,
+    });
+    const id = await upload("observat.fits", Buffer.from(bytes));
+    await processFits(t.tdb.database, id, {
+      dataDir: t.tdb.dataDir,
+      provider: { cone: async () => fixtureReference() },
+    });
+    const listed = await t.call("POST", "/common/api/data/", { fits_data: "observat" }, alice.token);
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json().count).toBe(1);
+    const item = listed.json().data[0];
+    expect(item).toMatchObject({ id, fits_webp: `plots/fits/${id}.png`, product_id: null, thumbnail: null });
+    expect(item.fits_data).toBe(item.data);
+    expect(item.fits_data).toMatch(/observat\.fits$/);
+    expect(item.ccdphot_result.fits_observat).toBe("Sim Observatory");
+  });
+
   it("corrupt FITS ends in status E with a message that says what is wrong", async () => {
     const good = readFileSync(`${FIXTURE}/frame-f32.fits`);
     const id = await upload("truncated.fits", good.subarray(0, 20_000));

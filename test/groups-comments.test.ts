@@ -152,7 +152,7 @@ describe.each(ENGINES)("target groups and comments on %s", (engine) => {
       expect(byText.count).toBe(1);
     });
 
-    it("date filters take YYYY-MM-DD (inclusive days) or ISO; anything else → 400", async () => {
+    it("date filters take YYYY-MM-DD (inclusive days) or ISO; anything else → 400 naming the field", async () => {
       const today = new Date().toISOString().slice(0, 10);
       const all = (await t.call("POST", "/common/api/comments/", {}, alice.token)).json().count;
       const day = (
@@ -174,7 +174,7 @@ describe.each(ENGINES)("target groups and comments on %s", (engine) => {
       expect(iso.count).toBe(all);
       const bad = await t.call("POST", "/common/api/comments/", { created_start: "last week" }, alice.token);
       expect(bad.statusCode).toBe(400);
-      expect(bad.json().detail).toMatch(/Invalid date format/);
+      expect(Object.keys(bad.json())).toEqual(["created_start"]);
     });
 
     it("unknown target → 404; adding to an unknown target → 404; empty comment → 400", async () => {

@@ -3,6 +3,7 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "./helpers/app.ts";
+import { pyRequest } from "./helpers/python-requests.ts";
 
 describe("HTTP conventions", () => {
   let t: TestApp;
@@ -67,6 +68,65 @@ describe("HTTP conventions", () => {
       "application/x-www-form-urlencoded",
     );
     expect(res.statusCode).toBe(200);
+  });
+
+  describe("a body without Content-Type (python requests' data=json.dumps(body)), on a real socket", () => {
+    beforeAll(async () => {
+      await t.app.listen({ host: "127.0.0.1", port: 0 });
+    });
+    const auth = () => ({ Authorization: `Token ${token}` });
+
+    it("is read as JSON when it is JSON: token-auth, createTarget, getTargetList, deleteTarget", async () => {
+      const login = await pyRequest(t.app, {
+        method: "POST",
+        path: "/api/token-auth/",
+        data: JSON.stringify({ username: "obs", password: "obs-password" }),
+      });
+      expect(login.status, login.text).toBe(200);
+      expect(login.json()).toEqual({ token: expect.stringMatching(/^[0-9a-f]{40}$/) });
+      const created = await pyRequest(t.app, {
+        method: "POST",
+        path: "/targets/createTarget/",
+        headers: auth(),
+        data: JSON.stringify({ name: "Untyped1", ra: 12.5, dec: -3.25 }),
+      });
+      expect(created.status, created.text).toBe(201);
+      const list = await pyRequest(t.app, {
+        method: "POST",
+        path: "/targets/getTargetList/",
+        headers: auth(),
+        data: JSON.stringify({ name: "Untyped1" }),
+      });
+      expect(list.status).toBe(200);
+      expect((list.json() as { count: number }).count).toBe(1);
+      const gone = await pyRequest(t.app, {
+        method: "DELETE",
+        path: "/targets/deleteTarget/",
+        headers: auth(),
+        data: JSON.stringify({ name: "Untyped1" }),
+      });
+      expect(gone.status, gone.text).toBe(200);
+      expect(gone.json()).toEqual({ status: "deleted" });
+    });
+
+    it("malformed JSON is the usual 400; a form-encoded body is read as a form; anything else is a 415", async () => {
+      const bad = await pyRequest(t.app, {
+        method: "POST",
+        path: "/api/token-auth/",
+        data: '{"username": "obs",}',
+      });
+      expect(bad.status).toBe(400);
+      expect((bad.json() as { detail: string }).detail).toMatch(/^JSON parse error - /);
+      const form = await pyRequest(t.app, {
+        method: "POST",
+        path: "/api/token-auth/",
+        data: "username=obs&password=obs-password",
+      });
+      expect(form.status, form.text).toBe(200);
+      const other = await pyRequest(t.app, { method: "POST", path: "/api/token-auth/", data: "hello there" });
+      expect(other.status).toBe(415);
+      expect(other.json()).toEqual({ detail: expect.stringMatching(/no Content-Type/) });
+    });
   });
 
   it("an unsupported content type → 415 JSON", async () => {

@@ -198,7 +198,9 @@ describe.each(ENGINES)("limits on %s", (engine) => {
     const res = await t.call("POST", "/common/api/changeObservers/", { id: 1, observers }, alice.token);
     expect(res.statusCode, res.body).toBe(400);
     expect(res.json()).toEqual({
-      observers: ["Ensure this field has no more than 100 elements (or 15000 characters)."],
+      observers: [
+        "A list of usernames (at most 100) or a comma-separated string (at most 15000 characters) is required.",
+      ],
     });
   });
 

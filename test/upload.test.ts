@@ -211,6 +211,33 @@ describe.each(ENGINES)("POST /upload/ on %s", (engine) => {
     expect(await count(reducedDatums)).toBe(before);
   });
 
+  it("a dry run does not block: the same file uploaded for real afterwards is 201, the dry run stays visible to its uploader", async () => {
+    const file = {
+      name: "try-first.csv",
+      content: "time,filter,magnitude,error\n60200,R,14,0.1\n60201,R,14.2,0.1\n",
+    };
+    const fields = { target: "AT2025abju", data_product_type: "photometry_csv", observatory: "GOTO" };
+    const before = await count(reducedDatums);
+    const dry = await upload({ ...fields, dry_run: "True" }, [file]);
+    expect(dry.statusCode, dry.body).toBe(201);
+    const again = await upload({ ...fields, dry_run: "True" }, [file]);
+    expect(again.statusCode, again.body).toBe(201);
+    expect(await count(reducedDatums)).toBe(before);
+    const real = await upload({ ...fields, dry_run: "False" }, [file]);
+    expect(real.statusCode, real.body).toBe(201);
+    expect(real.json().data[0].points).toBe(2);
+    expect(await count(reducedDatums)).toBe(before + 2);
+    // The dry run's result is still there for its uploader.
+    const dryId = dry.json().data[0].id as number;
+    const listed = await t.call("POST", "/common/api/data/", { id: dryId }, alice.token);
+    expect(listed.json().data[0]).toMatchObject({ id: dryId, dryRun: true, status: "S" });
+    expect(listed.json().data[0].status_message).toMatch(/dry run/);
+    // Once stored for real, the file is a duplicate again, for a dry run too (it would fail for real).
+    const late = await upload({ ...fields, dry_run: "True" }, [file]);
+    expect(late.statusCode).toBe(409);
+    expect(late.json().detail).toContain(`as data product ${real.json().data[0].id as number}`);
+  });
+
   it("the same file twice for a target → 409 naming the earlier data product", async () => {
     const res = await upload({ target: "AT2025abju", data_product_type: "photometry_csv" }, [
       { name: "again.csv", content: CSV },

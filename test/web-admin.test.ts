@@ -8,6 +8,7 @@ import {
   targets,
   users as usersTable,
 } from "../src/db/schema/index.ts";
+import { archiveCatalogueId, storeAnswer } from "../src/catalog/cache.ts";
 import * as observatories from "../src/domain/observatories/service.ts";
 import { refreshLastPoint } from "../src/domain/targets/refresh.ts";
 import * as users from "../src/domain/users/service.ts";
@@ -127,6 +128,7 @@ describe.each(ENGINES)("web admin on %s", (engine) => {
     "/admin/cameras/",
     "/admin/dataproducts/",
     "/admin/points/?target=Gaia21bcv",
+    "/admin/references/",
   ];
 
   it("anonymous visitors → the login page, for every page and every action; nothing changes", async () => {
@@ -287,5 +289,42 @@ describe.each(ENGINES)("web admin on %s", (engine) => {
     expect((await targetRow()).magLast).toBeCloseTo(15.3, 9);
     await staffWeb.post("/admin/points/set-active/", { id: "99999999", active: "false" });
     expect(pageText((await staffWeb.get("/admin/points/")).body)).toContain("Reduced datum not found.");
+  });
+
+  it("staff: reference stars — the catalogues, the cones cached from the archives, the products waiting", async () => {
+    const empty = pageText((await staffWeb.get("/admin/references/")).body);
+    expect(empty).toContain("No data product is waiting for reference stars.");
+    expect(empty).toContain("0 cones");
+    const url = "https://gea.esac.esa.int/tap-server/tap";
+    const catalogueId = await archiveCatalogueId(db(), "GaiaSP", url);
+    const cone = { raDeg: 150.1234, decDeg: 2.5, radiusDeg: 0.25 };
+    await storeAnswer(t.tdb.database, {
+      survey: "GaiaSP",
+      catalogueId,
+      cone,
+      stars: null,
+      service: url,
+      rows: 812,
+    });
+    const message =
+      "Waiting for reference stars: the Gaia archive (https://gea.esac.esa.int/tap-server/tap) is unreachable: " +
+      "connection refused (4 attempts). Next try at 2026-05-01 12:34 UTC";
+    const before = await dpRow(ids.dpNoCal);
+    await db()
+      .update(dataProducts)
+      .set({ status: "C", statusMessage: message })
+      .where(eq(dataProducts.id, ids.dpNoCal));
+    const res = await staffWeb.get("/admin/references/");
+    expect(res.statusCode).toBe(200);
+    const text = pageText(res.body);
+    expect(text).toContain(message);
+    expect(text).toContain("archive:GaiaSP");
+    expect(text).toContain("archive cache");
+    expect(text).toContain("1 cone;");
+    expect(text).toMatch(/GaiaSP\s+150\.1234, 2\.5000\s+0\.250\s+812/);
+    await db()
+      .update(dataProducts)
+      .set({ status: before.status, statusMessage: before.statusMessage })
+      .where(eq(dataProducts.id, ids.dpNoCal));
   });
 });

@@ -1,14 +1,17 @@
 /**
  * Streaming reader of reference catalogues in CSV: a header line of column names (columns.ts), then one
  * star per line. The delimiter is the one of `,` `;` TAB that splits the header into the most fields;
- * fields may be double-quoted ("" for a quote inside). Blank lines and lines starting with `#` are skipped;
- * a UTF-8 byte-order mark and CRLF line ends are accepted. The file is read line by line, so its size
- * is not limited by memory; every error names the line (1-based, as an editor shows it) and the column.
+ * fields may be double-quoted ("" for a quote inside, even newlines), read by csv-parse. Blank lines and lines
+ * starting with `#` are skipped; a UTF-8 byte-order mark and CRLF line ends are accepted. The file is
+ * streamed, so its size is not limited by memory; every error names the line (1-based, as an editor shows
+ * it; for a quoted field over several lines, the line where the record ends) and the column.
  */
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { createInterface } from "node:readline";
+import { CsvError, parse } from "csv-parse";
+import { parse as parseSync } from "csv-parse/sync";
 import type { Survey } from "../astro/calibrate/bands.ts";
 import type { ColumnMap, StarBatch } from "./columns.ts";
 import { CatalogueImportError, mapColumns, parseCell, StarBatcher } from "./columns.ts";
@@ -23,30 +26,18 @@ export interface CatalogueTable {
   progress(): { bytesRead: number; totalBytes: number };
 }
 
-/** Splits one CSV line; quoted fields may contain the delimiter and doubled quotes. */
+/** The fields of one CSV line (the header), read by csv-parse; quoted fields may hold the delimiter. */
 export function splitCsvLine(line: string, delimiter: string): string[] {
-  if (!line.includes('"')) return line.split(delimiter);
-  const out: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"' && field.trim() === "") {
-      quoted = true;
-      field = "";
-    } else if (ch === delimiter) {
-      out.push(field);
-      field = "";
-    } else field += ch;
+  try {
+    const [record] = parseSync(line, {
+      delimiter,
+      relax_quotes: true,
+      relax_column_count: true,
+    }) as string[][];
+    return record ?? [""];
+  } catch {
+    return line.split(delimiter);
   }
-  out.push(field);
-  return out;
 }
 
 function sniffDelimiter(header: string): string {
@@ -116,21 +107,41 @@ export async function openCsvTable(path: string, survey: Survey, batchSize = 100
   }
   const headerLine = lineNo;
 
+  close();
+
   async function* batches(): AsyncGenerator<StarBatch> {
+    // The data lines, read again from the start by csv-parse (quoted fields may hold the delimiter,
+    // doubled quotes and newlines); the header and the lines before it are skipped by line number.
+    const dataStream = createReadStream(path);
+    dataStream.on("data", () => (bytesRead = dataStream.bytesRead));
+    const parser = dataStream.pipe(
+      parse({
+        delimiter,
+        bom: true,
+        comment: "#",
+        comment_no_infix: true,
+        skip_empty_lines: true,
+        skip_records_with_empty_values: true,
+        relax_quotes: true,
+        relax_column_count: true,
+        trim: true,
+        info: true,
+        from_line: headerLine + 1,
+      }),
+    );
     const batcher = new StarBatcher(file, names, map, "line", batchSize);
     const nb = map.bands.length;
     const mags = new Float64Array(nb);
     const errs = new Float64Array(nb);
     let stars = 0;
+    let lastLine = headerLine;
     try {
-      for (;;) {
-        const next = await lines.next();
-        if (next.done) break;
-        lineNo++;
-        const text = next.value;
-        if (text.trim() === "" || text.startsWith("#")) continue;
-        const at = lineNo;
-        const cells = splitCsvLine(text, delimiter);
+      for await (const { record: cells, info } of parser as AsyncIterable<{
+        record: string[];
+        info: { lines: number };
+      }>) {
+        const at = info.lines;
+        lastLine = at;
         if (cells.length !== names.length) {
           batcher.fail(
             at,
@@ -150,11 +161,17 @@ export async function openCsvTable(path: string, survey: Survey, batchSize = 100
         const full = batcher.add(at, ra, dec, mags, errs);
         if (full) yield full;
       }
-      if (stars === 0) batcher.fail(lineNo + 1, `no data lines after the header (line ${headerLine})`);
+      if (stars === 0) batcher.fail(lastLine + 1, `no data lines after the header (line ${headerLine})`);
       const rest = batcher.take();
       if (rest.length > 0) yield rest;
+    } catch (err) {
+      if (err instanceof CsvError) {
+        const line = (err as CsvError & { lines?: number }).lines ?? lastLine + 1;
+        throw new CatalogueImportError(file, err.message, line, undefined, "line");
+      }
+      throw err;
     } finally {
-      close();
+      dataStream.destroy();
     }
   }
 

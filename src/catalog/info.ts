@@ -1,5 +1,6 @@
 /**
- * What the imported reference catalogues hold (`skytom catalog info`): per catalogue its stars, the
+ * What the reference catalogues hold (`skytom catalog info`): per catalogue — imported, or an archive
+ * cache with the cones it covers — its stars, the
  * number of stars with a magnitude in each band, and the sky it covers — the smallest cap around the mean
  * position holding every star (centre = normalised mean unit vector; radius = the largest separation
  * from it, from the chord c as 2·asin(c/2), accurate at small angles) and the Dec range.
@@ -8,7 +9,8 @@ import { sql } from "drizzle-orm";
 import type { Band, Survey } from "../astro/calibrate/bands.ts";
 import { raDecFromUnitVector } from "../astro/coords.ts";
 import type { Executor } from "../db/connection.ts";
-import { BAND_COLUMNS } from "../db/schema/catalogs.ts";
+import { BAND_COLUMNS, type CatalogueOrigin } from "../db/schema/catalogs.ts";
+import { listCoveredCones, type CoveredCone } from "./cache.ts";
 
 export interface CatalogueCoverage {
   /** Centre of the covering cap, deg. */
@@ -24,7 +26,12 @@ export interface CatalogueInfo {
   id: number;
   name: string;
   survey: Survey;
+  /** import | archive (the cache of an archive's answers). */
+  origin: CatalogueOrigin;
+  /** The imported file's name; for an archive cache, the service's base URL. */
   sourceFile: string;
+  /** Archive caches: the cones answered in full, oldest first. */
+  cones?: CoveredCone[];
   /** Stars stored (counted, not the recorded row count). */
   rows: number;
   created: string;
@@ -42,10 +49,12 @@ export async function listCatalogues(db: Executor): Promise<CatalogueInfo[]> {
     name: string;
     survey: Survey;
     source_file: string;
+    origin: CatalogueOrigin;
     created: Date | string;
   }>(
-    sql`select id, name, survey, source_file, created from reference_catalogues where state = 'ready' order by id`,
+    sql`select id, name, survey, source_file, origin, created from reference_catalogues where state = 'ready' order by id`,
   );
+  const cones = await listCoveredCones(db);
   const out: CatalogueInfo[] = [];
   for (const c of cats.rows) {
     const cols = BAND_COLUMNS.filter((b) => b.survey === c.survey);
@@ -80,7 +89,9 @@ export async function listCatalogues(db: Executor): Promise<CatalogueInfo[]> {
       id: c.id,
       name: c.name,
       survey: c.survey,
+      origin: c.origin,
       sourceFile: c.source_file,
+      ...(c.origin === "archive" ? { cones: cones.filter((k) => k.survey === c.survey) } : {}),
       rows,
       created: new Date(c.created).toISOString(),
       bands,

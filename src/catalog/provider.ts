@@ -2,62 +2,115 @@
  * Reference catalogue providers (DESIGN §3 `src/catalog/`): whatever holds the reference stars, the
  * calibration asks one thing — the stars in a cone, as a ReferenceCatalogue (src/astro/calibrate/bands.ts).
  *
- * - StoredCatalogueProvider: the imported catalogues (reference_stars). Cone search on the unit-vector
- *   columns: the (cz, cx, cy) btree narrows to the cap's bounding box, then the exact test
- *   cx·x + cy·y + cz·z ≥ cos r (src/astro/cone.ts), so RA 0/360 and the poles need no special case.
+ * - StoredCatalogueProvider: the stored catalogues (reference_stars): imported ones and the archive cache.
+ *   Cone search on the unit-vector columns: the (cz, cx, cy) btree narrows to the cap's bounding box, then
+ *   the exact test cx·x + cy·y + cz·z ≥ cos r (src/astro/cone.ts), so RA 0/360 and the poles need no special
+ *   case. Stars with a proper motion are moved to the epoch asked for (src/astro/propermotion.ts). Where an
+ *   imported catalogue and the archive cache of the same survey both hold a star (within 1″), the imported
+ *   one is kept: an import is the operator's choice for that field.
+ * - ArchiveProvider (archive.ts): the archives over TAP, their answers cached in those tables.
  * - SyntheticProvider: a seeded synthetic field (src/astro/synth/catalog.ts), for tests and the demo.
  *
- * Stars of different catalogues are not cross-identified: a cone over two surveys returns each star once
- * per catalogue, with NaN in the other survey's bands — ask for one survey when calibrating.
+ * Stars of different surveys are not cross-identified: a cone over two surveys returns each star once
+ * per survey, with NaN in the other survey's bands — ask for the surveys the calibration will use.
  */
 import { sql } from "drizzle-orm";
 import type { Band, ReferenceCatalogue, Survey } from "../astro/calibrate/bands.ts";
 import { SURVEYS } from "../astro/calibrate/bands.ts";
 import { coneQuery, inCone } from "../astro/cone.ts";
 import type { Cone } from "../astro/cone.ts";
+import { crossMatch } from "../astro/crossmatch.ts";
+import { julianYearFromMjd, propagatePosition } from "../astro/propermotion.ts";
 import type { FieldOptions, SynthField } from "../astro/synth/catalog.ts";
 import { makeField } from "../astro/synth/catalog.ts";
 import type { Executor } from "../db/connection.ts";
 import { BAND_COLUMNS } from "../db/schema/catalogs.ts";
 import { BadRequestError } from "../domain/errors.ts";
 
-export interface ReferenceProvider {
+export interface ConeOptions {
   /**
-   * Reference stars within `radiusDeg` of (raDeg, decDeg), all in deg; only `survey`'s bands and
-   * catalogues when given. Bands without any magnitude in the cone are left out.
+   * The time of the observation, MJD: positions of stars with a proper motion are moved from their
+   * catalogue epoch to it. Default: positions as catalogued.
    */
-  cone(raDeg: number, decDeg: number, radiusDeg: number, survey?: Survey): Promise<ReferenceCatalogue>;
+  epochMjd?: number;
 }
 
-function checkedCone(raDeg: number, decDeg: number, radiusDeg: number): Cone {
+export interface ReferenceProvider {
+  /**
+   * Reference stars within `radiusDeg` of (raDeg, decDeg), all in deg; only the bands and catalogues of
+   * `survey` (one or several) when given, every survey otherwise. Bands without any magnitude in the cone
+   * are left out.
+   */
+  cone(
+    raDeg: number,
+    decDeg: number,
+    radiusDeg: number,
+    survey?: Survey | readonly Survey[],
+    options?: ConeOptions,
+  ): Promise<ReferenceCatalogue>;
+}
+
+export function checkedCone(raDeg: number, decDeg: number, radiusDeg: number): Cone {
   const q = coneQuery(raDeg, decDeg, radiusDeg);
   if (!q.ok) throw new BadRequestError(q.error);
   return q.cone;
 }
 
-function checkedSurvey(survey: Survey | undefined): void {
-  if (survey !== undefined && !SURVEYS.includes(survey)) {
-    throw new BadRequestError(`unknown survey "${String(survey)}" (known: ${SURVEYS.join(", ")})`);
+/** The surveys asked for, checked: every survey when none is given. */
+export function checkedSurveys(survey: Survey | readonly Survey[] | undefined): readonly Survey[] {
+  const list: readonly Survey[] =
+    survey === undefined ? SURVEYS : typeof survey === "string" ? [survey] : survey;
+  for (const s of list) {
+    if (!SURVEYS.includes(s)) {
+      throw new BadRequestError(`unknown survey "${String(s)}" (known: ${SURVEYS.join(", ")})`);
+    }
   }
+  return list;
 }
+
+/** Rows of `keep` only, in every column of a catalogue. */
+function subset(c: ReferenceCatalogue, keep: number[]): ReferenceCatalogue {
+  const pick = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]);
+  const out: ReferenceCatalogue = { raDeg: pick(c.raDeg), decDeg: pick(c.decDeg), bands: {} };
+  for (const [band, b] of Object.entries(c.bands) as [
+    Band,
+    NonNullable<ReferenceCatalogue["bands"][Band]>,
+  ][]) {
+    out.bands[band] = { survey: b.survey, mag: pick(b.mag), err: pick(b.err) };
+  }
+  return out;
+}
+
+/** Separation below which an archive star is taken for an imported star of the same survey, arcsec. */
+const SAME_STAR_ARCSEC = 1;
 
 /** Reference stars from the imported catalogues (reference_catalogues / reference_stars). */
 export class StoredCatalogueProvider implements ReferenceProvider {
   constructor(private readonly db: Executor) {}
 
-  async cone(raDeg: number, decDeg: number, radiusDeg: number, survey?: Survey): Promise<ReferenceCatalogue> {
-    checkedSurvey(survey);
+  async cone(
+    raDeg: number,
+    decDeg: number,
+    radiusDeg: number,
+    survey?: Survey | readonly Survey[],
+    options: ConeOptions = {},
+  ): Promise<ReferenceCatalogue> {
+    const surveys = checkedSurveys(survey);
     const { box, centre, minDot } = checkedCone(raDeg, decDeg, radiusDeg);
-    const wanted = BAND_COLUMNS.filter((c) => survey === undefined || c.survey === survey);
-    const select = sql.raw(wanted.map((c) => `s."${c.mag}", s."${c.err}"`).join(", "));
-    const surveyFilter = survey === undefined ? sql`` : sql` and c.survey = ${survey}`;
-    const result = await this.db.execute<Record<string, number | null>>(sql`
-      select s.ra, s.dec, ${select}
+    const wanted = BAND_COLUMNS.filter((c) => surveys.includes(c.survey));
+    const select = sql.raw(wanted.map((c) => `, s."${c.mag}", s."${c.err}"`).join(""));
+    const surveyList = sql.join(
+      surveys.map((s) => sql`${s}`),
+      sql`, `,
+    );
+    const result = await this.db.execute<Record<string, number | string | null>>(sql`
+      select s.ra, s.dec, s.pmra_mas_yr, s.pmdec_mas_yr, s.epoch_year, c.survey, c.origin ${select}
       from reference_stars s join reference_catalogues c on c.id = s.catalogue_id and c.state = 'ready'
       where s.cz between ${box.zMin} and ${box.zMax}
         and s.cx between ${box.xMin} and ${box.xMax}
         and s.cy between ${box.yMin} and ${box.yMax}
-        and s.cx * ${centre[0]} + s.cy * ${centre[1]} + s.cz * ${centre[2]} >= ${minDot}${surveyFilter}
+        and s.cx * ${centre[0]} + s.cy * ${centre[1]} + s.cz * ${centre[2]} >= ${minDot}
+        and c.survey in (${surveyList})
       order by s.id`);
     const rows = result.rows;
     const n = rows.length;
@@ -70,13 +123,64 @@ export class StoredCatalogueProvider implements ReferenceProvider {
       return out;
     };
     const catalogue: ReferenceCatalogue = { raDeg: column("ra"), decDeg: column("dec"), bands: {} };
+    if (options.epochMjd !== undefined && Number.isFinite(options.epochMjd)) {
+      const toYear = julianYearFromMjd(options.epochMjd);
+      const [pmra, pmdec, epoch] = [column("pmra_mas_yr"), column("pmdec_mas_yr"), column("epoch_year")];
+      for (let i = 0; i < n; i++) {
+        if (Number.isNaN(epoch[i])) continue;
+        const p = propagatePosition(
+          catalogue.raDeg[i],
+          catalogue.decDeg[i],
+          pmra[i],
+          pmdec[i],
+          epoch[i],
+          toYear,
+        );
+        catalogue.raDeg[i] = p.raDeg;
+        catalogue.decDeg[i] = p.decDeg;
+      }
+    }
     for (const c of wanted) {
       const mag = column(c.mag);
       if (mag.some((v) => !Number.isNaN(v)))
         catalogue.bands[c.band] = { survey: c.survey, mag, err: column(c.err) };
     }
-    return catalogue;
+    return withoutArchiveDuplicates(catalogue, rows as { survey: string; origin: string }[]);
   }
+}
+
+/**
+ * Drops the archive-cache stars lying within SAME_STAR_ARCSEC of an imported star of the same survey
+ * (see the file comment); the catalogue unchanged when the cone holds only one origin per survey.
+ */
+function withoutArchiveDuplicates(
+  catalogue: ReferenceCatalogue,
+  rows: { survey: string; origin: string }[],
+): ReferenceCatalogue {
+  const drop = new Set<number>();
+  for (const survey of new Set(rows.map((r) => r.survey))) {
+    const imported: number[] = [];
+    const archived: number[] = [];
+    rows.forEach((r, i) => {
+      if (r.survey === survey) (r.origin === "archive" ? archived : imported).push(i);
+    });
+    if (imported.length === 0 || archived.length === 0) continue;
+    const at = (idx: number[], a: Float64Array) => Float64Array.from(idx, (i) => a[i]);
+    const match = crossMatch(
+      at(archived, catalogue.raDeg),
+      at(archived, catalogue.decDeg),
+      at(imported, catalogue.raDeg),
+      at(imported, catalogue.decDeg),
+      SAME_STAR_ARCSEC,
+    );
+    match.index.forEach((j, k) => {
+      if (j >= 0) drop.add(archived[k]);
+    });
+  }
+  if (drop.size === 0) return catalogue;
+  const keep: number[] = [];
+  for (let i = 0; i < catalogue.raDeg.length; i++) if (!drop.has(i)) keep.push(i);
+  return subset(catalogue, keep);
 }
 
 /**
@@ -90,8 +194,13 @@ export class SyntheticProvider implements ReferenceProvider {
     this.field = "reference" in field ? field : makeField(field);
   }
 
-  async cone(raDeg: number, decDeg: number, radiusDeg: number, survey?: Survey): Promise<ReferenceCatalogue> {
-    checkedSurvey(survey);
+  async cone(
+    raDeg: number,
+    decDeg: number,
+    radiusDeg: number,
+    survey?: Survey | readonly Survey[],
+  ): Promise<ReferenceCatalogue> {
+    const surveys = checkedSurveys(survey);
     const cone = checkedCone(raDeg, decDeg, radiusDeg);
     const ref = this.field.reference;
     const idx: number[] = [];
@@ -99,7 +208,7 @@ export class SyntheticProvider implements ReferenceProvider {
     const pick = (a: Float64Array) => Float64Array.from(idx, (i) => a[i]);
     const catalogue: ReferenceCatalogue = { raDeg: pick(ref.raDeg), decDeg: pick(ref.decDeg), bands: {} };
     for (const [band, b] of Object.entries(ref.bands) as [Band, NonNullable<(typeof ref.bands)[Band]>][]) {
-      if (survey === undefined || b.survey === survey) {
+      if (surveys.includes(b.survey)) {
         catalogue.bands[band] = { survey: b.survey, mag: pick(b.mag), err: pick(b.err) };
       }
     }

@@ -1,4 +1,4 @@
-/** `skytom catalog import|info|synth`: reference catalogues for the calibration (src/catalog/). */
+/** `skytom catalog import|info|fetch|synth`: reference catalogues for the calibration (src/catalog/). */
 import { createWriteStream } from "node:fs";
 import { Command } from "commander";
 import { SURVEYS } from "../astro/calibrate/bands.ts";
@@ -7,6 +7,7 @@ import type { ImportProgress } from "../catalog/import.ts";
 import { listCatalogues } from "../catalog/info.ts";
 import { syntheticCatalogueLines } from "../catalog/synth.ts";
 import { ValidationError } from "../domain/errors.ts";
+import { catalogFetchCommand } from "./catalog-fetch.ts";
 import { withDatabase } from "./db.ts";
 import { printTable } from "./output.ts";
 
@@ -86,7 +87,9 @@ export function catalogCommand(): Command {
 
   cmd
     .command("info")
-    .description("list the reference catalogues: stars, bands and sky coverage")
+    .description(
+      "list the reference catalogues (imported, and the archive caches with the cones they cover): stars, bands, sky",
+    )
     .option("--json", "print JSON")
     .action(async (o) => {
       const list = await withDatabase(({ db }) => listCatalogues(db));
@@ -100,6 +103,7 @@ export function catalogCommand(): Command {
           id: c.id,
           name: c.name,
           survey: c.survey,
+          origin: c.origin,
           stars: c.rows,
           bands: Object.entries(c.bands)
             .filter(([, k]) => (k ?? 0) > 0)
@@ -116,6 +120,7 @@ export function catalogCommand(): Command {
           "id",
           "name",
           "survey",
+          "origin",
           "stars",
           "bands",
           "centre RA,Dec [deg]",
@@ -124,7 +129,27 @@ export function catalogCommand(): Command {
           "source",
         ],
       );
+      const cones = list.flatMap((c) => c.cones ?? []);
+      console.log(
+        `\ncovered cones (archive answers cached; a cone inside one asks the archive nothing): ${cones.length}`,
+      );
+      if (cones.length > 0) {
+        printTable(
+          cones.map((k) => ({
+            id: k.id,
+            survey: k.survey,
+            "centre RA,Dec [deg]": `${f(k.raDeg, 4)},${f(k.decDeg, 4)}`,
+            "radius [deg]": f(k.radiusDeg, 4),
+            stars: k.rows,
+            fetched: k.fetched.replace(/\.\d+Z$/, "Z"),
+            service: k.service,
+          })),
+          ["id", "survey", "centre RA,Dec [deg]", "radius [deg]", "stars", "fetched", "service"],
+        );
+      }
     });
+
+  cmd.addCommand(catalogFetchCommand());
 
   cmd
     .command("synth")

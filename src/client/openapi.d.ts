@@ -116,6 +116,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -215,6 +226,32 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
         403: {
           headers: {
             [name: string]: unknown;
@@ -306,6 +343,32 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
         403: {
           headers: {
             [name: string]: unknown;
@@ -357,12 +420,27 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
-        200: {
+        /** @description No token, or not a valid one */
+        401: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -432,6 +510,32 @@ export interface paths {
               value_unit: string;
               /** @description Always [] */
               wavelengths: number[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -525,6 +629,32 @@ export interface paths {
               value_unit: string;
               /** @description Always [] */
               wavelengths: number[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -695,6 +825,32 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
         404: {
           headers: {
             [name: string]: unknown;
@@ -824,6 +980,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -961,6 +1128,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -1051,6 +1229,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
       };
     };
     delete?: never;
@@ -1083,6 +1272,32 @@ export interface paths {
       responses: {
         /** @description Default Response */
         200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
           headers: {
             [name: string]: unknown;
           };
@@ -1170,6 +1385,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -1231,6 +1457,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -1297,6 +1534,32 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
         404: {
           headers: {
             [name: string]: unknown;
@@ -1358,6 +1621,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -1413,6 +1687,32 @@ export interface paths {
       responses: {
         /** @description Default Response */
         200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
           headers: {
             [name: string]: unknown;
           };
@@ -1493,6 +1793,32 @@ export interface paths {
               target_name: string;
               user_id: number | null;
               user_name: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -1616,6 +1942,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
       };
     };
     options?: never;
@@ -1688,6 +2025,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -1782,6 +2130,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -1819,7 +2178,7 @@ export interface paths {
     put?: never;
     /**
      * Calibrate an instrumental catalogue now (multipart), without storing anything
-     * @description Fields: photometry_file (SExtractor ASCII_HEAD or the 7-column CCDPhot layout), ra, dec (deg, the target), match_dist (arcsec; absent or ≤ 0 = automatic), survey + filter (e.g. GaiaSP + V, or filter GaiaSP/V; default GaiaSP/any), no_plot, image_format (png | svg). Answers the calibration fields (mag, mag_error with −1 for a limit, zeropoint, zeropoint_err, scatter, npoints, outlier_fraction, best_filter, survey, match_distans, …), the per-band table and the plot as a base64 data URL. Differs from BHTOM2: served by the main server; the guide's JSON example cannot carry a file, use multipart.
+     * @description Fields: photometry_file (SExtractor ASCII_HEAD or the 7-column CCDPhot layout), ra, dec (deg, the target), match_dist (arcsec; absent or ≤ 0 = automatic), survey + filter (e.g. GaiaSP + V, or filter GaiaSP/V; default GaiaSP/any), no_plot, image_format (png | svg). Answers the calibration fields (mag, mag_error with −1 for a limit, zeropoint, zeropoint_err, scatter, npoints, outlier_fraction, best_filter, survey, match_distans, …), the per-band table and the plot as a base64 data URL. Differs from BHTOM2: served by the main server; the guide's JSON example cannot carry a file, use multipart. Reference stars: the cache and imported catalogues, else the archives (Gaia archive, VizieR); when the archive cannot be reached the answer is 503 (502 when it answered nonsense) with Retry-After and a detail.
      */
     post: {
       parameters: {
@@ -1843,11 +2202,30 @@ export interface paths {
       };
       responses: {
         /** @description Default Response */
-        200: {
+        400: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -1868,7 +2246,7 @@ export interface paths {
     put?: never;
     /**
      * Calibration results of data products by id (calibid) or stored file name substring (filename)
-     * @description calibid: data product ids (the ids /upload/ answers); filename: substrings of stored file names; the official get_calib_res.py sends `files` (numbers = ids, strings = names): accepted too. getPlot adds the calibration plot as a data URL. 200 items per page. The uploader, the observers and superusers see the values; others get {"calib-res": "It's not your data"}. Each item also has `zeropoint_err` (standard error of the zero point, mag) and `bands` (every candidate band: zero point, scatter, N, passed/why). The light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON.
+     * @description calibid: data product ids (the ids /upload/ answers); filename: substrings of stored file names; the official get_calib_res.py sends `files` (numbers = ids, strings = names): accepted too. getPlot adds the calibration plot as a data URL. 200 items per page. The uploader, the observers and superusers see the values; others get {"calib-res": "It's not your data"}. Each item also has `zeropoint_err` (standard error of the zero point, mag) and `bands` (every candidate band: zero point, scatter, N, passed/why). The light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON; use_catalog is always null (calibrations run against the survey named in `survey`; BHTOM2's catalogue table id has no counterpart).
      */
     post: {
       parameters: {
@@ -1880,10 +2258,15 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            calibid?: unknown;
-            filename?: unknown;
-            files?: unknown;
-            getPlot?: unknown;
+            /** @description Data product ids (the ids /upload/ answers) */
+            calibid?: (number | string)[] | number | string | null;
+            /** @description Substrings of stored file names */
+            filename?: string[] | string | null;
+            /** @description get_calib_res.py's field: numbers are data product ids, strings file-name substrings */
+            files?: (number | string)[] | number | string | null;
+            /** @description Add the calibration plot as a data URL (true/false, True/False, 1/0) */
+            getPlot?: boolean | string | number | null;
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
           };
         };
@@ -1894,7 +2277,38 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              count: number;
+              current_page: number;
+              data: {
+                [key: string]: unknown;
+              }[];
+              num_pages: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              Error: string;
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -1915,7 +2329,7 @@ export interface paths {
     put?: never;
     /**
      * Restart calibrations selected by data product (data_product_id) (staff)
-     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON.
+     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON; errors are {"detail": …} or a field → messages dict (BHTOM2: {"Error": "Oops.. something went wrong. Error: …"} with CPCS's status).
      */
     post: {
       parameters: {
@@ -1927,20 +2341,34 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            comment?: unknown;
-            data_product_id?: unknown;
-            filter?: unknown;
-            id_from?: unknown;
-            id_to?: unknown;
-            match_dist?: unknown;
-            mjd_max?: unknown;
-            mjd_min?: unknown;
-            old_filter?: unknown;
-            oname?: unknown;
-            status?: unknown;
-            status_message?: unknown;
-            target_id?: unknown;
-            target_name?: unknown;
+            /** @description A note (not stored) */
+            comment?: string | number | null;
+            /** @description Data product id (by-dataproduct) */
+            data_product_id?: number | string | null;
+            /** @description New filter request, e.g. GaiaSP/V */
+            filter?: string | number | null;
+            /** @description First calibration id of the range (by-id) */
+            id_from?: number | string | null;
+            /** @description Last calibration id of the range (by-id) */
+            id_to?: number | string | null;
+            /** @description New matching radius, arcsec (≤ 0 = automatic) */
+            match_dist?: number | string | null;
+            /** @description Only calibrations at or before this MJD (by-target) */
+            mjd_max?: number | string | null;
+            /** @description Only calibrations at or after this MJD (by-target) */
+            mjd_min?: number | string | null;
+            /** @description Only calibrations that ran with this filter request */
+            old_filter?: string | number | null;
+            /** @description Only data products of this camera (ONAME) */
+            oname?: string | number | null;
+            /** @description Only calibrations with this status letter (C, P, S, E) */
+            status?: string | number | null;
+            /** @description Only calibrations whose status message contains this */
+            status_message?: string | number | null;
+            /** @description Target id (by-target; or target_name) */
+            target_id?: number | string | null;
+            /** @description Exact target name (by-target; or target_id) */
+            target_name?: string | number | null;
           };
         };
       };
@@ -1950,7 +2378,51 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              Success: {
+                ids: number[];
+                restarted: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  detail: string;
+                }
+              | {
+                  [key: string]: string[];
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -1971,7 +2443,7 @@ export interface paths {
     put?: never;
     /**
      * Restart calibrations selected by calibration id range (id_from, id_to) (staff)
-     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON.
+     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON; errors are {"detail": …} or a field → messages dict (BHTOM2: {"Error": "Oops.. something went wrong. Error: …"} with CPCS's status).
      */
     post: {
       parameters: {
@@ -1983,20 +2455,34 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            comment?: unknown;
-            data_product_id?: unknown;
-            filter?: unknown;
-            id_from?: unknown;
-            id_to?: unknown;
-            match_dist?: unknown;
-            mjd_max?: unknown;
-            mjd_min?: unknown;
-            old_filter?: unknown;
-            oname?: unknown;
-            status?: unknown;
-            status_message?: unknown;
-            target_id?: unknown;
-            target_name?: unknown;
+            /** @description A note (not stored) */
+            comment?: string | number | null;
+            /** @description Data product id (by-dataproduct) */
+            data_product_id?: number | string | null;
+            /** @description New filter request, e.g. GaiaSP/V */
+            filter?: string | number | null;
+            /** @description First calibration id of the range (by-id) */
+            id_from?: number | string | null;
+            /** @description Last calibration id of the range (by-id) */
+            id_to?: number | string | null;
+            /** @description New matching radius, arcsec (≤ 0 = automatic) */
+            match_dist?: number | string | null;
+            /** @description Only calibrations at or before this MJD (by-target) */
+            mjd_max?: number | string | null;
+            /** @description Only calibrations at or after this MJD (by-target) */
+            mjd_min?: number | string | null;
+            /** @description Only calibrations that ran with this filter request */
+            old_filter?: string | number | null;
+            /** @description Only data products of this camera (ONAME) */
+            oname?: string | number | null;
+            /** @description Only calibrations with this status letter (C, P, S, E) */
+            status?: string | number | null;
+            /** @description Only calibrations whose status message contains this */
+            status_message?: string | number | null;
+            /** @description Target id (by-target; or target_name) */
+            target_id?: number | string | null;
+            /** @description Exact target name (by-target; or target_id) */
+            target_name?: string | number | null;
           };
         };
       };
@@ -2006,7 +2492,51 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              Success: {
+                ids: number[];
+                restarted: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  detail: string;
+                }
+              | {
+                  [key: string]: string[];
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -2027,7 +2557,7 @@ export interface paths {
     put?: never;
     /**
      * Restart calibrations selected by target (target_name or target_id, mjd_min, mjd_max) (staff)
-     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON.
+     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON; errors are {"detail": …} or a field → messages dict (BHTOM2: {"Error": "Oops.. something went wrong. Error: …"} with CPCS's status).
      */
     post: {
       parameters: {
@@ -2039,20 +2569,34 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            comment?: unknown;
-            data_product_id?: unknown;
-            filter?: unknown;
-            id_from?: unknown;
-            id_to?: unknown;
-            match_dist?: unknown;
-            mjd_max?: unknown;
-            mjd_min?: unknown;
-            old_filter?: unknown;
-            oname?: unknown;
-            status?: unknown;
-            status_message?: unknown;
-            target_id?: unknown;
-            target_name?: unknown;
+            /** @description A note (not stored) */
+            comment?: string | number | null;
+            /** @description Data product id (by-dataproduct) */
+            data_product_id?: number | string | null;
+            /** @description New filter request, e.g. GaiaSP/V */
+            filter?: string | number | null;
+            /** @description First calibration id of the range (by-id) */
+            id_from?: number | string | null;
+            /** @description Last calibration id of the range (by-id) */
+            id_to?: number | string | null;
+            /** @description New matching radius, arcsec (≤ 0 = automatic) */
+            match_dist?: number | string | null;
+            /** @description Only calibrations at or before this MJD (by-target) */
+            mjd_max?: number | string | null;
+            /** @description Only calibrations at or after this MJD (by-target) */
+            mjd_min?: number | string | null;
+            /** @description Only calibrations that ran with this filter request */
+            old_filter?: string | number | null;
+            /** @description Only data products of this camera (ONAME) */
+            oname?: string | number | null;
+            /** @description Only calibrations with this status letter (C, P, S, E) */
+            status?: string | number | null;
+            /** @description Only calibrations whose status message contains this */
+            status_message?: string | number | null;
+            /** @description Target id (by-target; or target_name) */
+            target_id?: number | string | null;
+            /** @description Exact target name (by-target; or target_id) */
+            target_name?: string | number | null;
           };
         };
       };
@@ -2062,7 +2606,51 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              Success: {
+                ids: number[];
+                restarted: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  detail: string;
+                }
+              | {
+                  [key: string]: string[];
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -2096,17 +2684,17 @@ export interface paths {
         content: {
           "application/json": {
             /** @description Filter, exact (for example "V(GaiaSP)") */
-            filter?: unknown;
+            filter?: string | number | null;
             /** @description Value (mag, mJy, …), matched within ±1e-3 */
-            mag?: unknown;
+            mag?: number | string | null;
             /** @description Error (same unit; −1 for a limit), matched within ±1e-3 */
-            magerr?: unknown;
+            magerr?: number | string | null;
             /** @description MJD (days), matched within ±1e-6; a number or numeric string */
-            mjd?: unknown;
+            mjd?: number | string | null;
             /** @description Observer, exact ("" matches an empty observer) */
-            observer?: unknown;
-            /** @description Target id: an integer or a numeric string */
-            target_id?: unknown;
+            observer?: string | number | null;
+            /** @description Target id: an integer or a string of digits */
+            target_id?: number | string | null;
             /** @description Exact target name (no aliases) */
             target_name?: string | null;
           };
@@ -2137,6 +2725,17 @@ export interface paths {
               | {
                   [key: string]: string[];
                 };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
           };
         };
         /** @description Default Response */
@@ -2180,7 +2779,7 @@ export interface paths {
     put?: never;
     /**
      * Replace a data product's observers (registered usernames; uploader or staff)
-     * @description observers: a list, a comma-separated string or one name; [] or "" clears. Differs from BHTOM2: only the uploader or staff may change it; usernames (not user ids) are stored.
+     * @description observers: a list, a comma-separated string or one name; [] or "" clears; null, a number or an object is a 400 and changes nothing. Differs from BHTOM2: only the uploader or staff may change it; usernames (not user ids) are stored; null is a 400 naming the field; other errors are {"detail": …} (BHTOM2: {"error": …}).
      */
     post: {
       parameters: {
@@ -2193,17 +2792,69 @@ export interface paths {
         content: {
           "application/json": {
             id?: number | string | null;
-            observers?: string[] | string | null;
+            observers?: string[] | string;
           };
         };
       };
       responses: {
-        /** @description Default Response */
+        /** @description The data product, as common/api/data lists it */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -2224,7 +2875,7 @@ export interface paths {
     put?: never;
     /**
      * List comments on targets; 200 per page, oldest first
-     * @description Filters: target (exact name), targetid, user (exact user name), text (contains, case-insensitive), created_start / created_end. Differs from BHTOM2: dates may be YYYY-MM-DD (whole day, inclusive) or ISO date-times; errors are {"detail": …} (an unknown target is 404).
+     * @description Filters: target (exact name), targetid, user (exact user name), text (contains, case-insensitive), created_start / created_end. Differs from BHTOM2: dates may be YYYY-MM-DD (whole day, inclusive) or ISO date-times as Django reads them; an unknown target is a 404 {"detail": "Target not found"} (BHTOM2: {"error": …}); a bad date is a 400 naming the field (BHTOM2: {"error": "Invalid date format. Use YYYY-MM-DD."}).
      */
     post: {
       parameters: {
@@ -2236,10 +2887,17 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description YYYY-MM-DD (whole day) or an ISO 8601 date-time */
+            /**
+             * Format: django-datetime-filter
+             * @description Comments made at or before this (a date alone: until the end of that day). A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_end?: string | null;
-            /** @description YYYY-MM-DD (whole day) or an ISO 8601 date-time */
+            /**
+             * Format: django-datetime-filter
+             * @description Comments made at or after this. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_start?: string | null;
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
             target?: string | null;
             targetid?: number | string | null;
@@ -2272,6 +2930,32 @@ export interface paths {
             };
           };
         };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
       };
     };
     delete?: never;
@@ -2291,7 +2975,7 @@ export interface paths {
     put?: never;
     /**
      * List data products (uploads) with filters; newest first; 500 per page (1000 for staff)
-     * @description Filters: id, data_product_type, status, fits_data (contains), photometry_data (stored path contains), oname, created_start/created_end, mjd, target_name (contains, case-insensitive), target_id, magerr_min/max, mjd_min/max, mag_min/max (calibrated magnitude), filter (requested filter, or the survey/band it was standardised to). Differs from BHTOM2: mag_min, mag_max and filter work (BHTOM2 answered 500); bad values are 400; items also carry status_message, facility, filter, mjd, original_name and size_bytes; a real 0 in calibration_data stays 0.
+     * @description Filters: id, data_product_type, status, fits_data (the FITS image's stored path contains), photometry_data (stored path contains), oname, created_start/created_end, mjd, target_name (contains, case-insensitive), target_id, magerr_min/max, mjd_min/max, mag_min/max (calibrated magnitude), filter (requested filter, or the survey/band it was standardised to). Differs from BHTOM2: mag_min, mag_max and filter work (BHTOM2 answered 500); bad values are 400; items also carry status_message, facility, filter, mjd, original_name and size_bytes; a real 0 in calibration_data stays 0; fits_webp is the FITS preview's stored path (a PNG); product_id, thumbnail, featured and extra_data, which nothing in skytom sets, are always null, null, false and "".
      */
     post: {
       parameters: {
@@ -2303,8 +2987,16 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            created_end?: string | number | null;
-            created_start?: string | number | null;
+            /**
+             * Format: django-datetime-filter
+             * @description Uploaded at or before this. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
+            created_end?: string | null;
+            /**
+             * Format: django-datetime-filter
+             * @description Uploaded at or after this. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
+            created_start?: string | null;
             data_product_type?: string | number | null;
             filter?: string | number | null;
             fits_data?: string | number | null;
@@ -2317,6 +3009,7 @@ export interface paths {
             mjd_max?: string | number | null;
             mjd_min?: string | number | null;
             oname?: string | number | null;
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
             photometry_data?: string | number | null;
             status?: string | number | null;
@@ -2331,7 +3024,42 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              count: number;
+              current_page: number;
+              data: {
+                [key: string]: unknown;
+              }[];
+              num_pages: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -2365,17 +3093,17 @@ export interface paths {
         content: {
           "application/json": {
             /** @description Filter, exact (for example "V(GaiaSP)") */
-            filter?: unknown;
+            filter?: string | number | null;
             /** @description Value (mag, mJy, …), matched within ±1e-3 */
-            mag?: unknown;
+            mag?: number | string | null;
             /** @description Error (same unit; −1 for a limit), matched within ±1e-3 */
-            magerr?: unknown;
+            magerr?: number | string | null;
             /** @description MJD (days), matched within ±1e-6; a number or numeric string */
-            mjd?: unknown;
+            mjd?: number | string | null;
             /** @description Observer, exact ("" matches an empty observer) */
-            observer?: unknown;
-            /** @description Target id: an integer or a numeric string */
-            target_id?: unknown;
+            observer?: string | number | null;
+            /** @description Target id: an integer or a string of digits */
+            target_id?: number | string | null;
             /** @description Exact target name (no aliases) */
             target_name?: string | null;
           };
@@ -2406,6 +3134,17 @@ export interface paths {
               | {
                   [key: string]: string[];
                 };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
           };
         };
         /** @description Default Response */
@@ -2450,7 +3189,7 @@ export interface paths {
     post?: never;
     /**
      * Delete a data product with its points, calibration and files (uploader or staff)
-     * @description Differs from BHTOM2: the uploader may delete too; unknown id → 404 (not 500); files are removed.
+     * @description Differs from BHTOM2: the uploader may delete too; unknown id → 404 (not 500); every file of the data product is removed (upload, catalogue, calibration plot, FITS preview); errors are {"detail": …} (BHTOM2: {"Error": …}, e.g. {"Error": "Missing required parameter 'id'."}).
      */
     delete: {
       parameters: {
@@ -2472,7 +3211,59 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              Success: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -2511,17 +3302,17 @@ export interface paths {
              */
             delete_associated_data_product?: boolean;
             /** @description Filter, exact (for example "V(GaiaSP)") */
-            filter?: unknown;
+            filter?: string | number | null;
             /** @description Value (mag, mJy, …), matched within ±1e-3 */
-            mag?: unknown;
+            mag?: number | string | null;
             /** @description Error (same unit; −1 for a limit), matched within ±1e-3 */
-            magerr?: unknown;
+            magerr?: number | string | null;
             /** @description MJD (days), matched within ±1e-6; a number or numeric string */
-            mjd?: unknown;
+            mjd?: number | string | null;
             /** @description Observer, exact ("" matches an empty observer) */
-            observer?: unknown;
-            /** @description Target id: an integer or a numeric string */
-            target_id?: unknown;
+            observer?: string | number | null;
+            /** @description Target id: an integer or a string of digits */
+            target_id?: number | string | null;
             /** @description Exact target name (no aliases) */
             target_name?: string | null;
           };
@@ -2552,6 +3343,17 @@ export interface paths {
               | {
                   [key: string]: string[];
                 };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
           };
         };
         /** @description Default Response */
@@ -2592,7 +3394,7 @@ export interface paths {
     };
     /**
      * Download the instrumental photometry file of a data product (uploader, observers or staff)
-     * @description POST with {"id": …} as BHTOM, or GET ?id=… (the link get-calibration-res gives). Differs from BHTOM2: limited to the uploader, the observers and staff; errors are JSON.
+     * @description POST with {"id": …} as BHTOM, or GET ?id=… (the link get-calibration-res gives). Differs from BHTOM2: limited to the uploader, the observers and staff; errors are {"detail": …} (BHTOM2: bare strings, "ID not provided", "DataProduct not found", "File not found").
      */
     get: {
       parameters: {
@@ -2605,19 +3407,69 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
+        /** @description The file */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/octet-stream": string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
     put?: never;
     /**
      * Download the instrumental photometry file of a data product (uploader, observers or staff)
-     * @description POST with {"id": …} as BHTOM, or GET ?id=… (the link get-calibration-res gives). Differs from BHTOM2: limited to the uploader, the observers and staff; errors are JSON.
+     * @description POST with {"id": …} as BHTOM, or GET ?id=… (the link get-calibration-res gives). Differs from BHTOM2: limited to the uploader, the observers and staff; errors are {"detail": …} (BHTOM2: bare strings, "ID not provided", "DataProduct not found", "File not found").
      */
     post: {
       parameters: {
@@ -2634,12 +3486,62 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Default Response */
+        /** @description The file */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/octet-stream": string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -2672,10 +3574,10 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description Page number (strict: a bad or out-of-range page is 400) */
+            /** @description Page number, 1-based (strict: not an integer, or out of range, is a 400) */
             page?: unknown;
-            /** @description Target id: an integer or a numeric string */
-            target_id?: unknown;
+            /** @description Target id: an integer or a string of digits */
+            target_id?: number | string | null;
             /** @description Exact target name (no aliases) */
             target_name?: string | null;
           };
@@ -2744,6 +3646,17 @@ export interface paths {
                 };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         404: {
           headers: {
@@ -2786,7 +3699,11 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            created?: string | null | "";
+            /**
+             * Format: django-date-filter
+             * @description Users who joined on or after this day. YYYY-MM-DD (also YYYY-M-D, YYYYMMDD); null or "" = no filter
+             */
+            created?: string | null;
             id?: number | null | "";
             username?: string | null;
           };
@@ -2814,6 +3731,43 @@ export interface paths {
               user_permissions: unknown[];
               username: string;
             }[];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
           };
         };
       };
@@ -2901,6 +3855,17 @@ export interface paths {
               | {
                   [key: string]: string[];
                 };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
           };
         };
         /** @description Default Response */
@@ -3078,6 +4043,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         413: {
           headers: {
@@ -3145,6 +4121,17 @@ export interface paths {
         };
         /** @description Default Response */
         400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
           headers: {
             [name: string]: unknown;
           };
@@ -3358,11 +4345,17 @@ export interface paths {
             active_flg?: null | boolean;
             /** @description Camera name, ONAME, or camera id */
             camera?: string | null;
-            /** @description ISO 8601 date-time (naive = UTC) or date */
+            /**
+             * Format: django-datetime-filter
+             * @description Bound of `created`, inclusive. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_end?: string | null;
-            /** @description ISO 8601 date-time (naive = UTC) or date */
+            /**
+             * Format: django-datetime-filter
+             * @description Bound of `created`, inclusive. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_start?: string | null;
-            /** @description Page number, 1-based (200 per page; past the end gives the last page) */
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
             /** @description Username, or user id (staff only; others may name only themselves) */
             user?: string | null;
@@ -3412,6 +4405,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -3456,9 +4460,15 @@ export interface paths {
           "application/json": {
             /** @description true: observatories with an active camera, listing only their active cameras; false: the same for inactive cameras */
             active_flg?: null | boolean;
-            /** @description ISO 8601 date-time (naive = UTC) or date */
+            /**
+             * Format: django-datetime-filter
+             * @description Bound of `created`, inclusive. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_end?: string | null;
-            /** @description ISO 8601 date-time (naive = UTC) or date */
+            /**
+             * Format: django-datetime-filter
+             * @description Bound of `created`, inclusive. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_start?: string | null;
             /** @description Exact latitude, deg */
             lat?: number | null;
@@ -3466,7 +4476,7 @@ export interface paths {
             lon?: number | null;
             /** @description Exact observatory name */
             name?: string | null;
-            /** @description Page number, 1-based (200 per page; past the end gives the last page) */
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
           };
         };
@@ -3543,6 +4553,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -3921,6 +4942,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -4061,6 +5093,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -4459,12 +5502,36 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
+        /** @description The JSON string "OK" */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": string;
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -4496,12 +5563,36 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
+        /** @description The JSON string "OK" */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": string;
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -4533,12 +5624,36 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
+        /** @description The JSON string "OK" */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": string;
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -4559,7 +5674,7 @@ export interface paths {
     put?: never;
     /**
      * Create a sidereal target
-     * @description Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days. A target within 3 arcsec of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, "17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; importance must be 0–10 and cadence ≥ 0; the answer includes `id`. Derived fields (galactic l/b, constellation, Sun separation, priority) are computed at once.
+     * @description Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days (also for null, which BHTOM's create_target.py sends for options not given). A target within 3 arcsec of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, "17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; importance must be 0–10 and cadence ≥ 0; the answer includes `id`; a target within 3 arcsec is a 400 {"non_field_errors": ["Source found already at these coordinates (rad 3 arcsec): <name>"]} (BHTOM2: a bare list, ["Source found already …"]); an unknown field is a 400 naming it, {"colour": ["Unknown field."]} (BHTOM2: 404 {"non_field_errors": ["Unknown field(s): colour"]}). Derived fields (galactic l/b, constellation, Sun separation, priority) are computed at once.
      */
     post: {
       parameters: {
@@ -4572,7 +5687,7 @@ export interface paths {
         content: {
           "application/json": {
             /** @description Requested time between observations, days (0 = none) */
-            cadence?: number;
+            cadence?: number | null;
             classification?:
               | (
                   | "Unknown"
@@ -4611,9 +5726,10 @@ export interface paths {
             /** @description Declination (ICRS/J2000), −90 ≤ dec ≤ 90 deg, or 'dd:mm:ss.s': degrees, or a sexagesimal string */
             dec: number | string;
             description?: string | null;
+            /** @description UTC unless an offset is given. Read as Django reads it: 2023-09-28T10:00:00Z, 2023-09-28 10:00, 2023-01-01T0:00:01Z, 2023-09-28T10:00:00.123456+02:00, a date alone (midnight), … */
             discovery_date?: string | null;
             /** @description Julian epoch of the coordinates in years (2000.0, or 'J2000') */
-            epoch?: number | string;
+            epoch?: number | string | null;
             has_gamma?: boolean | null;
             has_infrared?: boolean | null;
             has_optical?: boolean | null;
@@ -4621,7 +5737,7 @@ export interface paths {
             has_radio?: boolean | null;
             has_xray?: boolean | null;
             /** @description 0 = no follow-up … 10 = observe now */
-            importance?: number;
+            importance?: number | null;
             name: string;
             /** @description Right ascension (ICRS/J2000), 0 ≤ ra < 360 deg, or hours as 'hh:mm:ss.s': degrees, or a sexagesimal string */
             ra: number | string;
@@ -4666,6 +5782,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
       };
     };
     delete?: never;
@@ -4686,7 +5813,7 @@ export interface paths {
     post?: never;
     /**
      * Delete a target with all its data (data products, light curve, files, comments)
-     * @description Differs from BHTOM2: only the creator or staff may delete (others 403); an unknown name is 404; the target's uploaded files are removed too.
+     * @description Differs from BHTOM2: only the creator or staff may delete (others 403); an unknown name is 404; every file of the target goes too (its uploads, instrumental catalogues, calibration plots, FITS previews and cached downloads; BHTOM2 kept them on disk).
      */
     delete: {
       parameters: {
@@ -4712,6 +5839,32 @@ export interface paths {
             "application/json": {
               /** @enum {string} */
               status: "deleted";
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -4744,7 +5897,7 @@ export interface paths {
     put?: never;
     /**
      * Download a target's high-energy light curve (counts and flux) as CSV (not in the API guide)
-     * @description Body {"name": "<exact target name>"}. Answers text/csv, attachment target_<name>_highenergy.csv: the header "MJD;COUNTS;COUNTS_Error;FLUX;FLUX_Error;Facility;Band;Observer", then the active COUNTS and FLUX points merged on (MJD, facility, band, observer) as pandas' outer merge does: every counts × flux pair of a key, a lone side with the other columns empty; keys of one MJD in (facility, band, observer) order, sorted by MJD; ";"-separated, "\n" line ends, fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, 1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points the file is the header line alone. Each download is recorded (download type H, the caller's IP: first X-Forwarded-For entry, else the connection's address). Differs from BHTOM2: an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 {"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order (BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads in constant memory.
+     * @description Body {"name": "<exact target name>"}. Answers text/csv, attachment target_<name>_highenergy.csv: the header "MJD;COUNTS;COUNTS_Error;FLUX;FLUX_Error;Facility;Band;Observer", then the active COUNTS and FLUX points merged on (MJD, facility, band, observer) as pandas' outer merge does: every counts × flux pair of a key, a lone side with the other columns empty; keys of one MJD in (facility, band, observer) order, sorted by MJD; ";"-separated, "\n" line ends, fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, 1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points the file is the header line alone. Each download is recorded (download type H, the caller's IP: first X-Forwarded-For entry, else the connection's address). Differs from BHTOM2: `name` may also be the target id (digits that are no target's name; BHTOM's download scripts say "name or id", BHTOM2 took names only); an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 {"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order (BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads in constant memory.
      */
     post: {
       parameters: {
@@ -4756,7 +5909,7 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description Exact target name (no aliases) */
+            /** @description Exact target name (no aliases); digits that are no target's name are read as the target id */
             name: string;
           };
         };
@@ -4779,6 +5932,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -4812,7 +5976,7 @@ export interface paths {
     put?: never;
     /**
      * Download a target's photometry (magnitudes) as CSV
-     * @description Body {"name": "<exact target name>"}. Answers text/csv, attachment target_<name>_photometry.csv: the header "MJD;Magnitude;Error;Facility;Filter;Observer", then one line per active point in magnitudes (value_unit MAG), sorted by MJD; ";"-separated, "\n" line ends, fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, 1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points the file is the header line alone. Each download is recorded (download type P, the caller's IP: first X-Forwarded-For entry, else the connection's address). Differs from BHTOM2: an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 {"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order (BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads in constant memory.
+     * @description Body {"name": "<exact target name>"}. Answers text/csv, attachment target_<name>_photometry.csv: the header "MJD;Magnitude;Error;Facility;Filter;Observer", then one line per active point in magnitudes (value_unit MAG), sorted by MJD; ";"-separated, "\n" line ends, fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, 1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points the file is the header line alone. Each download is recorded (download type P, the caller's IP: first X-Forwarded-For entry, else the connection's address). Differs from BHTOM2: `name` may also be the target id (digits that are no target's name; BHTOM's download scripts say "name or id", BHTOM2 took names only); an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 {"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order (BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads in constant memory.
      */
     post: {
       parameters: {
@@ -4824,7 +5988,7 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description Exact target name (no aliases) */
+            /** @description Exact target name (no aliases); digits that are no target's name are read as the target id */
             name: string;
           };
         };
@@ -4847,6 +6011,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -4880,7 +6055,7 @@ export interface paths {
     put?: never;
     /**
      * Download a target's radio fluxes (mJy) as CSV
-     * @description Body {"name": "<exact target name>"}. Answers text/csv, attachment target_<name>_radio.csv: the header "MJD;mJy;Error;Facility;Filter;Observer", then one line per active point in mJy (value_unit MILLIJANSKY), sorted by MJD; ";"-separated, "\n" line ends, fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, 1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points the file is the header line alone. Each download is recorded (download type R, the caller's IP: first X-Forwarded-For entry, else the connection's address). Differs from BHTOM2: an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 {"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order (BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads in constant memory.
+     * @description Body {"name": "<exact target name>"}. Answers text/csv, attachment target_<name>_radio.csv: the header "MJD;mJy;Error;Facility;Filter;Observer", then one line per active point in mJy (value_unit MILLIJANSKY), sorted by MJD; ";"-separated, "\n" line ends, fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, 1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points the file is the header line alone. Each download is recorded (download type R, the caller's IP: first X-Forwarded-For entry, else the connection's address). Differs from BHTOM2: `name` may also be the target id (digits that are no target's name; BHTOM's download scripts say "name or id", BHTOM2 took names only); an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 {"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order (BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads in constant memory.
      */
     post: {
       parameters: {
@@ -4892,7 +6067,7 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description Exact target name (no aliases) */
+            /** @description Exact target name (no aliases); digits that are no target's name are read as the target id */
             name: string;
           };
         };
@@ -4915,6 +6090,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -4960,12 +6146,19 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description ISO 8601 date-time (2023-09-28T10:00:00Z, 2023-09-28 10:00, +02:00 offsets) or a date (midnight UTC); a time without offset is UTC */
+            /**
+             * Format: django-datetime-filter
+             * @description Downloads at or after this. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_from?: string | null;
-            /** @description ISO 8601 date-time (2023-09-28T10:00:00Z, 2023-09-28 10:00, +02:00 offsets) or a date (midnight UTC); a time without offset is UTC */
+            /**
+             * Format: django-datetime-filter
+             * @description Downloads at or before this. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_to?: string | null;
             /** @description P photometry, R radio, H high energy */
             download_type?: "P" | "R" | "H" | "" | null;
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
             /** @description Target name contains (case-insensitive) */
             target?: string | null;
@@ -5010,6 +6203,17 @@ export interface paths {
           content: {
             "application/json": {
               [key: string]: string[];
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
             };
           };
         };
@@ -5065,7 +6269,36 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              /** @description Target name → plotly figure {data, layout}, or "None" */
+              Plots: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              "Error ": string;
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -5098,12 +6331,19 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description ISO 8601 date-time (2023-09-28T10:00:00Z, 2023-09-28 10:00, +02:00 offsets) or a date (midnight UTC); a time without offset is UTC */
+            /**
+             * Format: django-datetime-filter
+             * @description Downloads at or after this. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_from?: string | null;
-            /** @description ISO 8601 date-time (2023-09-28T10:00:00Z, 2023-09-28 10:00, +02:00 offsets) or a date (midnight UTC); a time without offset is UTC */
+            /**
+             * Format: django-datetime-filter
+             * @description Downloads at or before this. A date-time as Django reads it (2023-09-28T10:00:00Z, 2023-09-28 10:00, one-digit hours, +02:00 offsets, fractions to µs; no offset = UTC) or a date (midnight UTC); null or "" = no filter
+             */
             created_to?: string | null;
             /** @description P photometry, R radio, H high energy */
             download_type?: "P" | "R" | "H" | "" | null;
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
             /** @description Target name contains (case-insensitive) */
             target?: string | null;
@@ -5151,6 +6391,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         403: {
           headers: {
@@ -5181,7 +6432,7 @@ export interface paths {
     put?: never;
     /**
      * List targets with filters; 200 per page, ordered by creation
-     * @description Filters (all optional, AND-ed): name, type, description, classification (exact); raMin/raMax, decMin/decMax, importanceMin/Max, lastMagMin/Max, sunSeparationMin/Max, galacticLatMin/Max, galacticLonMin/Max (deg, mag); priority (equal); targetGroup (group name); hasOptical, hasInfrared, hasRadio, hasXray, hasGamma, hasPolarimetry (true/false, yes/no, 1/0); coneSearchRaDecRadius "RA,Dec,Radius" (deg); coneSearchTarget "Name,Radius" (name or alias, case-insensitive; radius deg). A number that will not convert is a 400 "Wrong format: …". Derived fields: galactic_lng/galactic_lat (deg, IAU 1958 from ICRS), constellation (IAU boundaries), sun_separation (deg, refreshed daily), mag_last/mjd_last/filter_last (latest active light-curve point). cadence_priority = min(Δt / cadence, 10) with Δt = now − mjd_last in days (10 when the target has no point yet, 0 when cadence = 0); priority = importance × cadence_priority (refreshed on every light-curve change and daily). Differs from BHTOM2: a malformed cone string or unknown coneSearchTarget is a 400 (BHTOM2 ignored the filter); cones are exact across RA 0/360 and the poles; items include `id`.
+     * @description Filters (all optional, AND-ed): name, type, description, classification (exact); raMin/raMax, decMin/decMax, importanceMin/Max, lastMagMin/Max, sunSeparationMin/Max, galacticLatMin/Max, galacticLonMin/Max (deg, mag); priority (equal); targetGroup (group name); hasOptical, hasInfrared, hasRadio, hasXray, hasGamma, hasPolarimetry (true/false, yes/no, 1/0); coneSearchRaDecRadius "RA,Dec,Radius" (deg); coneSearchTarget "Name,Radius" (name or alias, case-insensitive; radius deg). A number that will not convert is a 400 "Wrong format: …". Derived fields: galactic_lng/galactic_lat (deg, IAU 1958 from ICRS), constellation (IAU boundaries), sun_separation (deg, refreshed daily), mag_last/mjd_last/filter_last (latest active light-curve point). cadence_priority = min(Δt / cadence, 10) with Δt = now − mjd_last in days (10 when the target has no point yet, 0 when cadence = 0); priority = importance × cadence_priority (refreshed on every light-curve change and daily). Differs from BHTOM2: a malformed cone string or unknown coneSearchTarget is a 400 (BHTOM2 ignored the filter); cones are exact across RA 0/360 and the poles; items include `id`; a value that will not convert is a 400 {"detail": "Wrong format: …"} (BHTOM2: the bare string "Wrong format: …").
      */
     post: {
       parameters: {
@@ -5216,6 +6467,7 @@ export interface paths {
             lastMagMax?: number | string | null;
             lastMagMin?: number | string | null;
             name?: string | null;
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
             priority?: number | string | null;
             raMax?: number | string | null;
@@ -5233,7 +6485,42 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              count: number;
+              current_page: number;
+              data: {
+                [key: string]: unknown;
+              }[];
+              num_pages: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -5391,6 +6678,7 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
           };
         };
@@ -5401,7 +6689,44 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            "application/json": {
+              count: number;
+              current_page: number;
+              data: {
+                created: string;
+                id: number;
+                name: string;
+              }[];
+              num_pages: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
         };
       };
     };
@@ -5436,6 +6761,7 @@ export interface paths {
           "application/json": {
             id?: number | string | null;
             name?: string | null;
+            /** @description Page number, 1-based (not an integer: page 1; 0, negative or past the end: the last page) */
             page?: unknown;
           };
         };
@@ -5474,6 +6800,32 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
         404: {
           headers: {
             [name: string]: unknown;
@@ -5507,7 +6859,7 @@ export interface paths {
     head?: never;
     /**
      * Update (or rename) a target
-     * @description Any subset of the createTarget fields; `name` renames. Differs from BHTOM2: only the target's creator or staff may update (others 403); `description` is saved; an unknown target is 404 (not 500); validation errors are 400; moving a target onto another (within 3 arcsec) is refused.
+     * @description Any subset of the createTarget fields; `name` renames. Differs from BHTOM2: only the target's creator or staff may update (others 403); `description` is saved; an unknown target is 404 (not 500); validation errors are 400; an unknown field is a 400 naming it, {"colour": ["Unknown field."]} (BHTOM2: 404 {"non_field_errors": ["Unknown field(s): colour"]}); moving a target onto another (within 3 arcsec) is refused.
      */
     patch: {
       parameters: {
@@ -5561,6 +6913,7 @@ export interface paths {
             /** @description Declination (ICRS/J2000), −90 ≤ dec ≤ 90 deg, or 'dd:mm:ss.s': degrees, or a sexagesimal string */
             dec?: number | string;
             description?: string | null;
+            /** @description UTC unless an offset is given. Read as Django reads it: 2023-09-28T10:00:00Z, 2023-09-28 10:00, 2023-01-01T0:00:01Z, 2023-09-28T10:00:00.123456+02:00, a date alone (midnight), … */
             discovery_date?: string | null;
             /** @description Julian epoch of the coordinates in years (2000.0, or 'J2000') */
             epoch?: number | string;
@@ -5602,6 +6955,17 @@ export interface paths {
             };
           };
         };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
         /** @description Default Response */
         404: {
           headers: {
@@ -5628,7 +6992,7 @@ export interface paths {
     put?: never;
     /**
      * Upload FITS images, instrumental catalogues, light-curve CSVs or spectra (multipart)
-     * @description Fields: target (name, alias or id), data_product_type (fits_file | photometry | photometry_csv | spectroscopy), observatory (the camera's ONAME for fits_file/photometry — an active camera, added to your favourites; free text facility otherwise), filter (default GaiaSP/any), dry_run (True/False), mjd (required for photometry), observers or observer (registered usernames; list or comma-separated), match_dist (arcsec; absent or ≤ 0 = automatic), comment; files under any field name. CSVs and spectra become points at once (rejected rows are listed); catalogues and images are queued (status C). The same file twice for a target is a 409. Differs from BHTOM2: served by the main server; the target may be an alias or an id; answers 201 {message, data: [...]} (the upload service's body was undocumented).
+     * @description Fields: target (name, alias or id), data_product_type (fits_file | photometry | photometry_csv | spectroscopy), observatory (the camera's ONAME for fits_file/photometry — an active camera, added to your favourites; free text facility otherwise), filter (default GaiaSP/any), dry_run (True/False), mjd (required for photometry), observers or observer (registered usernames; list or comma-separated), match_dist (arcsec; absent or ≤ 0 = automatic), comment; files under any field name. CSVs and spectra become points at once (rejected rows are listed); catalogues and images are queued (status C). The same file twice for a target is a 409; dry runs (stored with dryRun true, results visible as usual, no points) never block a later upload of the same file. Differs from BHTOM2: served by the main server; the target may be an alias or an id; answers 201 {message, data: [...]} (the upload service's body was undocumented).
      */
     post: {
       parameters: {
@@ -5668,6 +7032,17 @@ export interface paths {
         };
         /** @description Default Response */
         400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
           headers: {
             [name: string]: unknown;
           };

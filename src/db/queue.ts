@@ -13,6 +13,8 @@ export interface JobOptions {
   /** The job's first lease, s (default: the queue's lease); its worker renews it while the job runs. */
   expireInSeconds?: number;
   singletonKey?: string;
+  /** Not before this time (a job that waits for something, e.g. an archive). */
+  startAfter?: Date;
   /** Run inside this client's open transaction. */
   client?: pg.PoolClient;
 }
@@ -314,6 +316,7 @@ export function createQueue(pool: pg.Pool, options: QueueOptions = {}): JobQueue
         // The first lease: the worker that fetches the job renews it from then on.
         expireInSeconds: opts.expireInSeconds ?? leaseSeconds,
         ...(opts.singletonKey ? { singletonKey: opts.singletonKey } : {}),
+        ...(opts.startAfter ? { startAfter: opts.startAfter } : {}),
         ...(client
           ? { db: { executeSql: (text: string, values?: unknown[]) => client.query(text, values) } }
           : {}),

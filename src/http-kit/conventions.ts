@@ -1,6 +1,7 @@
 /**
- * Request conventions of the whole server (API and web pages), in one place: BHTOM's (bhtom-behaviour.md §1.2, §1.5) (bhtom-behaviour.md §1.2, §1.5):
- * - bodies as JSON, form or multipart; an empty body is `{}`; malformed JSON → 400
+ * Request conventions of the whole server (API and web pages), in one place: BHTOM's (bhtom-behaviour.md §1.2, §1.5):
+ * - bodies as JSON, form or multipart; an empty body is `{}`; a body without Content-Type is read as
+ *   JSON (or a form) when it is one (python `requests` sends `data=json.dumps(…)` untyped); malformed JSON → 400
  *   `{"detail": "JSON parse error - …"}`; a form's repeated key gives its last value (as DRF);
  * - a body must be a JSON object; invalid UTF-8 is refused;
  * - form/multipart values are strings: booleans written the Python way (`True`, `False`) are accepted;
@@ -8,8 +9,15 @@
  * - a path served with other methods answers 405 JSON.
  */
 import multipart, { type MultipartFile } from "@fastify/multipart";
-import type { FastifyInstance, FastifyRequest, HTTPMethods, RouteOptions } from "fastify";
+import {
+  errorCodes,
+  type FastifyInstance,
+  type FastifyRequest,
+  type HTTPMethods,
+  type RouteOptions,
+} from "fastify";
 import { BadRequestError, ValidationError } from "../domain/errors.ts";
+import { booleanWord } from "../domain/input.ts";
 import { HttpAnswer } from "./answer.ts";
 
 /** A file received in a multipart request on a route that does not stream its files. */
@@ -56,16 +64,21 @@ function parseForm(body: Buffer): Record<string, string> {
   return out;
 }
 
-const PY_BOOLEANS: Record<string, boolean> = {
-  true: true,
-  false: false,
-  "1": true,
-  "0": false,
-  yes: true,
-  no: false,
-  on: true,
-  off: false,
-};
+/**
+ * A body sent without a Content-Type: Python `requests.post(url, data=json.dumps(body))` sends JSON
+ * that way. Read as JSON when it is JSON (a malformed `{…}` is the usual JSON parse error), as a form
+ * when it looks like `key=value&…`; anything else is a 415. (BHTOM2 read such a body as `{}`.)
+ */
+function parseUntyped(body: Buffer): unknown {
+  const text = decodeUtf8(body, "Request body").trim();
+  if (text === "") return {};
+  if (text.startsWith("{") || text.startsWith("[")) return parseJson(body);
+  if (/^[^=&\s]+=[^&]*(&[^=&]+=[^&]*)*$/.test(text)) return parseForm(body);
+  throw new HttpAnswer(415, {
+    detail:
+      "The request has no Content-Type and its body is neither JSON nor a form: send Content-Type: application/json.",
+  });
+}
 
 const FINITE = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
@@ -79,28 +92,30 @@ function refuseNonFiniteNumbers(body: Record<string, unknown>, schema: unknown):
   const errors: Record<string, string[]> = {};
   for (const [key, prop] of Object.entries(props)) {
     const v = body[key];
-    if (prop.type !== "number" && prop.type !== "integer") continue;
+    // Fields typed number/integer (possibly also null), not those that take strings as strings.
+    const types = Array.isArray(prop.type) ? prop.type : [prop.type];
+    if (!types.some((t) => t === "number" || t === "integer") || types.includes("string")) continue;
     const bad =
       (typeof v === "string" && v.trim() !== "" && (!FINITE.test(v) || !Number.isFinite(Number(v)))) ||
       (typeof v === "number" && !Number.isFinite(v));
     if (bad)
       errors[key] = [
-        prop.type === "integer" ? "A valid integer is required." : "A valid number is required.",
+        types.includes("integer") ? "A valid integer is required." : "A valid number is required.",
       ];
   }
   if (Object.keys(errors).length) throw new ValidationError(errors);
 }
 
-/** For string values of fields the body schema declares boolean, accept Python/Django spellings. */
+/** For string (and 0/1) values of fields the body schema declares boolean, accept DRF's words. */
 function normaliseBooleans(body: Record<string, unknown>, schema: unknown): void {
   const props = (schema as { properties?: Record<string, { type?: unknown; anyOf?: { type?: unknown }[] }> })
     ?.properties;
   if (!props) return;
   for (const [key, prop] of Object.entries(props)) {
     const v = body[key];
-    if (typeof v !== "string") continue;
+    if (typeof v !== "string" && typeof v !== "number") continue;
     const isBool = prop.type === "boolean" || prop.anyOf?.some((p) => p.type === "boolean");
-    const b = PY_BOOLEANS[v.trim().toLowerCase()];
+    const b = booleanWord(v);
     if (isBool && b !== undefined) body[key] = b;
   }
 }
@@ -237,6 +252,18 @@ export async function installConventions(app: FastifyInstance, opts: ConventionO
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "buffer" }, (_req, body, done) => {
     try {
       done(null, parseForm(body as Buffer));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  // No Content-Type at all, or one nothing here reads (which stays a 415).
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (request, body, done) => {
+    if (request.headers["content-type"] !== undefined) {
+      done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(), undefined);
+      return;
+    }
+    try {
+      done(null, parseUntyped(body as Buffer));
     } catch (err) {
       done(err as Error, undefined);
     }

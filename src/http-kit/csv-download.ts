@@ -14,33 +14,13 @@ import {
   type DownloadKind,
 } from "../domain/downloads/service.ts";
 import type { Actor } from "../domain/permissions.ts";
+import { contentDisposition } from "./content-disposition.ts";
 
 /** The caller's address as BHTOM records it: the first X-Forwarded-For entry, else the socket's peer. */
 export function clientIp(request: Pick<FastifyRequest, "headers" | "socket">): string {
   const header = request.headers["x-forwarded-for"];
   const first = (Array.isArray(header) ? header[0] : header)?.split(",")[0]?.trim();
   return (first || request.socket.remoteAddress || "").slice(0, IP_ADDRESS_MAX);
-}
-
-/** Python's urllib.parse.quote (UTF-8, safe "/"), as Django writes `filename*=`. */
-function pythonQuote(text: string): string {
-  let out = "";
-  for (const byte of Buffer.from(text, "utf8")) {
-    const c = String.fromCharCode(byte);
-    out += /[A-Za-z0-9_.~/-]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  }
-  return out;
-}
-
-/**
- * Django's attachment header: `filename="…"` (backslash and quote escaped) for printable ASCII names,
- * else RFC 5987 `filename*=utf-8''…` (percent-encoded UTF-8).
- */
-export function contentDisposition(fileName: string): string {
-  if (/^[\x20-\x7e]*$/.test(fileName)) {
-    return `attachment; filename="${fileName.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-  }
-  return `attachment; filename*=utf-8''${pythonQuote(fileName)}`;
 }
 
 /**

@@ -4,6 +4,7 @@
  * same thing for the same mistake.
  */
 import type { FieldErrors } from "../domain/errors.ts";
+import { DATE_MESSAGE, DATETIME_MESSAGE } from "../domain/input.ts";
 
 export interface AjvError {
   keyword: string;
@@ -54,9 +55,8 @@ function messageFor(e: AjvError): string {
     case "maxItems":
       return `Ensure this field has no more than ${p.limit} elements.`;
     case "format":
-      if (p.format === "date") return "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.";
-      if (p.format === "date-time")
-        return "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].";
+      if (p.format === "date" || p.format === "django-date-filter") return DATE_MESSAGE;
+      if (String(p.format).startsWith("django-datetime") || p.format === "date-time") return DATETIME_MESSAGE;
       return `Enter a valid ${String(p.format)}.`;
     default:
       return "Invalid value.";

@@ -53,7 +53,9 @@ export const calibFileRoutes: FastifyPluginAsyncTypebox<CalibFileRouteOptions> =
           "GaiaSP/V; default GaiaSP/any), no_plot, image_format (png | svg). Answers the calibration fields " +
           "(mag, mag_error with −1 for a limit, zeropoint, zeropoint_err, scatter, npoints, outlier_fraction, " +
           "best_filter, survey, match_distans, …), the per-band table and the plot as a base64 data URL. Differs " +
-          "from BHTOM2: served by the main server; the guide's JSON example cannot carry a file, use multipart.",
+          "from BHTOM2: served by the main server; the guide's JSON example cannot carry a file, use multipart. " +
+          "Reference stars: the cache and imported catalogues, else the archives (Gaia archive, VizieR); when the " +
+          "archive cannot be reached the answer is 503 (502 when it answered nonsense) with Retry-After and a detail.",
         consumes: ["multipart/form-data"],
         body: Type.Object({
           ra: Type.Optional(Type.Unknown()),

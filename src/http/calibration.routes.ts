@@ -8,28 +8,12 @@ import {
   restartCalibrations,
   type RestartRequest,
 } from "../domain/calibration/service.ts";
+import { CalibrationResultsBody, RestartBody } from "../domain/calibration/schemas.ts";
 import { BadRequestError } from "../domain/errors.ts";
 import { requireActor } from "./auth.ts";
 import { HttpAnswer } from "../http-kit/answer.ts";
 import { envelope, resolvePage } from "./pagination.ts";
-
-const Any = Type.Optional(Type.Unknown());
-const RestartBody = Type.Object({
-  id_from: Any,
-  id_to: Any,
-  target_name: Any,
-  target_id: Any,
-  data_product_id: Any,
-  mjd_min: Any,
-  mjd_max: Any,
-  filter: Any,
-  old_filter: Any,
-  match_dist: Any,
-  oname: Any,
-  comment: Any,
-  status: Any,
-  status_message: Any,
-});
+import { Detail, FieldErrorsSchema } from "./schemas.ts";
 
 export const calibrationRoutes: FastifyPluginAsyncTypebox<{
   database: Database;
@@ -50,8 +34,25 @@ export const calibrationRoutes: FastifyPluginAsyncTypebox<{
           'values; others get {"calib-res": "It\'s not your data"}. Each item also has `zeropoint_err` (standard ' +
           "error of the zero point, mag) and `bands` (every candidate band: zero point, scatter, N, passed/why). The " +
           "light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: " +
-          "a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON.",
-        body: Type.Object({ calibid: Any, filename: Any, files: Any, getPlot: Any, page: Any }),
+          "a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON; " +
+          "use_catalog is always null (calibrations run against the survey named in `survey`; BHTOM2's catalogue " +
+          "table id has no counterpart).",
+        body: CalibrationResultsBody,
+        response: {
+          200: Type.Object({
+            count: Type.Integer(),
+            num_pages: Type.Integer(),
+            current_page: Type.Integer(),
+            data: Type.Array(
+              Type.Record(Type.String(), Type.Unknown(), {
+                description:
+                  'The calibration\'s fields, or {"Error": "File with id N does not exist"}, or ' +
+                  '{"calib-res": "It\'s not your data", "plot": null}',
+              }),
+            ),
+          }),
+          400: Type.Object({ Error: Type.String() }),
+        },
       },
     },
     async (request) => {
@@ -83,8 +84,16 @@ export const calibrationRoutes: FastifyPluginAsyncTypebox<{
         "Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the " +
         "selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are " +
         'queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: ' +
-        "validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON.",
+        'validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON; errors are {"detail": …} or a field ' +
+        '→ messages dict (BHTOM2: {"Error": "Oops.. something went wrong. Error: …"} with CPCS\'s status).',
       body: RestartBody,
+      response: {
+        200: Type.Object({
+          Success: Type.Object({ restarted: Type.Integer(), ids: Type.Array(Type.Integer()) }),
+        }),
+        400: Type.Union([Detail, FieldErrorsSchema]),
+        403: Detail,
+      },
     },
     handler: async (request: { body: RestartRequest }) => {
       if (!queue) throw new Error("background queue unavailable");

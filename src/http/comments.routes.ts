@@ -18,7 +18,9 @@ export const commentsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
         description:
           "Filters: target (exact name), targetid, user (exact user name), text (contains, case-insensitive), " +
           "created_start / created_end. Differs from BHTOM2: dates may be YYYY-MM-DD (whole day, inclusive) or " +
-          'ISO date-times; errors are {"detail": …} (an unknown target is 404).',
+          'ISO date-times as Django reads them; an unknown target is a 404 {"detail": "Target not found"} (BHTOM2: ' +
+          '{"error": …}); a bad date is a 400 naming the field (BHTOM2: {"error": "Invalid date format. Use ' +
+          'YYYY-MM-DD."}).',
         body: ListCommentsBody,
         response: {
           200: Type.Object({

@@ -14,6 +14,7 @@ import * as datums from "../domain/datums/service.ts";
 import { removeStoredFiles } from "../storage.ts";
 import { requireActor } from "./auth.ts";
 import { envelope, resolvePage } from "./pagination.ts";
+import { strictValidatorCompiler } from "./strict-validation.ts";
 import { Detail, FieldErrorsSchema } from "./schemas.ts";
 
 const Success = Type.Object({ Success: Type.String() });
@@ -65,6 +66,7 @@ export const datumsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string }
     "/common/api/deleteReducedDatum/",
     {
       config: staff,
+      validatorCompiler: strictValidatorCompiler,
       schema: {
         tags: ["datums"],
         summary: "Delete one light-curve point found by its values (staff)",
@@ -92,6 +94,7 @@ export const datumsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string }
     "/common/api/deactivateReducedDatum/",
     {
       config: staff,
+      validatorCompiler: strictValidatorCompiler,
       schema: {
         tags: ["datums"],
         summary: "Deactivate one light-curve point found by its values (staff)",
@@ -113,6 +116,7 @@ export const datumsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string }
     "/common/api/activateReducedDatum/",
     {
       config: staff,
+      validatorCompiler: strictValidatorCompiler,
       schema: {
         tags: ["datums"],
         summary: "Re-activate one light-curve point found by its values (staff; skytom addition)",

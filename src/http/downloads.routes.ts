@@ -18,7 +18,9 @@ import { Detail, FieldErrorsSchema } from "./schemas.ts";
 const LOG_PAGE_SIZE = 200;
 
 const CSV_DIFFERS =
-  "Differs from BHTOM2: an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 " +
+  "Differs from BHTOM2: `name` may also be the target id (digits that are no target's name; BHTOM's download " +
+  'scripts say "name or id", BHTOM2 took names only); an unknown target is a 404 JSON (BHTOM2: 500 HTML); a ' +
+  "missing or blank name is a 400 " +
   '{"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order ' +
   "(BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads " +
   "in constant memory.";

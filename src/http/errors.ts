@@ -14,6 +14,7 @@ import {
   ValidationError,
 } from "../domain/errors.ts";
 import { isDatabaseUnavailable } from "../db/connection.ts";
+import { ArchiveAnswerError, ArchiveError, ReferenceStarsOfflineError } from "../catalog/errors.ts";
 import { HttpAnswer } from "../http-kit/answer.ts";
 import { fieldErrorsFromAjv, type AjvError } from "../http-kit/validation-messages.ts";
 import { TooManyLoginAttemptsError } from "../domain/users/throttle.ts";
@@ -50,6 +51,15 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return send(reply, 429, { detail: error.message });
     }
     if (error instanceof DomainError) return send(reply, 400, { detail: error.message });
+    if (error instanceof ArchiveError) {
+      // The archive is out of reach (503) or answered nonsense (502); Retry-After: when it is asked again.
+      const seconds = Math.max(1, Math.ceil((error.retryAt.getTime() - Date.now()) / 1000));
+      reply.header("Retry-After", String(seconds));
+      return send(reply, error instanceof ArchiveAnswerError ? 502 : 503, {
+        detail: `Reference stars cannot be had now: ${error.message}. Try again after ${error.retryAt.toISOString()}.`,
+      });
+    }
+    if (error instanceof ReferenceStarsOfflineError) return send(reply, 503, { detail: error.message });
     if (error.validation) {
       return send(reply, 400, fieldErrorsFromAjv(error.validation as unknown as AjvError[]));
     }

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Db } from "../db/connection.ts";
 import * as groups from "../domain/targets/groups.ts";
 import { TargetSummary } from "../domain/targets/schemas.ts";
+import { PageField } from "../domain/input.ts";
 import { requireActor } from "./auth.ts";
 import { envelope, resolvePage } from "./pagination.ts";
 import { Detail, FieldErrorsSchema } from "./schemas.ts";
@@ -23,7 +24,15 @@ export const groupsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       schema: {
         tags: ["groups"],
         summary: "List target groups, newest first; 200 per page",
-        body: Type.Object({ page: Type.Optional(Type.Unknown()) }),
+        body: Type.Object({ page: PageField() }),
+        response: {
+          200: Type.Object({
+            count: Type.Integer(),
+            num_pages: Type.Integer(),
+            current_page: Type.Integer(),
+            data: Type.Array(Group),
+          }),
+        },
       },
     },
     async (request) => {
@@ -44,7 +53,7 @@ export const groupsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
         body: Type.Object({
           id: Type.Optional(Type.Union([Type.Integer(), Type.String(), Type.Null()])),
           name: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-          page: Type.Optional(Type.Unknown()),
+          page: PageField(),
         }),
         response: {
           200: Type.Object({

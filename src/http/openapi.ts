@@ -7,8 +7,10 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import { VERSION } from "../version.ts";
+import { documentErrorAnswers } from "./schemas.ts";
 
 export async function installOpenApi(app: FastifyInstance): Promise<void> {
+  documentErrorAnswers(app);
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",

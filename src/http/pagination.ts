@@ -5,6 +5,7 @@
  * endpoints), or 400 `{"error": "Invalid page number."}` on the strict ones (reducedDatum).
  */
 import { BadRequestError } from "../domain/errors.ts";
+import { integerValue } from "../domain/input.ts";
 
 export interface Page {
   currentPage: number;
@@ -24,12 +25,7 @@ export interface Envelope<T> {
 export function pageAsInteger(raw: unknown): number | null {
   if (raw === undefined) return 1;
   if (typeof raw === "boolean") return raw ? 1 : 0;
-  if (typeof raw === "number") return Number.isInteger(raw) ? raw : null;
-  if (typeof raw === "string") {
-    const t = raw.trim();
-    return /^[+-]?\d+$/.test(t) ? Number.parseInt(t, 10) : null;
-  }
-  return null;
+  return integerValue(raw) ?? null;
 }
 
 export class InvalidPageError extends BadRequestError {

@@ -21,7 +21,7 @@ import {
   VisibilityOut,
 } from "../domain/planning/schemas.ts";
 import * as planning from "../domain/planning/service.ts";
-import { contentDisposition } from "../http-kit/csv-download.ts";
+import { contentDisposition } from "../http-kit/content-disposition.ts";
 import { Detail, FieldErrorsSchema } from "./schemas.ts";
 
 export interface PlanningRoutesOptions {

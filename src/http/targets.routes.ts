@@ -25,6 +25,13 @@ import { Detail, FieldErrorsSchema } from "./schemas.ts";
 
 export const TARGET_PAGE_SIZE = 200;
 
+const UNKNOWN_FIELDS_DIFFER =
+  'an unknown field is a 400 naming it, {"colour": ["Unknown field."]} (BHTOM2: 404 {"non_field_errors": ' +
+  '["Unknown field(s): colour"]})';
+const DUPLICATE_DIFFERS =
+  'a target within 3 arcsec is a 400 {"non_field_errors": ["Source found already at these coordinates (rad 3 ' +
+  'arcsec): <name>"]} (BHTOM2: a bare list, ["Source found already …"])';
+
 const gzipAsync = promisify(gzip);
 /** Smaller answers go out as they are: compressing them costs more than it saves. */
 const GZIP_MIN_BYTES = 2048;
@@ -69,11 +76,16 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
         tags: ["targets"],
         summary: "Create a sidereal target",
         description:
-          "Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days. A target within 3 arcsec " +
+          "Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days (also for null, which " +
+          "BHTOM's create_target.py sends for options not given). A target within 3 arcsec " +
           "of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → " +
           "messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, " +
           '"17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; ' +
-          "importance must be 0–10 and cadence ≥ 0; the answer includes `id`. Derived fields (galactic l/b, " +
+          "importance must be 0–10 and cadence ≥ 0; the answer includes `id`; " +
+          DUPLICATE_DIFFERS +
+          "; " +
+          UNKNOWN_FIELDS_DIFFER +
+          ". Derived fields (galactic l/b, " +
           "constellation, Sun separation, priority) are computed at once.",
         body: CreateTargetBody,
         response: { 201: TargetSummary, 400: FieldErrorsSchema },
@@ -103,7 +115,9 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
         description:
           "Any subset of the createTarget fields; `name` renames. Differs from BHTOM2: only the target's creator " +
           "or staff may update (others 403); `description` is saved; an unknown target is 404 (not 500); " +
-          "validation errors are 400; moving a target onto another (within 3 arcsec) is refused.",
+          "validation errors are 400; " +
+          UNKNOWN_FIELDS_DIFFER +
+          "; moving a target onto another (within 3 arcsec) is refused.",
         params: Type.Object({ name: Type.String() }),
         body: UpdateTargetBody,
         response: {
@@ -126,8 +140,9 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
         tags: ["targets"],
         summary: "Delete a target with all its data (data products, light curve, files, comments)",
         description:
-          "Differs from BHTOM2: only the creator or staff may delete (others 403); an unknown name is 404; the " +
-          "target's uploaded files are removed too.",
+          "Differs from BHTOM2: only the creator or staff may delete (others 403); an unknown name is 404; every " +
+          "file of the target goes too (its uploads, instrumental catalogues, calibration plots, FITS previews and " +
+          "cached downloads; BHTOM2 kept them on disk).",
         body: DeleteTargetBody,
         response: { 200: Type.Object({ status: Type.Literal("deleted") }), 404: Detail },
       },
@@ -155,8 +170,22 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
           '"Wrong format: …". ' +
           observingPriorityDoc +
           " Differs from BHTOM2: a malformed cone string or unknown coneSearchTarget is a 400 (BHTOM2 ignored the " +
-          "filter); cones are exact across RA 0/360 and the poles; items include `id`.",
+          "filter); cones are exact across RA 0/360 and the poles; items include `id`; a value that will not " +
+          'convert is a 400 {"detail": "Wrong format: …"} (BHTOM2: the bare string "Wrong format: …").',
         body: TargetListBody,
+        // Documentation only: the answer is sent as cached bytes (not serialised with this schema).
+        response: {
+          200: Type.Object({
+            count: Type.Integer(),
+            num_pages: Type.Integer(),
+            current_page: Type.Integer(),
+            data: Type.Array(
+              Type.Record(Type.String(), Type.Unknown(), {
+                description: "A target: every column BHTOM2 lists, plus id",
+              }),
+            ),
+          }),
+        },
       },
     },
     async (request, reply) => {
@@ -187,6 +216,14 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
           'bars, upper limits as downward triangles; "None" for a target without points. An unknown name is a 400 ' +
           '{"Error ": "Target does not exist in the database "} (odd spacing kept: clients match it).',
         body: Type.Object({ targetNames: Type.Array(Type.String(), { maxItems: 500 }) }),
+        response: {
+          200: Type.Object({
+            Plots: Type.Record(Type.String(), Type.Unknown(), {
+              description: 'Target name → plotly figure {data, layout}, or "None"',
+            }),
+          }),
+          400: Type.Object({ "Error ": Type.String() }),
+        },
       },
     },
     async (request) => {
@@ -217,6 +254,7 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
   const cacheSchema = (what: string) => ({
     tags: ["targets"],
     summary: `Clear the ${what} cache in every process (superuser)`,
+    response: { 200: Type.String({ description: 'The JSON string "OK"' }) },
     description:
       'Answers the JSON string "OK". Caches are also invalidated automatically on every change. Differs from ' +
       'BHTOM2: others get 403 JSON (BHTOM2 answered 500 "ERROR").',

@@ -49,7 +49,8 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRouteOptions> = async
           "mjd (required for photometry), observers or observer (registered usernames; list or comma-separated), " +
           "match_dist (arcsec; absent or ≤ 0 = automatic), comment; files under any field name. CSVs and spectra " +
           "become points at once (rejected rows are listed); catalogues and images are queued (status C). The same " +
-          "file twice for a target is a 409. Differs from BHTOM2: served by the main server; the target may be an " +
+          "file twice for a target is a 409; dry runs (stored with dryRun true, results visible as usual, no points) " +
+          "never block a later upload of the same file. Differs from BHTOM2: served by the main server; the target may be an " +
           "alias or an id; answers 201 {message, data: [...]} (the upload service's body was undocumented).",
         consumes: ["multipart/form-data"],
         response: {

@@ -4,10 +4,13 @@
  * background work adds its handler here.
  */
 import type { Logger } from "pino";
-import { StoredCatalogueProvider } from "../catalog/provider.ts";
+import { ArchiveProvider } from "../catalog/archive.ts";
+import { ArchiveError, ReferenceStarsOfflineError } from "../catalog/errors.ts";
+import { OFFLINE_ARCHIVES } from "../catalog/settings.ts";
 import type { Database } from "../db/connection.ts";
 import type { JobQueue, Workers } from "../db/queue.ts";
 import type { ReferenceProvider } from "../domain/calibration/pipeline.ts";
+import { markNoReferenceStars, markWaitingForReferenceStars } from "../domain/calibration/waiting.ts";
 import { processDataProduct } from "../domain/dataproducts/process.ts";
 import { PROCESS_JOB } from "../domain/dataproducts/upload.ts";
 import { refreshAllTargets } from "../domain/targets/refresh.ts";
@@ -16,7 +19,7 @@ export interface WorkerOptions {
   concurrency: number;
   logger: Logger;
   dataDir: string;
-  /** Reference stars for calibration; default: the imported catalogues. */
+  /** Reference stars for calibration; default: the cache and imported catalogues, offline. */
   provider?: ReferenceProvider;
 }
 
@@ -28,22 +31,50 @@ export const JOBS = {
   refreshTargets: "targets.daily-refresh",
 } as const;
 
+/** A queued data product; `waitingSince` (ISO time) once it has waited for reference stars. */
+export interface ProcessJobData {
+  dataProductId: number;
+  waitingSince?: string;
+}
+
 /** Start the job handlers; the result stops them (running jobs finish or go back to the queue). */
 export async function startWorkers(
   queue: JobQueue,
   database: Database,
   opts: WorkerOptions,
 ): Promise<Workers> {
-  const provider = opts.provider ?? new StoredCatalogueProvider(database.db);
-  const processing = await queue.work<{ dataProductId: number }>(
+  const provider = opts.provider ?? new ArchiveProvider(database, OFFLINE_ARCHIVES);
+  const processing = await queue.work<ProcessJobData>(
     JOBS.processDataProduct,
     async (job) => {
       const t0 = performance.now();
-      await processDataProduct(database, job.data.dataProductId, { dataDir: opts.dataDir, provider });
-      opts.logger.info(
-        { dataProduct: job.data.dataProductId, ms: Math.round(performance.now() - t0) },
-        "data product processed",
-      );
+      const id = job.data.dataProductId;
+      try {
+        await processDataProduct(database, id, { dataDir: opts.dataDir, provider });
+      } catch (err) {
+        // Reference stars that cannot be had now: the product waits and the job comes back at retryAt.
+        if (err instanceof ArchiveError) {
+          const since = job.data.waitingSince ? new Date(job.data.waitingSince) : new Date();
+          opts.logger.warn(
+            { dataProduct: id, err: err.message, retryAt: err.retryAt },
+            "waiting for reference stars",
+          );
+          if (await markWaitingForReferenceStars(database, id, err.message, err.retryAt, since)) {
+            await queue.send(
+              JOBS.processDataProduct,
+              { dataProductId: id, waitingSince: since.toISOString() } satisfies ProcessJobData,
+              { startAfter: err.retryAt, singletonKey: `dp-${id}` },
+            );
+          }
+          return;
+        }
+        if (err instanceof ReferenceStarsOfflineError) {
+          await markNoReferenceStars(database, id, err.message);
+          return;
+        }
+        throw err;
+      }
+      opts.logger.info({ dataProduct: id, ms: Math.round(performance.now() - t0) }, "data product processed");
     },
     { concurrency: opts.concurrency },
   );

@@ -6,6 +6,7 @@
 import type { Static, TSchema } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
 import { BadRequestError, ConflictError, ValidationError, type FieldErrors } from "../domain/errors.ts";
+import { booleanWord } from "../domain/input.ts";
 import { fieldErrorsFromAjv } from "../http-kit/validation-messages.ts";
 
 /** A posted form's fields as strings (the CSRF field left out). Missing body → {}. */
@@ -19,17 +20,6 @@ export function formValues(request: FastifyRequest): Record<string, string> {
   }
   return out;
 }
-
-const BOOLEANS: Record<string, boolean> = {
-  on: true,
-  true: true,
-  "1": true,
-  yes: true,
-  off: false,
-  false: false,
-  "0": false,
-  no: false,
-};
 
 interface SchemaProps {
   properties?: Record<string, { type?: unknown; anyOf?: { type?: unknown }[] }>;
@@ -51,8 +41,8 @@ export function checkForm<T extends TSchema>(
   for (const [k, v] of Object.entries(values)) if (v.trim() !== "") data[k] = v;
   for (const [k, p] of Object.entries(props)) {
     const isBool = p.type === "boolean" || p.anyOf?.some((b) => b.type === "boolean");
-    const v = typeof data[k] === "string" ? (data[k] as string).toLowerCase() : undefined;
-    if (isBool && v !== undefined && v in BOOLEANS) data[k] = BOOLEANS[v];
+    const b = isBool ? booleanWord(data[k]) : undefined;
+    if (b !== undefined) data[k] = b;
   }
   const validate = request.compileValidationSchema(schema as Record<string, unknown>);
   if (!validate(data)) {

@@ -6,6 +6,7 @@ import {
   parseFilterRequest,
   parseLightCurveFilterName,
   SURVEY_BANDS,
+  surveysOfRequest,
 } from "../../src/astro/calibrate/bands.ts";
 import { selectBand } from "../../src/astro/calibrate/select.ts";
 import {
@@ -217,6 +218,17 @@ describe("bands — survey/band vocabulary and force-filter requests", () => {
     expect(lightCurveFilterName("GaiaSP", "V")).toBe("V(GaiaSP)");
     expect(parseLightCurveFilterName("G(Gaia)")).toBeUndefined();
     expect(parseLightCurveFilterName("GaiaSP/V")).toBeUndefined();
+  });
+
+  it("the surveys a request needs stars from (what the archives are asked for)", () => {
+    expect(surveysOfRequest("GaiaSP/any")).toEqual(["GaiaSP"]);
+    expect(surveysOfRequest("GaiaSP/V")).toEqual(["GaiaSP"]);
+    expect(surveysOfRequest("2MASS/J")).toEqual(["2MASS"]);
+    expect(surveysOfRequest("GaiaDR3/G")).toEqual(["GaiaDR3"]);
+    expect(surveysOfRequest("no")).toEqual(["GaiaSP", "GaiaDR3", "2MASS"]);
+    expect(surveysOfRequest("any/G")).toEqual(["GaiaDR3"]);
+    expect(surveysOfRequest("any/R")).toEqual(["GaiaSP"]);
+    expect(surveysOfRequest("SDSS/r")).toEqual(["GaiaSP", "GaiaDR3", "2MASS"]); // bad: the calibration says so
   });
 });
 

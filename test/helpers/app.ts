@@ -42,8 +42,11 @@ export async function createTestApp(
     bodyLimitBytes?: number;
     queue?: boolean;
     maxUploadFileBytes?: number;
-    /** Reference stars for /calibFile/ (default: the imported catalogues). */
-    referenceProvider?: ReferenceProvider;
+    /**
+     * Reference stars for /calibFile/ (default: the app's, offline), or a function making them from the
+     * test's database (an archive provider, which stores what it fetches there).
+     */
+    referenceProvider?: ReferenceProvider | ((database: TestDatabase["database"]) => ReferenceProvider);
     loginLimits?: LoginLimits;
   } = {},
 ): Promise<TestApp> {
@@ -59,7 +62,10 @@ export async function createTestApp(
       maxUploadFileBytes: opts.maxUploadFileBytes,
       loginLimits: opts.loginLimits,
       queue,
-      referenceProvider: opts.referenceProvider,
+      referenceProvider:
+        typeof opts.referenceProvider === "function"
+          ? opts.referenceProvider(tdb.database)
+          : opts.referenceProvider,
     });
   const t: TestApp = {
     app: await build(),

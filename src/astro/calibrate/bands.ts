@@ -145,6 +145,22 @@ export function parseFilterRequest(input: string): FilterRequest {
   return { text, candidates: [{ survey, band }], forced: true };
 }
 
+/**
+ * The surveys a force-filter request needs reference stars from, in SURVEYS order (`GaiaSP/V` → GaiaSP;
+ * `no` and `any/…` → every survey with a candidate band). A request that does not parse needs every survey:
+ * the calibration reports the bad request itself.
+ */
+export function surveysOfRequest(input: string): Survey[] {
+  let candidates: SurveyBand[];
+  try {
+    candidates = parseFilterRequest(input).candidates;
+  } catch (err) {
+    if (err instanceof FilterRequestError) return [...SURVEYS];
+    throw err;
+  }
+  return SURVEYS.filter((s) => candidates.some((c) => c.survey === s));
+}
+
 /** Light-curve filter name `BAND(SURVEY)`, e.g. `V(GaiaSP)` (calibration.md §4.1; ReducedDatum.filter). */
 export function lightCurveFilterName(survey: Survey, band: Band): string {
   return `${band}(${survey})`;

@@ -12,6 +12,12 @@
  *   gaiadr3_{g,gbp,grp}          Gaia DR3 G, G_BP, G_RP mean magnitudes
  *   tmass_{j,h,k}                2MASS J, H, Ks
  * each with `<column>_err`. A NULL magnitude means the star has none in that band.
+ *
+ * Two origins of catalogue (`origin`): `import` — a file an operator imported (src/catalog/import.ts) — and
+ * `archive` — the cache of one survey's archive answers (src/catalog/archive.ts), one catalogue per survey
+ * named `archive:<survey>`. Archive stars carry the archive's `source_id`, unique per catalogue and so per
+ * survey (overlapping cones store a star once), their proper motion and the epoch of their position.
+ * `reference_cones` records each cone an archive answered in full: a later cone inside one asks nothing.
  */
 import { sql } from "drizzle-orm";
 import {
@@ -36,6 +42,10 @@ import { created, modified } from "./common.ts";
  */
 export const CATALOGUE_STATES = ["importing", "ready", "removing"] as const;
 export type CatalogueState = (typeof CATALOGUE_STATES)[number];
+
+/** Where a reference catalogue's stars came from. */
+export const CATALOGUE_ORIGINS = ["import", "archive"] as const;
+export type CatalogueOrigin = (typeof CATALOGUE_ORIGINS)[number];
 
 /** Database column of a band's magnitude (its error column adds `_err`). */
 export function bandColumnName(survey: Survey, band: Band): string {
@@ -65,8 +75,10 @@ export const referenceCatalogues = pgTable(
     name: varchar({ length: 200 }).notNull(),
     /** GaiaSP | GaiaDR3 | 2MASS (SURVEYS). */
     survey: varchar({ length: 32 }).$type<Survey>().notNull(),
-    /** Name of the file it was imported from. */
+    /** Name of the file it was imported from (archive caches: the service's base URL). */
     sourceFile: text().notNull(),
+    /** import | archive (CATALOGUE_ORIGINS). */
+    origin: varchar({ length: 16 }).$type<CatalogueOrigin>().notNull().default("import"),
     rowCount: integer().notNull().default(0),
     /** See CATALOGUE_STATES. */
     state: varchar({ length: 16 }).$type<CatalogueState>().notNull().default("ready"),
@@ -95,9 +107,16 @@ export const referenceStars = pgTable(
     catalogueId: integer()
       .notNull()
       .references(() => referenceCatalogues.id, { onDelete: "cascade" }),
-    /** ICRS position, deg (epoch of the survey). */
+    /** ICRS position, deg (at `epoch_year`, or the survey's epoch when that is NULL). */
     ra: doublePrecision().notNull(),
     dec: doublePrecision().notNull(),
+    /** The archive's identifier of the star (Gaia `source_id`, 2MASS designation); NULL for imports. */
+    sourceId: varchar({ length: 40 }),
+    /** Proper motion μα* = μα cos δ and μδ, mas/yr; NULL when unknown. */
+    pmraMasYr: doublePrecision(),
+    pmdecMasYr: doublePrecision(),
+    /** Julian epoch of (ra, dec), years (Gaia DR3: 2016.0); NULL when unknown. */
+    epochYear: doublePrecision(),
     /** Unit vector of (ra, dec): cone search columns. */
     cx: doublePrecision().notNull(),
     cy: doublePrecision().notNull(),
@@ -107,5 +126,35 @@ export const referenceStars = pgTable(
   (t) => [
     index("reference_stars_cone_idx").on(t.cz, t.cx, t.cy),
     index("reference_stars_catalogue_idx").on(t.catalogueId),
+    uniqueIndex("reference_stars_source_uq")
+      .on(t.catalogueId, t.sourceId)
+      .where(sql`${t.sourceId} is not null`),
   ],
+);
+
+/** Cones an archive answered in full, per survey (the archive cache's coverage). */
+export const referenceCones = pgTable(
+  "reference_cones",
+  {
+    id: serial().primaryKey(),
+    /** The archive cache catalogue the stars went to. */
+    catalogueId: integer()
+      .notNull()
+      .references(() => referenceCatalogues.id, { onDelete: "cascade" }),
+    survey: varchar({ length: 32 }).$type<Survey>().notNull(),
+    /** Centre (ICRS, deg) and radius (deg) of the cone. */
+    ra: doublePrecision().notNull(),
+    dec: doublePrecision().notNull(),
+    radiusDeg: doublePrecision().notNull(),
+    /** Unit vector of the centre. */
+    cx: doublePrecision().notNull(),
+    cy: doublePrecision().notNull(),
+    cz: doublePrecision().notNull(),
+    /** Stars the archive answered for this cone (a star in several cones is stored once). */
+    rows: integer().notNull(),
+    /** Base URL of the service asked. */
+    service: text().notNull(),
+    fetched: created(),
+  },
+  (t) => [index("reference_cones_survey_idx").on(t.survey)],
 );

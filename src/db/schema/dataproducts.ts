@@ -14,7 +14,6 @@ import {
   pgTable,
   serial,
   text,
-  unique,
   uniqueIndex,
   varchar,
 } from "drizzle-orm/pg-core";
@@ -30,7 +29,6 @@ export const dataProducts = pgTable(
   "data_products",
   {
     id: serial().primaryKey(),
-    productId: varchar({ length: 255 }).unique(),
     targetId: integer()
       .notNull()
       .references(() => targets.id, { onDelete: "cascade" }),
@@ -49,13 +47,11 @@ export const dataProducts = pgTable(
     sizeBytes: bigint({ mode: "number" }).notNull().default(0),
     status: char({ length: 1 }).$type<Status>().notNull().default("C"),
     statusMessage: text().notNull().default(""),
+    /** The instrumental catalogue (an uploaded one, or the FITS job's), relative to the data directory. */
     photometryData: varchar({ length: 500 }),
+    /** The FITS image (fits_file uploads), relative to the data directory; BHTOM's `fits_data` filter reads it. */
     fitsData: varchar({ length: 500 }),
-    fitsWebp: varchar({ length: 500 }),
-    extraData: text().notNull().default(""),
     dataProductType: varchar({ length: 50 }).$type<DataProductType>().notNull(),
-    featured: boolean().notNull().default(false),
-    thumbnail: varchar({ length: 500 }),
     dryRun: boolean().notNull().default(false),
     comment: text(),
     /** Requested calibration filter (`GaiaSP/any`, …). */
@@ -68,7 +64,10 @@ export const dataProducts = pgTable(
     modified: modified(),
   },
   (t) => [
-    unique("data_products_target_sha256").on(t.targetId, t.sha256),
+    // One stored copy of a file per target; dry runs do not count (a dry run must not block the real upload).
+    uniqueIndex("data_products_target_sha256")
+      .on(t.targetId, t.sha256)
+      .where(sql`${t.dryRun} = false`),
     index().on(t.userId),
     index().on(t.created),
     index().on(t.status),
@@ -174,7 +173,6 @@ export const calibrations = pgTable("calibrations", {
     .notNull()
     .unique()
     .references(() => dataProducts.id, { onDelete: "cascade" }),
-  useCatalog: integer(),
   status: char({ length: 1 }).$type<Status>().notNull().default("C"),
   statusMessage: text().notNull().default(""),
   mjd: float().notNull(),

@@ -133,6 +133,7 @@ export async function calibrateDataProduct(
       target: { raDeg: target.ra, decDeg: target.dec },
       filterRequest: dp.filter,
       matchDistArcsec: dp.matchDist ?? undefined,
+      epochMjd: dp.mjd,
     },
     opts,
   );

@@ -9,7 +9,7 @@
  * before storing. Nothing here touches the database or the data directory.
  */
 import { calibrateCatalogue, type CalibrationResult } from "../../astro/calibrate/index.ts";
-import type { ReferenceCatalogue } from "../../astro/calibrate/bands.ts";
+import { surveysOfRequest, type ReferenceCatalogue } from "../../astro/calibrate/bands.ts";
 import { angularSeparationDeg } from "../../astro/coords.ts";
 import { parseInstrumentalCatalogue, type ParseResult } from "../../astro/sextractor.ts";
 import type { ReferenceProvider } from "../../catalog/provider.ts";
@@ -30,6 +30,8 @@ export interface CalibrationRequest {
   filterRequest: string;
   /** Matching radius, arcsec; undefined (or ≤ 0) = automatic (2σ of the RA/Dec offsets). */
   matchDistArcsec?: number;
+  /** Time of the observation, MJD: reference stars are moved to it by their proper motions. */
+  epochMjd?: number;
 }
 
 /** The services a calibration uses. */
@@ -73,13 +75,19 @@ export function referenceRadiusDeg(
   return Math.min(2, Math.max(0.05, max * 1.1));
 }
 
-/** Step 3: the reference stars within `radiusDeg` of the target. Provider failures propagate. */
+/**
+ * Step 3: the reference stars within `radiusDeg` of the target — of the surveys the filter request can use
+ * (all of them when none is given), at the observation's epoch. Provider failures propagate (an archive that
+ * cannot be reached now: src/catalog/errors.ts).
+ */
 export function referenceCone(
   deps: CalibrationDeps,
   target: CalibrationRequest["target"],
   radiusDeg: number,
+  options: { filterRequest?: string; epochMjd?: number } = {},
 ): Promise<ReferenceCatalogue> {
-  return deps.provider.cone(target.raDeg, target.decDeg, radiusDeg);
+  const surveys = options.filterRequest === undefined ? undefined : surveysOfRequest(options.filterRequest);
+  return deps.provider.cone(target.raDeg, target.decDeg, radiusDeg, surveys, { epochMjd: options.epochMjd });
 }
 
 /** Step 4: CPCS calibration of the parsed catalogue against the reference stars (src/astro/calibrate). */
@@ -127,7 +135,10 @@ export async function runCalibration(
   if (!parsed.ok) return { ok: false, step: "parse", error: parsed.error };
   const { raDeg, decDeg } = request.target;
   const radiusDeg = referenceRadiusDeg(raDeg, decDeg, parsed.catalogue.raDeg, parsed.catalogue.decDeg);
-  const reference = await referenceCone(deps, request.target, radiusDeg);
+  const reference = await referenceCone(deps, request.target, radiusDeg, {
+    filterRequest: request.filterRequest,
+    epochMjd: request.epochMjd,
+  });
   const result = calibrate(parsed, reference, request);
   return { ok: true, parsed, radiusDeg, reference, result, seconds: (performance.now() - t0) / 1000 };
 }

@@ -20,6 +20,7 @@ import { storedPath } from "../../storage.ts";
 import { ccdphotBlock } from "../dataproducts/service.ts";
 import { PROCESS_JOB } from "../dataproducts/upload.ts";
 import { BadRequestError } from "../errors.ts";
+import { booleanWord, containsPattern, integerValue } from "../input.ts";
 import type { Actor } from "../permissions.ts";
 
 type CalRow = typeof calibrations.$inferSelect;
@@ -30,7 +31,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 function resultItem(c: CalRow, dp: DpRow, bands: (typeof calibrationBands.$inferSelect)[], link: string) {
   return {
     dataproduct: dp.id,
-    use_catalog: c.useCatalog,
+    use_catalog: null,
     status: c.status,
     status_message: c.statusMessage,
     mjd: c.mjd,
@@ -84,9 +85,8 @@ export function requestedItems(body: ResultRequest): Array<{ id: number } | { na
   const list = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
   const out: Array<{ id: number } | { name: string }> = [];
   for (const v of list(body.calibid)) {
-    const n = Number(v);
-    if (!Number.isInteger(n))
-      throw new BadRequestError(`calibid: ${JSON.stringify(v)} is not a data product id`);
+    const n = integerValue(v);
+    if (n === undefined) throw new BadRequestError(`calibid: ${JSON.stringify(v)} is not a data product id`);
     out.push({ id: n });
   }
   for (const v of list(body.files)) out.push(typeof v === "number" ? { id: v } : { name: String(v) });
@@ -111,14 +111,10 @@ export async function calibrationResults(
   baseUrl: string,
 ): Promise<Record<string, unknown>[]> {
   const wanted = requestedItems(body);
-  const withPlot =
-    body.getPlot === true || body.getPlot === "true" || body.getPlot === "True" || body.getPlot === 1;
+  const withPlot = booleanWord(body.getPlot) === true;
   const items: Record<string, unknown>[] = [];
   for (const w of wanted) {
-    const where =
-      "id" in w
-        ? eq(dataProducts.id, w.id)
-        : like(dataProducts.data, `%${w.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const where = "id" in w ? eq(dataProducts.id, w.id) : like(dataProducts.data, containsPattern(w.name));
     const rows = await db
       .select({ c: calibrations, dp: dataProducts, job: fitsJobs })
       .from(dataProducts)
@@ -211,7 +207,7 @@ function restartWhere(kind: "id" | "target" | "dataproduct", r: RestartRequest):
   if (given(r.oname)) w.push(eq(cameras.prefix, String(r.oname)));
   if (given(r.status)) w.push(eq(calibrations.status, String(r.status) as never));
   if (given(r.status_message))
-    w.push(sql`${calibrations.statusMessage} ilike ${`%${String(r.status_message)}%`}`);
+    w.push(sql`${calibrations.statusMessage} ilike ${containsPattern(String(r.status_message))}`);
   return and(...w)!;
 }
 

@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { DateTimeFilterSchema, PageField } from "../input.ts";
 
 /**
  * A value of several JSON types with a length cap on its string form, as one `type: [...]` schema
@@ -7,18 +8,16 @@ import { Type, type Static } from "@sinclair/typebox";
 const Capped = <T>(types: string[], maxLength: number, extra: Record<string, unknown> = {}) =>
   Type.Unsafe<T>({ type: types, maxLength, ...extra });
 
-const DateOrIso = Capped<string | null>(["string", "null"], 64, {
-  description: "YYYY-MM-DD (whole day) or an ISO 8601 date-time",
-});
-
 export const ListCommentsBody = Type.Object({
   target: Type.Optional(Capped<string | null>(["string", "null"], 200)),
   targetid: Type.Optional(Capped<number | string | null>(["integer", "string", "null"], 64)),
   user: Type.Optional(Capped<string | null>(["string", "null"], 200)),
   text: Type.Optional(Capped<string | null>(["string", "null"], 200)),
-  created_start: Type.Optional(DateOrIso),
-  created_end: Type.Optional(DateOrIso),
-  page: Type.Optional(Type.Unknown()),
+  created_start: Type.Optional(DateTimeFilterSchema("Comments made at or after this")),
+  created_end: Type.Optional(
+    DateTimeFilterSchema("Comments made at or before this (a date alone: until the end of that day)"),
+  ),
+  page: PageField(),
 });
 export type ListCommentsInput = Static<typeof ListCommentsBody>;
 

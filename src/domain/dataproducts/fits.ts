@@ -11,6 +11,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { eq } from "drizzle-orm";
+import { surveysOfRequest } from "../../astro/calibrate/bands.ts";
 import { angularSeparationDeg } from "../../astro/coords.ts";
 import { airmass, altAzDeg, moonIllumination, moonPositionDeg, sunPositionDeg } from "../../astro/sun.ts";
 import { dateFromMjd } from "../../astro/time.ts";
@@ -77,6 +78,7 @@ export async function processFits(database: Database, id: number, opts: Calibrat
       target: { raDeg: target.ra, decDeg: target.dec },
     },
     opts.provider,
+    surveysOfRequest(dp.filter),
   );
   if (!measured.ok) {
     await fail(database, id, measured.message);
@@ -145,6 +147,7 @@ function headerFacts(facts: Measured["facts"], h: StandardHeader): JobFields {
     fitsFilter: h.filter,
     fitsDateobs: h.dateObs.slice(0, 50),
     fitsOrigin: facts.origin,
+    fitsObservat: facts.observat,
     fitsTelescop: facts.telescop,
     fitsInstrume: facts.instrume,
     fitsObserver: facts.observer,

@@ -5,6 +5,7 @@
  * converted to MJD. An upper limit is marked by a negative error or an error ≥ 99; it is stored with
  * error −1. Rows that cannot be read are reported with their line number and reason, never guessed.
  */
+import { CsvError, parse } from "csv-parse/sync";
 import { normaliseTimeToMjd } from "../../astro/time.ts";
 
 export interface LightCurveRow {
@@ -35,31 +36,6 @@ const COLUMN_NAMES: Record<string, readonly string[]> = {
   observer: ["observer"],
 };
 
-/** Split one CSV line with double-quote quoting (RFC 4180 style) on the given separator. */
-export function splitCsvLine(line: string, sep: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"' && cur.trim() === "") {
-      quoted = true;
-      cur = "";
-    } else if (c === sep) {
-      out.push(cur.trim());
-      cur = "";
-    } else cur += c;
-  }
-  out.push(cur.trim());
-  return out;
-}
-
 function detectSeparator(header: string): string {
   for (const sep of [",", ";", "\t"]) if (header.includes(sep)) return sep;
   return " ";
@@ -67,14 +43,61 @@ function detectSeparator(header: string): string {
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** One row of the file: its cells (trimmed) and its line number (1-based, where the row ends). */
+interface Row {
+  line: number;
+  cells: string[];
+}
+
+/**
+ * The rows of the file after the header's separator: CSV read by csv-parse (quoted fields may hold the
+ * separator, doubled quotes and newlines; `#` lines and blank lines are skipped), or, when the header has
+ * no comma, semicolon or tab, columns separated by runs of spaces. A malformed CSV (an unclosed quote)
+ * is an error naming its line.
+ */
+function readRows(text: string, sep: string): { ok: true; rows: Row[] } | { ok: false; error: string } {
+  if (sep === " ") {
+    const rows: Row[] = [];
+    text.split(/\r\n|\n|\r/).forEach((l, i) => {
+      if (l.trim() !== "" && !l.trimStart().startsWith("#"))
+        rows.push({ line: i + 1, cells: l.trim().split(/\s+/) });
+    });
+    return { ok: true, rows };
+  }
+  try {
+    const records = parse(text, {
+      delimiter: sep,
+      bom: true,
+      comment: "#",
+      comment_no_infix: true,
+      skip_empty_lines: true,
+      skip_records_with_empty_values: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      trim: true,
+      info: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+    return { ok: true, rows: records.map((r) => ({ line: r.info.lines, cells: r.record })) };
+  } catch (err) {
+    if (err instanceof CsvError) {
+      const line = (err as CsvError & { lines?: number }).lines;
+      return { ok: false, error: `${line ? `line ${line}: ` : ""}${err.message}` };
+    }
+    throw err;
+  }
+}
+
 export function parseLightCurveCsv(text: string, maxRows = 1_000_000): LightCurveParse {
   if (text.includes("\u0000")) return { ok: false, error: "the file is binary, not a CSV text file" };
-  const lines = text.replace(/^\uFEFF/, "").split(/\r\n|\n|\r/);
-  const headerIndex = lines.findIndex((l) => l.trim() !== "" && !l.trimStart().startsWith("#"));
-  if (headerIndex < 0) return { ok: false, error: "the file is empty" };
-  const sep = detectSeparator(lines[headerIndex]);
-  const split = (l: string) => (sep === " " ? l.trim().split(/\s+/) : splitCsvLine(l, sep));
-  const header = split(lines[headerIndex]).map((h) => h.toLowerCase().replace(/^#\s*/, ""));
+  const body = text.replace(/^\uFEFF/, "");
+  const headerLine = body.split(/\r\n|\n|\r/).find((l) => l.trim() !== "" && !l.trimStart().startsWith("#"));
+  if (headerLine === undefined) return { ok: false, error: "the file is empty" };
+  const read = readRows(body, detectSeparator(headerLine));
+  if (!read.ok) return read;
+  const [headerRow, ...dataRows] = read.rows;
+  if (!headerRow) return { ok: false, error: "the file is empty" };
+  const headerIndex = headerRow.line - 1;
+  const header = headerRow.cells.map((h) => h.toLowerCase().replace(/^#\s*/, ""));
   const col: Record<string, number> = {};
   for (const [key, names] of Object.entries(COLUMN_NAMES)) {
     col[key] = header.findIndex((h) => names.includes(h));
@@ -91,12 +114,8 @@ export function parseLightCurveCsv(text: string, maxRows = 1_000_000): LightCurv
   const rows: LightCurveRow[] = [];
   const rejected: Rejected[] = [];
   const scales = new Set<"MJD" | "JD">();
-  for (let i = headerIndex + 1; i < lines.length; i++) {
-    const raw = lines[i];
-    if (raw.trim() === "" || raw.trimStart().startsWith("#")) continue;
-    const line = i + 1;
+  for (const { line, cells: f } of dataRows) {
     if (rows.length >= maxRows) return { ok: false, error: `more than ${maxRows} rows` };
-    const f = split(raw);
     const cell = (k: string) => (col[k] >= 0 ? (f[col[k]] ?? "") : "");
     const [t, mag, err] = [cell("time"), cell("magnitude"), cell("error")];
     if (!NUMBER.test(t)) {

@@ -6,6 +6,7 @@
  * job's provider (the database lives on this thread).
  */
 import type { Worker } from "node:worker_threads";
+import type { Survey } from "../../astro/calibrate/bands.ts";
 import type { ReferenceProvider } from "../../catalog/provider.ts";
 import { startModuleWorker } from "../../threads.ts";
 import type { MeasureInput, MeasureOutput } from "./measure.ts";
@@ -37,13 +38,22 @@ function giveBack(worker: Worker): void {
 }
 
 type FromThread =
-  | { type: "cone"; id: number; raDeg: number; decDeg: number; radiusDeg: number }
+  | { type: "cone"; id: number; raDeg: number; decDeg: number; radiusDeg: number; epochMjd: number }
   | { type: "done"; output: MeasureOutput }
   | { type: "failed"; message: string };
 
-/** Measure an image in a worker thread; reference stars for a blind solve come from `provider`. */
-export function measureInThread(input: MeasureInput, provider: ReferenceProvider): Promise<MeasureOutput> {
+/**
+ * Measure an image in a worker thread; reference stars for a blind solve come from `provider` (the
+ * calibration's `surveys`, at the frame's epoch). When that query fails, the measurement fails with the
+ * provider's own error (an archive that is unreachable now makes the job wait, not fail).
+ */
+export function measureInThread(
+  input: MeasureInput,
+  provider: ReferenceProvider,
+  surveys: readonly Survey[],
+): Promise<MeasureOutput> {
   const worker = takeWorker();
+  let coneError: unknown = null;
   return new Promise<MeasureOutput>((resolve, reject) => {
     const finish = (settle: () => void, keep: boolean) => {
       worker.off("message", onMessage);
@@ -55,12 +65,18 @@ export function measureInThread(input: MeasureInput, provider: ReferenceProvider
     };
     const onMessage = (msg: FromThread) => {
       if (msg.type === "cone") {
-        provider.cone(msg.raDeg, msg.decDeg, msg.radiusDeg).then(
+        provider.cone(msg.raDeg, msg.decDeg, msg.radiusDeg, surveys, { epochMjd: msg.epochMjd }).then(
           (result) => worker.postMessage({ type: "cone-result", id: msg.id, result }),
-          (err: Error) => worker.postMessage({ type: "cone-result", id: msg.id, error: err.message }),
+          (err: Error) => {
+            coneError = err;
+            worker.postMessage({ type: "cone-result", id: msg.id, error: err.message });
+          },
         );
       } else if (msg.type === "done") finish(() => resolve(msg.output), true);
-      else finish(() => reject(new Error(`image measurement failed: ${msg.message}`)), true);
+      else {
+        const err = coneError ?? new Error(`image measurement failed: ${msg.message}`);
+        finish(() => reject(err), true);
+      }
     };
     const onError = (err: Error) => finish(() => reject(err), false);
     const onExit = (code: number) =>

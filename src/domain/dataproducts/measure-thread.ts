@@ -1,7 +1,7 @@
 /**
  * Worker-thread entry of the image measurement (measure.ts). Messages: parent → `{ type: "run", input }`
  * (one at a time) and `{ type: "cone-result", id, result | error }`; worker → `{ type: "cone", id,
- * raDeg, decDeg, radiusDeg }` (reference stars for a blind solve, answered by the parent from the
+ * raDeg, decDeg, radiusDeg, epochMjd }` (reference stars for a blind solve, answered by the parent from the
  * database) and `{ type: "done", output }`.
  */
 import { parentPort } from "node:worker_threads";
@@ -18,11 +18,16 @@ type FromParent =
 const waiting = new Map<number, { resolve: (r: ReferenceCatalogue) => void; reject: (e: Error) => void }>();
 let nextId = 1;
 
-function cone(raDeg: number, decDeg: number, radiusDeg: number): Promise<ReferenceCatalogue> {
+function cone(
+  raDeg: number,
+  decDeg: number,
+  radiusDeg: number,
+  epochMjd: number,
+): Promise<ReferenceCatalogue> {
   const id = nextId++;
   return new Promise((resolve, reject) => {
     waiting.set(id, { resolve, reject });
-    port!.postMessage({ type: "cone", id, raDeg, decDeg, radiusDeg });
+    port!.postMessage({ type: "cone", id, raDeg, decDeg, radiusDeg, epochMjd });
   });
 }
 

@@ -36,8 +36,16 @@ export interface MeasureInput {
   target: { raDeg: number; decDeg: number };
 }
 
-/** Reference stars within `radiusDeg` of a position (all deg), from the job's provider. */
-export type ConeQuery = (raDeg: number, decDeg: number, radiusDeg: number) => Promise<ReferenceCatalogue>;
+/**
+ * Reference stars within `radiusDeg` of a position (all deg), from the job's provider, positions at the
+ * frame's epoch (MJD).
+ */
+export type ConeQuery = (
+  raDeg: number,
+  decDeg: number,
+  radiusDeg: number,
+  epochMjd: number,
+) => Promise<ReferenceCatalogue>;
 
 export interface Measured {
   ok: true;
@@ -48,6 +56,7 @@ export interface Measured {
     ra: number | null;
     dec: number | null;
     origin: string | null;
+    observat: string | null;
     telescop: string | null;
     instrume: string | null;
     observer: string | null;
@@ -112,6 +121,7 @@ export async function measureImage(input: MeasureInput, cone: ConeQuery): Promis
       ra: image.header.getNumber("RA") ?? null,
       dec: image.header.getNumber("DEC") ?? null,
       origin: text("ORIGIN", 100),
+      observat: text("OBSERVAT", 100),
       telescop: text("TELESCOP", 100),
       instrume: text("INSTRUME", 100),
       observer: text("OBSERVER", 100),
@@ -143,7 +153,7 @@ async function solveFromPriors(
   const detected = extractSources(image, { gainEPerAdu: h.gainEPerAdu, saturationAdu: h.saturationAdu });
   const rows = detected.rows.filter((r) => Number.isFinite(r.flux) && r.flux > 0);
   const diagonalDeg = (Math.hypot(image.width, image.height) * scale) / 3600;
-  const reference = await cone(ra, dec, Math.min(5, diagonalDeg * 1.2));
+  const reference = await cone(ra, dec, Math.min(5, diagonalDeg * 1.2), h.mjdMid);
   const band = reference.bands.V ?? Object.values(reference.bands)[0];
   if (!band) return { ok: false as const, reason: "no reference stars around the pointing" };
   return solveWcs({

@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { DateTimeFilterSchema, PageField } from "../input.ts";
 
 /**
  * A value of several JSON types with a length cap on its string form, as one `type: [...]` schema
@@ -18,8 +19,8 @@ export const DataListBody = Type.Object({
   fits_data: Type.Optional(Val),
   photometry_data: Type.Optional(Val),
   oname: Type.Optional(Val),
-  created_start: Type.Optional(Val),
-  created_end: Type.Optional(Val),
+  created_start: Type.Optional(DateTimeFilterSchema("Uploaded at or after this")),
+  created_end: Type.Optional(DateTimeFilterSchema("Uploaded at or before this")),
   mjd: Type.Optional(Val),
   target_name: Type.Optional(Val),
   target_id: Type.Optional(Val),
@@ -30,19 +31,26 @@ export const DataListBody = Type.Object({
   mag_min: Type.Optional(Val),
   mag_max: Type.Optional(Val),
   filter: Type.Optional(Val),
-  page: Type.Optional(Type.Unknown()),
+  page: PageField(),
 });
 export type DataListInput = Static<typeof DataListBody>;
 
 const Id = Capped<number | string | null>(["integer", "string", "null"], 64);
 export const IdBody = Type.Object({ id: Type.Optional(Id) });
-/** At most 100 observers (or 15,000 characters comma-separated); differs from BHTOM2: no cap. */
+/**
+ * Usernames as a list (at most 100) or one comma-separated string (at most 15,000 characters); "" and []
+ * clear the list. Checked without type coercion (src/http/strict-validation.ts): null, a number or an
+ * object is a 400. Differs from BHTOM2: capped; null is a 400 (BHTOM2: "Missing required fields").
+ */
 export const ChangeObserversBody = Type.Object({
   id: Type.Optional(Id),
   observers: Type.Optional(
     Type.Union(
-      [Type.Array(Type.String(), { maxItems: 100 }), Type.String({ maxLength: 15_000 }), Type.Null()],
-      { errorMessage: "Ensure this field has no more than 100 elements (or 15000 characters)." },
+      [Type.Array(Type.String({ maxLength: 150 }), { maxItems: 100 }), Type.String({ maxLength: 15_000 })],
+      {
+        errorMessage:
+          "A list of usernames (at most 100) or a comma-separated string (at most 15000 characters) is required.",
+      },
     ),
   ),
 });

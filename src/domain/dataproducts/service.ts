@@ -16,9 +16,11 @@ import {
   users,
 } from "../../db/schema/index.ts";
 import { BadRequestError, ForbiddenError, NotFoundError } from "../errors.ts";
+import { containsPattern, dateRangeConditions, requireInteger } from "../input.ts";
 import { isStaff, requireOwnerOrStaff, type Actor } from "../permissions.ts";
 import { refreshLastPoint } from "../targets/refresh.ts";
 import { toFloat } from "../targets/list.ts";
+import { storedFilesOf } from "./files.ts";
 import type { DataListInput } from "./schemas.ts";
 
 const row = {
@@ -123,20 +125,20 @@ export function dataProductItem(r: Row) {
     observatory: r.observatoryId,
     calibration_data: calibrationBlock(r),
     ccdphot_result: ccdphotBlock(r.job),
-    product_id: dp.productId,
+    product_id: null,
     observers: dp.observers,
     data: dp.data,
     status: dp.status,
     status_message: dp.statusMessage,
     photometry_data: dp.photometryData,
     fits_data: dp.fitsData,
-    fits_webp: dp.fitsWebp,
-    extra_data: dp.extraData,
+    fits_webp: r.job?.previewPng ?? null,
+    extra_data: "",
     created: iso(dp.created),
     modified: iso(dp.modified),
     data_product_type: dp.dataProductType,
-    featured: dp.featured,
-    thumbnail: dp.thumbnail,
+    featured: false,
+    thumbnail: null,
     dryRun: dp.dryRun,
     comment: dp.comment,
     observation_record: null,
@@ -150,41 +152,25 @@ export function dataProductItem(r: Row) {
 }
 
 const given = (v: unknown) => v !== undefined && v !== null && v !== "";
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
-function dateBound(value: string, field: string): Date {
-  const s = value.trim();
-  const d = new Date(
-    /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : /[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`,
-  );
-  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(s)) {
-    throw new BadRequestError(`${field}: expected YYYY-MM-DD or an ISO 8601 date-time`);
-  }
-  return d;
-}
-
-function integer(value: unknown, field: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new BadRequestError(`${field}: expected an integer`);
-  return n;
-}
-
 /** WHERE of `common/api/data`. Differs from BHTOM2: mag_min, mag_max and filter work; bad values are 400. */
 function dataWhere(f: DataListInput): SQL | undefined {
   const w: SQL[] = [];
-  if (given(f.id)) w.push(eq(dataProducts.id, integer(f.id, "id")));
+  if (given(f.id)) w.push(eq(dataProducts.id, requireInteger(f.id, "id")));
   if (given(f.data_product_type))
     w.push(eq(dataProducts.dataProductType, String(f.data_product_type) as never));
   if (given(f.status)) w.push(eq(dataProducts.status, String(f.status) as never));
-  if (given(f.fits_data)) w.push(like(dataProducts.fitsData, `%${escapeLike(String(f.fits_data))}%`));
-  if (given(f.photometry_data)) w.push(like(dataProducts.data, `%${escapeLike(String(f.photometry_data))}%`));
+  if (given(f.fits_data)) w.push(like(dataProducts.fitsData, containsPattern(String(f.fits_data))));
+  if (given(f.photometry_data)) w.push(like(dataProducts.data, containsPattern(String(f.photometry_data))));
   if (given(f.oname)) w.push(eq(cameras.prefix, String(f.oname)));
-  if (given(f.created_start))
-    w.push(gte(dataProducts.created, dateBound(String(f.created_start), "created_start")));
-  if (given(f.created_end))
-    w.push(lte(dataProducts.created, dateBound(String(f.created_end), "created_end")));
-  if (given(f.target_name)) w.push(ilike(targets.name, `%${escapeLike(String(f.target_name))}%`));
-  if (given(f.target_id)) w.push(eq(dataProducts.targetId, integer(f.target_id, "target_id")));
+  w.push(
+    ...dateRangeConditions(
+      dataProducts.created,
+      { start: f.created_start, end: f.created_end },
+      { start: "created_start", end: "created_end" },
+    ),
+  );
+  if (given(f.target_name)) w.push(ilike(targets.name, containsPattern(String(f.target_name))));
+  if (given(f.target_id)) w.push(eq(dataProducts.targetId, requireInteger(f.target_id, "target_id")));
   if (given(f.mjd)) {
     const m = toFloat(f.mjd);
     w.push(
@@ -248,7 +234,7 @@ export async function getDataProduct(db: Executor, id: number) {
 function requireId(value: unknown): number {
   if (value === undefined || value === null || value === "")
     throw new BadRequestError("Missing required parameter 'id'.");
-  return integer(value, "id");
+  return requireInteger(value, "id");
 }
 
 /** Delete a data product with its points, calibration and job; returns its stored files to remove. */
@@ -257,24 +243,28 @@ export async function deleteDataProduct(db: Db, actor: Actor, rawId: unknown): P
   return db.transaction(async (tx) => {
     const { dp } = await getDataProduct(tx, id);
     requireOwnerOrStaff(actor, dp.userId, "this data product");
+    const files = await storedFilesOf(tx, eq(dataProducts.id, id));
     await tx.delete(dataProducts).where(eq(dataProducts.id, id));
     await refreshLastPoint(tx, dp.targetId);
-    return [dp.data, dp.photometryData, dp.fitsData, dp.fitsWebp, dp.thumbnail].filter(
-      (p): p is string => !!p,
-    );
+    return files;
   });
 }
 
 /** Replace the observers (registered usernames; a list, a comma-separated string, or one name). */
-export async function changeObservers(db: Db, actor: Actor, rawId: unknown, observers: unknown) {
-  if (!rawId || observers === undefined || observers === null) {
+export async function changeObservers(
+  db: Db,
+  actor: Actor,
+  rawId: unknown,
+  observers: string | string[] | undefined,
+) {
+  if (!rawId || observers === undefined) {
     throw new BadRequestError("Missing required fields: 'id' and/or 'observers'");
   }
   const id = requireId(rawId);
   const names = [
     ...new Set(
       (Array.isArray(observers) ? observers : [observers])
-        .flatMap((o) => String(o).split(","))
+        .flatMap((o) => o.split(","))
         .map((s) => s.trim())
         .filter(Boolean),
     ),
@@ -297,7 +287,7 @@ export async function changeObservers(db: Db, actor: Actor, rawId: unknown, obse
 /** The instrumental photometry file of a data product (path relative to the data directory). */
 export async function photometryFile(db: Executor, actor: Actor, rawId: unknown): Promise<string> {
   if (rawId === undefined || rawId === null || rawId === "") throw new BadRequestError("ID not provided");
-  const { dp } = await getDataProduct(db, integer(rawId, "id"));
+  const { dp } = await getDataProduct(db, requireInteger(rawId, "id"));
   const allowed = dp.userId === actor.id || dp.observers.includes(actor.username) || isStaff(actor);
   if (!allowed)
     throw new ForbiddenError("Only the uploader, the observers and staff may download this file.");

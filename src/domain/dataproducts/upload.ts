@@ -12,6 +12,7 @@ import { dataProducts, users } from "../../db/schema/index.ts";
 import { beginPlacement, uniqueStoredName, sanitizeFileName } from "../../storage.ts";
 import { DATA_PRODUCT_TYPES, type DataProductType } from "../../vocabulary.ts";
 import { BadRequestError, ConflictError } from "../errors.ts";
+import { booleanWord } from "../input.ts";
 import { ensureFavourite, findActiveCameraByOname, recordUpload } from "../observatories/service.ts";
 import { findCameraByPrefix } from "../observatories/repo.ts";
 import type { Actor } from "../permissions.ts";
@@ -51,12 +52,13 @@ export interface UploadPlan {
 const last = (v: string | string[] | undefined): string | undefined =>
   Array.isArray(v) ? v[v.length - 1] : v;
 
+/** A form boolean: DRF's words (True/False, yes/no, 1/0, …); absent, "" and Python's "None" are false. */
 function bool(value: string | undefined, field: string): boolean {
-  if (value === undefined || value === "") return false;
-  const s = value.trim().toLowerCase();
-  if (["true", "1", "yes", "on"].includes(s)) return true;
-  if (["false", "0", "no", "off", "none"].includes(s)) return false;
-  throw new BadRequestError(`${field}: expected True or False, got ${JSON.stringify(value)}`);
+  if (value === undefined || ["", "none"].includes(value.trim().toLowerCase())) return false;
+  const b = booleanWord(value);
+  if (b === undefined)
+    throw new BadRequestError(`${field}: expected True or False, got ${JSON.stringify(value)}`);
+  return b;
 }
 
 function number(value: string | undefined, field: string): number | null {
@@ -208,11 +210,17 @@ export async function storeUpload(
   );
   try {
     const out = await inTransaction(database, async (tx, client) => {
+      // Files stored for real (dry runs never block; a dry run of a stored file is refused as the real
+      // upload would be).
       const earlier = await tx
         .select({ id: dataProducts.id, sha: dataProducts.sha256 })
         .from(dataProducts)
         .where(
-          and(eq(dataProducts.targetId, plan.target.id), inArray(dataProducts.sha256, [...seen.keys()])),
+          and(
+            eq(dataProducts.targetId, plan.target.id),
+            inArray(dataProducts.sha256, [...seen.keys()]),
+            eq(dataProducts.dryRun, false),
+          ),
         );
       if (earlier.length) {
         const name = seen.get(earlier[0].sha);
@@ -235,6 +243,7 @@ export async function storeUpload(
             userId: actor.id,
             observers: plan.observers,
             data: relative,
+            fitsData: plan.type === "fits_file" ? relative : null,
             originalName: f.originalName.slice(0, 255),
             sha256: f.sha256,
             sizeBytes: f.sizeBytes,
@@ -279,6 +288,13 @@ export async function storeUpload(
     return out;
   } catch (err) {
     await placement.abandon();
+    // Two real uploads of one file at the same moment: the unique index refuses the second.
+    const e = err as { code?: string; constraint?: string };
+    if (e.code === "23505" && e.constraint === "data_products_target_sha256") {
+      throw new ConflictError(
+        `this file was uploaded for ${plan.target.name} at the same moment by another request`,
+      );
+    }
     throw err;
   }
 }

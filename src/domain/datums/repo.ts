@@ -93,28 +93,13 @@ export async function setActive(db: Executor, id: number, active: boolean): Prom
   return row;
 }
 
-/**
- * Delete a data product row (its points, calibration and FITS job go with it by cascade); returns its
- * target and its stored files (relative to the data directory) for the caller to remove after commit.
- */
-export async function deleteDataProduct(
-  db: Executor,
-  id: number,
-): Promise<{ targetId: number | null; files: string[] }> {
-  const rows = await db.delete(dataProducts).where(eq(dataProducts.id, id)).returning({
-    targetId: dataProducts.targetId,
-    data: dataProducts.data,
-    photometry: dataProducts.photometryData,
-    fits: dataProducts.fitsData,
-    webp: dataProducts.fitsWebp,
-    thumb: dataProducts.thumbnail,
-  });
-  return {
-    targetId: rows[0]?.targetId ?? null,
-    files: rows.flatMap((r) =>
-      [r.data, r.photometry, r.fits, r.webp, r.thumb].filter((p): p is string => !!p),
-    ),
-  };
+/** Delete a data product row (its points, calibration and FITS job go with it by cascade); returns its target. */
+export async function deleteDataProduct(db: Executor, id: number): Promise<{ targetId: number | null }> {
+  const rows = await db
+    .delete(dataProducts)
+    .where(eq(dataProducts.id, id))
+    .returning({ targetId: dataProducts.targetId });
+  return { targetId: rows[0]?.targetId ?? null };
 }
 
 /** A point of a CSV download. */

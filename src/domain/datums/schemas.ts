@@ -1,12 +1,13 @@
 /**
  * Request and response shapes of light-curve points (BHTOM ReducedDatum, bhtom-behaviour.md §G.4–G.6).
- * The match fields of delete/deactivate are `Unknown` on purpose: AJV's type coercion would turn a null
- * into 0 or an empty string into null, and here 0 and "" are real values (an mjd of 0, an empty
- * observer), so the service reads them with explicit rules and names the field when one is wrong.
+ * In the match fields of delete/deactivate, 0 and "" are real values (an mjd of 0, an empty observer):
+ * their routes validate without type coercion (src/http/strict-validation.ts), which would turn a null
+ * into 0 or "" into null; absent or null is "missing", named by the service.
  */
 import { Type, type Static } from "@sinclair/typebox";
+import { IntegerLike, NumberLike, PageField } from "../input.ts";
 
-const TargetId = Type.Unknown({ description: "Target id: an integer or a numeric string" });
+const TargetId = IntegerLike("Target id: an integer or a string of digits");
 const TargetName = Type.Union([Type.String({ maxLength: 100 }), Type.Null()], {
   description: "Exact target name (no aliases)",
 });
@@ -14,18 +15,24 @@ const TargetName = Type.Union([Type.String({ maxLength: 100 }), Type.Null()], {
 export const ListDatumsBody = Type.Object({
   target_id: Type.Optional(TargetId),
   target_name: Type.Optional(TargetName),
-  page: Type.Optional(
-    Type.Unknown({ description: "Page number (strict: a bad or out-of-range page is 400)" }),
-  ),
+  page: PageField(true),
 });
 export type ListDatumsInput = Static<typeof ListDatumsBody>;
 
 const matchFields = {
-  mjd: Type.Unknown({ description: "MJD (days), matched within ±1e-6; a number or numeric string" }),
-  mag: Type.Unknown({ description: "Value (mag, mJy, …), matched within ±1e-3" }),
-  magerr: Type.Unknown({ description: "Error (same unit; −1 for a limit), matched within ±1e-3" }),
-  filter: Type.Unknown({ description: 'Filter, exact (for example "V(GaiaSP)")' }),
-  observer: Type.Unknown({ description: 'Observer, exact ("" matches an empty observer)' }),
+  mjd: NumberLike("MJD (days), matched within ±1e-6; a number or numeric string"),
+  mag: NumberLike("Value (mag, mJy, …), matched within ±1e-3"),
+  magerr: NumberLike("Error (same unit; −1 for a limit), matched within ±1e-3"),
+  filter: Type.Unsafe<string | number | null>({
+    type: ["string", "number", "null"],
+    maxLength: 100,
+    description: 'Filter, exact (for example "V(GaiaSP)")',
+  }),
+  observer: Type.Unsafe<string | number | null>({
+    type: ["string", "number", "null"],
+    maxLength: 100,
+    description: 'Observer, exact ("" matches an empty observer)',
+  }),
   target_name: Type.Optional(TargetName),
   target_id: Type.Optional(TargetId),
 };

@@ -9,7 +9,10 @@
  * an unknown target id is a 404 like an unknown name; a point that is not found is 404 for deactivation
  * too; non-numeric match values are a 400 naming the field; errors are `{"detail": …}`.
  */
+import { eq } from "drizzle-orm";
 import type { Db, Executor } from "../../db/connection.ts";
+import { dataProducts } from "../../db/schema/index.ts";
+import { storedFilesOf } from "../dataproducts/files.ts";
 import { BadRequestError, NotFoundError, ValidationError } from "../errors.ts";
 import { isStaff, requireStaff, type Actor } from "../permissions.ts";
 import * as targetRepo from "../targets/repo.ts";
@@ -142,8 +145,8 @@ export async function deleteMatching(db: Db, actor: Actor, input: DeleteDatumInp
     if (!row) throw new NotFoundError(NOT_FOUND);
     let files: string[] = [];
     if (input.delete_associated_data_product === true && row.dataProductId !== null) {
+      files = await storedFilesOf(tx, eq(dataProducts.id, row.dataProductId));
       const product = await repo.deleteDataProduct(tx, row.dataProductId);
-      files = product.files;
       if (product.targetId !== null && product.targetId !== row.targetId) {
         await refreshLastPoint(tx, product.targetId);
       }

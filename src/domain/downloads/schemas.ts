@@ -1,34 +1,32 @@
 /** Request and response shapes of the CSV downloads and the download log (§E, §F.8). */
 import { Type, type Static } from "@sinclair/typebox";
 import { DOWNLOAD_TYPES } from "../../vocabulary.ts";
+import { DateTimeFilterSchema, PageField } from "../input.ts";
 
 export const DownloadBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100, description: "Exact target name (no aliases)" }),
+  name: Type.String({
+    minLength: 1,
+    maxLength: 100,
+    description: "Exact target name (no aliases); digits that are no target's name are read as the target id",
+  }),
 });
 export type DownloadInput = Static<typeof DownloadBody>;
 
 const text = (description: string) =>
   Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()], { description }));
-const When = Type.Optional(
-  Type.Union([Type.String({ maxLength: 64 }), Type.Null()], {
-    description:
-      "ISO 8601 date-time (2023-09-28T10:00:00Z, 2023-09-28 10:00, +02:00 offsets) or a date (midnight UTC); " +
-      "a time without offset is UTC",
-  }),
-);
 
 export const DownloadedListBody = Type.Object({
   target: text("Target name contains (case-insensitive)"),
   user: text("Username contains (case-insensitive)"),
-  created_from: When,
-  created_to: When,
+  created_from: Type.Optional(DateTimeFilterSchema("Downloads at or after this")),
+  created_to: Type.Optional(DateTimeFilterSchema("Downloads at or before this")),
   download_type: Type.Optional(
     Type.Union([...DOWNLOAD_TYPES.map((t) => Type.Literal(t)), Type.Literal(""), Type.Null()], {
       description: "P photometry, R radio, H high energy",
       errorMessage: "Not a valid choice.",
     }),
   ),
-  page: Type.Optional(Type.Unknown()),
+  page: PageField(),
 });
 export type DownloadedListInput = Static<typeof DownloadedListBody>;
 

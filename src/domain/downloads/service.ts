@@ -12,7 +12,8 @@ import type { Db, Executor } from "../../db/connection.ts";
 import { downloadedTargets, targets, users } from "../../db/schema/index.ts";
 import type { DownloadType, ValueUnit } from "../../vocabulary.ts";
 import { curveBatch, type CurveKey, type CurvePoint } from "../datums/repo.ts";
-import { NotFoundError, ValidationError } from "../errors.ts";
+import { NotFoundError } from "../errors.ts";
+import { containsPattern, dateRangeConditions } from "../input.ts";
 import { requireSuperuser, type Actor } from "../permissions.ts";
 import * as targetRepo from "../targets/repo.ts";
 import { csvBatches, downloadParallelism } from "./batches.ts";
@@ -68,7 +69,10 @@ export async function startDownload(
   batchSize = DOWNLOAD_BATCH,
   cache: DownloadCacheOptions | null = null,
 ): Promise<Download> {
-  const target = await targetRepo.findByName(db, name);
+  // The exact name; else, for digits, the target id (BHTOM's download scripts say "name or id").
+  const target =
+    (await targetRepo.findByName(db, name)) ??
+    (/^\d{1,9}$/.test(name) ? await targetRepo.findById(db, Number(name)) : undefined);
   if (!target) throw new NotFoundError(`Target ${name} does not exist.`);
   const spec = DOWNLOAD_KINDS[kind];
   await db.insert(downloadedTargets).values({
@@ -188,45 +192,6 @@ async function* highEnergyChunks(db: Db, targetId: number, batchSize: number): A
   }
 }
 
-/**
- * A filter date-time as Django reads it: ISO 8601 (`T` or space, one-digit hours, fractions up to µs,
- * `Z` or ±HH[:MM] offsets; no offset = UTC) or a bare date (midnight UTC). Returns a timestamptz text
- * with microseconds kept; a bad value is a 400 naming the field.
- */
-export function parseFilterDateTime(value: string, field: string): string {
-  const m =
-    /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,6})\d{0,6})?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i.exec(
-      value.trim(),
-    );
-  const bad = () => ValidationError.field(field, "Enter a valid date/time.");
-  if (!m) throw bad();
-  const [y, mo, d, h = 0, mi = 0, s = 0] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((x) =>
-    x === undefined ? undefined : Number(x),
-  ) as number[];
-  const check = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  if (
-    check.getUTCFullYear() !== y ||
-    check.getUTCMonth() !== mo - 1 ||
-    check.getUTCDate() !== d ||
-    h > 23 ||
-    mi > 59 ||
-    s > 59
-  ) {
-    throw bad();
-  }
-  const micro = (m[7] ?? "").padEnd(6, "0");
-  let tz = "+00:00";
-  if (m[8] && m[8].toUpperCase() !== "Z") {
-    const t = m[8].replace(":", "");
-    tz = `${t.slice(0, 3)}:${t.slice(3, 5) || "00"}`;
-    if (Number(t.slice(1, 3)) > 23 || Number(t.slice(3, 5) || 0) > 59) throw bad();
-  }
-  const p2 = (n: number) => String(n).padStart(2, "0");
-  return `${String(y).padStart(4, "0")}-${p2(mo)}-${p2(d)}T${p2(h)}:${p2(mi)}:${p2(s)}.${micro}${tz}`;
-}
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 /** Superuser: the download log with BHTOM's filters, newest first. */
 export async function listDownloaded<P extends { offset: number; limit: number }>(
   db: Executor,
@@ -236,16 +201,15 @@ export async function listDownloaded<P extends { offset: number; limit: number }
 ) {
   requireSuperuser(actor);
   const where: SQL[] = [];
-  if (input.target) where.push(ilike(targets.name, `%${escapeLike(input.target)}%`));
-  if (input.user) where.push(ilike(users.username, `%${escapeLike(input.user)}%`));
-  if (input.created_from) {
-    const from = parseFilterDateTime(input.created_from, "created_from");
-    where.push(sql`${downloadedTargets.created} >= ${from}::timestamptz`);
-  }
-  if (input.created_to) {
-    const to = parseFilterDateTime(input.created_to, "created_to");
-    where.push(sql`${downloadedTargets.created} <= ${to}::timestamptz`);
-  }
+  if (input.target) where.push(ilike(targets.name, containsPattern(input.target)));
+  if (input.user) where.push(ilike(users.username, containsPattern(input.user)));
+  where.push(
+    ...dateRangeConditions(
+      downloadedTargets.created,
+      { start: input.created_from, end: input.created_to },
+      { start: "created_from", end: "created_to" },
+    ),
+  );
   if (input.download_type) where.push(eq(downloadedTargets.downloadType, input.download_type));
   const condition = where.length ? and(...where) : undefined;
   const [{ n }] = await db

@@ -7,6 +7,7 @@ import { and, asc, count, eq, exists, ilike, inArray, sql, type SQL } from "driz
 import type { Executor } from "../../db/connection.ts";
 import { cameras, favourites, observatories, users } from "../../db/schema/index.ts";
 import { NotFoundError } from "../errors.ts";
+import { containsPattern } from "../input.ts";
 import { requireStaff, type Actor } from "../permissions.ts";
 import * as repo from "./repo.ts";
 import type { ObservatoryView } from "./schemas.ts";
@@ -44,12 +45,10 @@ export interface CatalogueItem {
   cameras: CatalogueCamera[];
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 function catalogueWhere(db: Executor, viewerId: number, f: CatalogueFilters): SQL | undefined {
   const where: SQL[] = [];
   const q = f.q?.trim();
-  if (q) where.push(ilike(observatories.name, `%${escapeLike(q)}%`));
+  if (q) where.push(ilike(observatories.name, containsPattern(q)));
   if (f.calibration !== undefined) where.push(eq(observatories.calibrationFlg, f.calibration));
   if (f.active !== undefined) {
     where.push(

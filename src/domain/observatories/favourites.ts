@@ -3,7 +3,8 @@
  * go through one (`ensureFavourite`) and count their files and bytes on it (`recordUpload`).
  */
 import type { Executor } from "../../db/connection.ts";
-import { BadRequestError, ForbiddenError, NotFoundError, type FieldErrors } from "../errors.ts";
+import { BadRequestError, ForbiddenError, NotFoundError } from "../errors.ts";
+import { readDateRange } from "../input.ts";
 import { isStaff, type Actor } from "../permissions.ts";
 import * as repo from "./repo.ts";
 import type {
@@ -12,7 +13,7 @@ import type {
   FavouriteListInput,
   FavouriteView,
 } from "./schemas.ts";
-import { MESSAGES, dateFilter, present, throwIfAny } from "./rules.ts";
+import { MESSAGES, present } from "./rules.ts";
 import { toFavouriteView, type Paged } from "./views.ts";
 
 /** The camera a favourite request names: `oname`, else `observatory` + `camera` (BHTOM's order and messages). */
@@ -81,14 +82,14 @@ export async function listFavourites<P extends { offset: number; limit: number }
   input: FavouriteListInput,
   paginate: (count: number) => P,
 ): Promise<Paged<FavouriteView, P>> {
-  const errors: FieldErrors = {};
   const filters: repo.FavouriteFilters = {
     activeFlg: present(input.active_flg) ? input.active_flg : undefined,
     camera: present(input.camera) ? input.camera : undefined,
-    createdFrom: dateFilter(input.created_start, "created_start", errors),
-    createdTo: dateFilter(input.created_end, "created_end", errors),
+    created: readDateRange(
+      { start: input.created_start, end: input.created_end },
+      { start: "created_start", end: "created_end" },
+    ),
   };
-  throwIfAny(errors);
   let userId = actor.id;
   if (present(input.user)) {
     const named = await repo.findUserId(db, input.user);

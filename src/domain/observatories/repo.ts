@@ -3,9 +3,10 @@
  * user sees all of them, active or not (as in BHTOM2). Favourites are private: every favourite read takes
  * the scope of users whose rows the caller may see.
  */
-import { and, asc, count, eq, exists, gte, inArray, lte, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, exists, inArray, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Executor } from "../../db/connection.ts";
 import { cameras, favourites, observatories, users } from "../../db/schema/index.ts";
+import { dateRangeSql, type DateRange } from "../input.ts";
 
 export type ObservatoryRow = typeof observatories.$inferSelect;
 export type NewObservatoryRow = typeof observatories.$inferInsert;
@@ -59,8 +60,7 @@ export interface ObservatoryFilters {
   lat?: number;
   /** Only observatories with a camera of this active flag (and only such cameras are listed). */
   cameraActive?: boolean;
-  createdFrom?: Date;
-  createdTo?: Date;
+  created?: DateRange;
 }
 
 function observatoryWhere(db: Executor, f: ObservatoryFilters): SQL | undefined {
@@ -68,8 +68,7 @@ function observatoryWhere(db: Executor, f: ObservatoryFilters): SQL | undefined 
   if (f.name !== undefined) where.push(eq(observatories.name, f.name));
   if (f.lon !== undefined) where.push(eq(observatories.lon, f.lon));
   if (f.lat !== undefined) where.push(eq(observatories.lat, f.lat));
-  if (f.createdFrom) where.push(gte(observatories.created, f.createdFrom));
-  if (f.createdTo) where.push(lte(observatories.created, f.createdTo));
+  if (f.created) where.push(...dateRangeSql(observatories.created, f.created));
   if (f.cameraActive !== undefined) {
     where.push(
       exists(
@@ -293,8 +292,7 @@ export interface FavouriteFilters {
   activeFlg?: boolean;
   /** Camera name or ONAME; an all-digit value also matches the camera id. */
   camera?: string;
-  createdFrom?: Date;
-  createdTo?: Date;
+  created?: DateRange;
 }
 
 /** Whose favourites the caller may read: one user's (the scope is decided by the service). */
@@ -316,8 +314,7 @@ function favouriteWhere(scope: FavouriteScope, f: FavouriteFilters): SQL | undef
     const byId = /^\d{1,9}$/.test(f.camera) ? [eq(favourites.cameraId, Number(f.camera))] : [];
     where.push(or(eq(cameras.cameraName, f.camera), eq(cameras.prefix, f.camera), ...byId) as SQL);
   }
-  if (f.createdFrom) where.push(gte(favourites.created, f.createdFrom));
-  if (f.createdTo) where.push(lte(favourites.created, f.createdTo));
+  if (f.created) where.push(...dateRangeSql(favourites.created, f.created));
   return and(...where);
 }
 

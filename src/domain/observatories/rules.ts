@@ -1,6 +1,6 @@
 /**
  * Input rules for observatories, cameras and favourites: BHTOM2's messages, the ONAME rule, the column
- * specs that map request fields to columns, name cleaning, and date-time parsing for list filters.
+ * specs that map request fields to columns, and name cleaning (date-time filters: ../input.ts).
  * Pure helpers, no database access.
  */
 import { ValidationError, type FieldErrors } from "../errors.ts";
@@ -18,9 +18,6 @@ export const MESSAGES = {
   duplicateName: "observatory with this Observatory name already exists.",
   duplicateCamera: "This observatory already has a camera with this name.",
 } as const;
-
-const DATETIME_MESSAGE =
-  "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].";
 
 /** The ONAME of a camera. */
 export function onameOf(observatoryName: string, cameraName: string): string {
@@ -117,45 +114,6 @@ export function checkOnameLength(oname: string, key: string, errors: FieldErrors
 
 export function throwIfAny(errors: FieldErrors): void {
   if (Object.keys(errors).length) throw new ValidationError(errors);
-}
-
-const DATETIME_RE =
-  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,6})\d{0,6})?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
-
-/**
- * An ISO 8601 date-time as Django parses it: `2023-09-28T10:00:00Z`, `2023-09-28T10:00:00.123+02:00`,
- * `2023-09-28 10:00`, `2023-01-01T0:00:01Z`, or a bare date (midnight). Naive times are UTC. Null if invalid.
- */
-export function parseDateTime(text: string): Date | null {
-  const m = DATETIME_RE.exec(text.trim());
-  if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((v) => Number(v ?? 0));
-  const ms = Number(((m[7] ?? "") + "000").slice(0, 3));
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
-  const t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  if (new Date(t).getUTCDate() !== day) return null; // 31 April, 29 February of a common year
-  let offsetMin = 0;
-  const tz = m[8];
-  if (tz && tz.toUpperCase() !== "Z") {
-    const digits = tz.slice(1).replace(":", "");
-    const hh = Number(digits.slice(0, 2));
-    const mm = Number(digits.slice(2) || 0);
-    if (hh > 23 || mm > 59) return null;
-    offsetMin = (tz[0] === "-" ? -1 : 1) * (hh * 60 + mm);
-  }
-  return new Date(t - offsetMin * 60_000);
-}
-
-/** A date-time filter: null, "" and absent mean no filter. */
-export function dateFilter(
-  value: string | null | undefined,
-  key: string,
-  errors: FieldErrors,
-): Date | undefined {
-  if (value === undefined || value === null || value.trim() === "") return undefined;
-  const d = parseDateTime(value);
-  if (!d) errors[key] = [DATETIME_MESSAGE];
-  return d ?? undefined;
 }
 
 export const present = <T>(v: T | null | undefined): v is T => v !== undefined && v !== null && v !== "";

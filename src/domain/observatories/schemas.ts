@@ -8,6 +8,7 @@
  * for columns that cannot be empty ("This field may not be null.") and clears the nullable ones.
  */
 import { Type, type Static, type TOptional, type TSchema } from "@sinclair/typebox";
+import { DateTimeFilterSchema, PageField } from "../input.ts";
 
 /** Longitude, deg east-positive. */
 export const LON_LIMIT_DEG = 180;
@@ -176,15 +177,9 @@ export type CreateCameraInput = Static<typeof CreateCameraBody>;
 export const PatchCameraBody = Type.Object(optional(cameraFields), { additionalProperties: false });
 export type PatchCameraInput = Static<typeof PatchCameraBody>;
 
-/** An ISO 8601 date-time filter (Django's parser: `2023-09-28T10:00:00Z`, `2023-09-28 10:00`, `2023-09-28`; naive = UTC). */
-const DateTimeFilter = Type.Unsafe<string | null>({
-  type: ["string", "null"],
-  maxLength: 64,
-  description: "ISO 8601 date-time (naive = UTC) or date",
-});
-const AnyPage = Type.Optional(
-  Type.Unknown({ description: "Page number, 1-based (200 per page; past the end gives the last page)" }),
-);
+/** A `created` bound (Django's parser: `2023-09-28T10:00:00Z`, `2023-09-28 10:00`, `2023-09-28`; naive = UTC). */
+const DateTimeFilter = DateTimeFilterSchema("Bound of `created`, inclusive");
+const AnyPage = PageField();
 
 /** getObservatoryList filters; unknown keys are ignored, as BHTOM2 does. `null`/"" mean "no filter". */
 export const ObservatoryListBody = Type.Object({

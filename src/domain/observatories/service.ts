@@ -18,6 +18,7 @@
 import type { Db, Executor } from "../../db/connection.ts";
 import { removeStoredFiles } from "../../storage.ts";
 import { NotFoundError, ValidationError, type FieldErrors } from "../errors.ts";
+import { readDateRange } from "../input.ts";
 import { isSystem, requireOwnerOrStaff, requireStaff, type Actor, type Caller } from "../permissions.ts";
 import { isUploadedPath, withExampleFile, type FileOptions } from "./files.ts";
 import * as repo from "./repo.ts";
@@ -28,7 +29,6 @@ import {
   checkOnameLength,
   cleanName,
   columnsFrom,
-  dateFilter,
   onameOf,
   present,
   throwIfAny,
@@ -47,7 +47,7 @@ import {
 import { observatoryView, toCameraView, toObservatoryView, type Paged } from "./views.ts";
 
 export type { CameraRow, FavouriteRow, ObservatoryRow } from "./repo.ts";
-export { MESSAGES, onameOf, parseDateTime } from "./rules.ts";
+export { MESSAGES, onameOf } from "./rules.ts";
 export { toCameraView, toObservatoryView, type Paged } from "./views.ts";
 export {
   EXAMPLE_FILE_FOLDER,
@@ -333,16 +333,16 @@ export async function listObservatories<P extends { offset: number; limit: numbe
   input: ObservatoryListInput,
   paginate: (count: number) => P,
 ): Promise<Paged<ObservatoryView, P>> {
-  const errors: FieldErrors = {};
   const filters: repo.ObservatoryFilters = {
     name: present(input.name) ? input.name : undefined,
     lon: present(input.lon) ? input.lon : undefined,
     lat: present(input.lat) ? input.lat : undefined,
     cameraActive: present(input.active_flg) ? input.active_flg : undefined,
-    createdFrom: dateFilter(input.created_start, "created_start", errors),
-    createdTo: dateFilter(input.created_end, "created_end", errors),
+    created: readDateRange(
+      { start: input.created_start, end: input.created_end },
+      { start: "created_start", end: "created_end" },
+    ),
   };
-  throwIfAny(errors);
   const count = await repo.countObservatories(db, filters);
   const page = paginate(count);
   const rows = await repo.selectObservatories(db, filters, page.offset, page.limit);

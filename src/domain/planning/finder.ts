@@ -91,7 +91,9 @@ export async function finderData(
   let note = "";
   let stars: ReturnType<typeof starsIn> = { band: null, raDeg: [], decDeg: [], mag: [] };
   try {
-    stars = starsIn(await opts.provider.cone(target.ra, target.dec, radiusDeg), magLimit);
+    // GaiaSP only: the survey calibrations use by default (often cached already); asking for every survey
+    // would send an uncached field's chart to three archive queries, Gaia DR3's the densest.
+    stars = starsIn(await opts.provider.cone(target.ra, target.dec, radiusDeg, "GaiaSP"), magLimit);
     if (!stars.band) note = "no reference stars here in the catalogues";
   } catch (err) {
     note = `reference stars unavailable: ${(err as Error).message}`.slice(0, 160);

@@ -7,6 +7,7 @@ import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/connection.ts";
 import { targetGroupMembers, targetGroups, targets } from "../../db/schema/index.ts";
 import { BadRequestError, NotFoundError, ValidationError } from "../errors.ts";
+import { integerValue } from "../input.ts";
 import { requireOwnerOrStaff, type Actor } from "../permissions.ts";
 import { targetSummary } from "./serialize.ts";
 
@@ -37,8 +38,8 @@ export async function resolveGroup(db: Executor, id: unknown, name: unknown): Pr
   if (id && name)
     throw new BadRequestError("Please provide only one parameter: either 'id' or 'name', not both.");
   if (hasId) {
-    const n = Number(id);
-    if (!Number.isInteger(n)) throw new BadRequestError("'id' must be an integer.");
+    const n = integerValue(id);
+    if (n === undefined) throw new BadRequestError("'id' must be an integer.");
     const [g] = await db.select().from(targetGroups).where(eq(targetGroups.id, n)).limit(1);
     if (!g) throw new NotFoundError("Target group not found.");
     return g;

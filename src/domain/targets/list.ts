@@ -10,6 +10,7 @@
 import { coneQuery } from "../../astro/cone.ts";
 import type { Executor } from "../../db/connection.ts";
 import { BadRequestError } from "../errors.ts";
+import { booleanWord, containsPattern } from "../input.ts";
 import * as repo from "./repo.ts";
 import type { TargetListInput } from "./schemas.ts";
 import { targetListItem } from "./serialize.ts";
@@ -26,15 +27,11 @@ export function toFloat(value: unknown): number {
   throw new BadRequestError(`Wrong format: could not convert string to float: '${String(value)}'`);
 }
 
-const TRUE = new Set(["true", "1", "yes", "y", "t"]);
-const FALSE = new Set(["false", "0", "no", "n", "f"]);
-
+/** getTargetList's booleans (true/yes/y/t/on/1, false/no/n/f/off/0, any case); else 400 "Wrong format". */
 export function toBool(value: unknown): boolean {
-  if (typeof value === "boolean") return value;
-  const s = String(value).trim().toLowerCase();
-  if (TRUE.has(s)) return true;
-  if (FALSE.has(s)) return false;
-  throw new BadRequestError(`Wrong format: Invalid boolean value: ${String(value)}`);
+  const b = booleanWord(value);
+  if (b === undefined) throw new BadRequestError(`Wrong format: Invalid boolean value: ${String(value)}`);
+  return b;
 }
 
 const given = (v: unknown) => v !== undefined && v !== null && v !== "";
@@ -177,7 +174,7 @@ export interface ListExtras {
 function withSearch(where: WhereSql, search: string | undefined): WhereSql {
   const text = search?.trim().toLowerCase();
   if (!text) return where;
-  const params = [...where.params, `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`];
+  const params = [...where.params, containsPattern(text)];
   const n = `$${params.length}`;
   const cond = `(lower(t.name) like ${n} or exists (select 1 from target_aliases a
     where a.target_id = t.id and lower(a.name) like ${n}))`;

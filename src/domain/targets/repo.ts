@@ -4,14 +4,8 @@ import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { Cone } from "../../astro/cone.ts";
 import type { Executor } from "../../db/connection.ts";
 import { onServer, rawClient, selectColumns } from "../../db/raw.ts";
-import {
-  comments,
-  dataProducts,
-  targetAliases,
-  targetGroupMembers,
-  targetGroups,
-  targets,
-} from "../../db/schema/index.ts";
+import { containsPattern } from "../input.ts";
+import { comments, targetAliases, targetGroupMembers, targetGroups, targets } from "../../db/schema/index.ts";
 
 export type TargetRow = typeof targets.$inferSelect;
 
@@ -49,7 +43,7 @@ export async function findByNameOrAlias(db: Executor, text: string): Promise<Tar
   const exact = await findExactNameOrAlias(db, text);
   if (exact) return exact;
   const lower = text.toLowerCase();
-  const pattern = `%${lower.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const pattern = containsPattern(lower);
   const aliasLike = db
     .select({ id: targetAliases.targetId })
     .from(targetAliases)
@@ -114,20 +108,6 @@ export async function deleteTargetRow(db: Executor, id: number): Promise<void> {
 }
 
 /** Stored files of the target's data products (relative to the data directory), to remove after a delete. */
-export async function dataProductFiles(db: Executor, targetId: number): Promise<string[]> {
-  const rows = await db
-    .select({
-      data: dataProducts.data,
-      photometry: dataProducts.photometryData,
-      fits: dataProducts.fitsData,
-      webp: dataProducts.fitsWebp,
-      thumb: dataProducts.thumbnail,
-    })
-    .from(dataProducts)
-    .where(eq(dataProducts.targetId, targetId));
-  return rows.flatMap((r) => [r.data, r.photometry, r.fits, r.webp, r.thumb].filter((p): p is string => !!p));
-}
-
 export interface ListQuery {
   where: SQL | undefined;
   offset: number;

@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { CLASSIFICATION_ALIASES, CLASSIFICATIONS } from "../../vocabulary.ts";
+import { DATETIME_MESSAGE, PageField } from "../input.ts";
 
 /** A nullable string; its maxLength is repeated on the union so that the 400 names the limit. */
 
@@ -39,13 +40,12 @@ const targetFields = {
   }),
   description: Capped<string | null>(["string", "null"], 200),
   classification: Type.Union([ClassificationValue, Type.Null()], { errorMessage: "Not a valid choice." }),
-  discovery_date: Type.Union(
-    [Type.String({ format: "date-time" }), Type.String({ format: "date" }), Type.Null()],
-    {
-      errorMessage:
-        "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].",
-    },
-  ),
+  discovery_date: Type.Union([Type.String({ format: "django-datetime", maxLength: 64 }), Type.Null()], {
+    errorMessage: DATETIME_MESSAGE,
+    description:
+      "UTC unless an offset is given. Read as Django reads it: 2023-09-28T10:00:00Z, 2023-09-28 10:00, " +
+      "2023-01-01T0:00:01Z, 2023-09-28T10:00:00.123456+02:00, a date alone (midnight), …",
+  }),
   importance: Type.Number({ minimum: 0, maximum: 10, description: "0 = no follow-up … 10 = observe now" }),
   cadence: Type.Number({ minimum: 0, description: "Requested time between observations, days (0 = none)" }),
   has_optical: Flag,
@@ -56,15 +56,28 @@ const targetFields = {
   has_polarimetry: Flag,
 };
 
+/**
+ * createTarget's fields with a default also take null for it (create_target.py sends None for options not
+ * given): one `type: [..., "null"]` rather than a union, so that the validator's coercion never turns a
+ * null into 0 (nor an importance of 0 into null).
+ */
+const orDefault = <T>(types: string[], field: { description?: string }, extra: Record<string, unknown>) =>
+  Type.Optional(
+    Type.Unsafe<T | null>({ type: [...types, "null"], description: field.description, ...extra }),
+  );
+
 export const CreateTargetBody = Type.Object(
   {
     ...targetFields,
-    epoch: Type.Optional(targetFields.epoch),
+    epoch: orDefault<number | string>(["number", "string"], targetFields.epoch, {
+      maxLength: 20,
+      errorMessage: "A valid number is required.",
+    }),
     description: Type.Optional(targetFields.description),
     classification: Type.Optional(targetFields.classification),
     discovery_date: Type.Optional(targetFields.discovery_date),
-    importance: Type.Optional(targetFields.importance),
-    cadence: Type.Optional(targetFields.cadence),
+    importance: orDefault<number>(["number"], targetFields.importance, { minimum: 0, maximum: 10 }),
+    cadence: orDefault<number>(["number"], targetFields.cadence, { minimum: 0 }),
     has_optical: Type.Optional(Flag),
     has_infrared: Type.Optional(Flag),
     has_radio: Type.Optional(Flag),
@@ -126,7 +139,7 @@ export const TargetListBody = Type.Object({
       description: '"Name,Radius": name or alias, radius in degrees, in (0, 180]',
     }),
   ),
-  page: Type.Optional(Type.Unknown()),
+  page: PageField(),
 });
 export type TargetListInput = Static<typeof TargetListBody>;
 

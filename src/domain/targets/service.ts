@@ -4,11 +4,15 @@
  * Differs from BHTOM2: validation errors are 400 field dicts; update/delete are limited to the creator
  * and staff; update saves `description`; sexagesimal coordinates and "J2000" epochs are accepted.
  */
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { coneQuery } from "../../astro/cone.ts";
 import { mjdFromDate } from "../../astro/time.ts";
 import type { Db, Executor } from "../../db/connection.ts";
+import { dataProducts } from "../../db/schema/index.ts";
+import { storedFilesOf } from "../dataproducts/files.ts";
+import { instantToDate, parseApiDateTime } from "../dateparse.ts";
 import { NotFoundError, ValidationError, type FieldErrors } from "../errors.ts";
+import { DATETIME_MESSAGE } from "../input.ts";
 import { isStaff, requireOwnerOrStaff, type Actor } from "../permissions.ts";
 import { observingPriority, positionFields } from "./derived.ts";
 import * as repo from "./repo.ts";
@@ -60,8 +64,11 @@ function columnsFrom(input: UpdateTargetInput, errors: FieldErrors) {
   if (input.epoch !== undefined) patch.epoch = parseEpoch(input.epoch, errors);
   if (input.classification !== undefined)
     patch.classification = normaliseClassification(input.classification);
-  if (input.discovery_date !== undefined) {
-    patch.discoveryDate = input.discovery_date === null ? null : new Date(input.discovery_date);
+  if (input.discovery_date === null) patch.discoveryDate = null;
+  else if (input.discovery_date !== undefined) {
+    const when = parseApiDateTime(input.discovery_date);
+    if (when.ok) patch.discoveryDate = instantToDate(when.instant);
+    else errors.discovery_date = [DATETIME_MESSAGE];
   }
   if (input.importance !== undefined) patch.importance = input.importance;
   if (input.cadence !== undefined) patch.cadence = input.cadence;
@@ -110,7 +117,18 @@ export async function createTarget(
   now = new Date(),
 ): Promise<repo.TargetRow> {
   const errors: FieldErrors = {};
-  const cols = columnsFrom(input, errors);
+  // null means "the default" where there is one (create_target.py sends None for options not given).
+  const { epoch, classification, importance: imp, cadence: cad, ...rest } = input;
+  const cols = columnsFrom(
+    {
+      ...rest,
+      ...(epoch === null || epoch === undefined ? {} : { epoch }),
+      ...(imp === null || imp === undefined ? {} : { importance: imp }),
+      ...(cad === null || cad === undefined ? {} : { cadence: cad }),
+      ...(classification === null || classification === undefined ? {} : { classification }),
+    },
+    errors,
+  );
   fail(errors);
   const ra = cols.ra as number;
   const dec = cols.dec as number;
@@ -125,7 +143,7 @@ export async function createTarget(
       name: cols.name as string,
       type: "SIDEREAL",
       epoch: cols.epoch ?? DEFAULTS.epoch,
-      classification: input.classification === undefined ? DEFAULTS.classification : cols.classification,
+      classification: cols.classification ?? DEFAULTS.classification,
       importance,
       cadence,
       ...positionFields(ra, dec, now),
@@ -176,10 +194,10 @@ export async function updateTarget(
   });
 }
 
-/** Delete a target and its data; returns the stored files (relative paths) the caller removes after commit. */
 /**
- * Delete the target with everything of it in the database; then remove its files: its data products'
- * stored files and its cached downloads (failures are reported to `onFileError`, the delete stands).
+ * Delete the target with everything of it in the database; then remove its files: every file of its data
+ * products (uploads, catalogues, calibration plots, FITS previews) and its cached downloads (failures are
+ * reported to `onFileError`, the delete stands).
  */
 export async function deleteTarget(
   db: Db,
@@ -190,7 +208,7 @@ export async function deleteTarget(
 ): Promise<void> {
   const { id, files } = await db.transaction(async (tx) => {
     const target = await targetForChange(tx, actor, name);
-    const files = await repo.dataProductFiles(tx, target.id);
+    const files = await storedFilesOf(tx, eq(dataProducts.targetId, target.id));
     await repo.deleteTargetRow(tx, target.id);
     return { id: target.id, files };
   });

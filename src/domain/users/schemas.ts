@@ -3,6 +3,7 @@
  * the OpenAPI document.
  */
 import { Type, type Static } from "@sinclair/typebox";
+import { DateFilterSchema } from "../input.ts";
 
 /** Django's username rule: 150 characters or fewer; letters, digits and @ . + - _ only. */
 export const Username = Type.String({ minLength: 1, maxLength: 150, pattern: "^[\\w.@+-]+$" });
@@ -40,7 +41,7 @@ export type UpdateUserInput = Static<typeof UpdateUserBody>;
 export const ListUsersBody = Type.Object({
   id: Type.Optional(Type.Union([Type.Integer(), Type.Null(), Type.Literal("")])),
   username: Type.Optional(Type.Unsafe<string | null>({ type: ["string", "null"], maxLength: 150 })),
-  created: Type.Optional(Type.Union([Type.String({ format: "date" }), Type.Null(), Type.Literal("")])),
+  created: Type.Optional(DateFilterSchema("Users who joined on or after this day")),
 });
 export type ListUsersInput = Static<typeof ListUsersBody>;
 

@@ -7,6 +7,8 @@ import { users } from "../../db/schema/index.ts";
 import { preparedName, rawClient, selectColumns } from "../../db/raw.ts";
 import { GENERATIONS_JSON, type Generations } from "../cache.ts";
 import { AuthenticationError, NotFoundError, ValidationError, type FieldErrors } from "../errors.ts";
+import { instantToDate } from "../dateparse.ts";
+import { filterDate } from "../input.ts";
 import { requireAccountManager, requireStaff, SYSTEM, type Actor, type Caller } from "../permissions.ts";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./passwords.ts";
 import type { LoginThrottle } from "./throttle.ts";
@@ -94,10 +96,11 @@ export async function listUsers(
   filters: ListUsersInput,
 ): Promise<PublicUser[]> {
   requireStaff(caller);
+  const joined = filterDate(filters.created, "created");
   const rows = await repo.selectUsers(db, {
     id: filters.id ? Number(filters.id) : undefined,
     username: filters.username || undefined,
-    joinedOnOrAfter: filters.created ? new Date(`${filters.created}T00:00:00Z`) : undefined,
+    joinedOnOrAfter: joined && instantToDate(joined),
   });
   return rows.map(toPublicUser);
 }

@@ -2,11 +2,13 @@
  * `/admin/` for staff: a dashboard with the count of each queue and its first items, and the queues'
  * own pages — `/admin/users/` (accounts awaiting approval: approve = activate, reject = delete a never
  * used account), `/admin/cameras/` (cameras awaiting activation), `/admin/dataproducts/` (data products
- * in error: restart calibration) and `/admin/points/` (admin-data.ts). Anonymous visitors are sent to
+ * in error: restart calibration), `/admin/points/` (admin-data.ts) and `/admin/references/` (reference
+ * catalogues, the cones cached from the archives, data products waiting for an archive). Anonymous visitors are sent to
  * the login page, other users get the 403 page; every POST checks staff first, and the domain again.
  */
 import type { FastifyPluginAsync } from "fastify";
 import type { Database } from "../../db/connection.ts";
+import { referenceStarsOverview } from "../../domain/calibration/references.ts";
 import { inactiveCameras } from "../../domain/observatories/catalogue.ts";
 import * as observatories from "../../domain/observatories/service.ts";
 import { approveAccount, pendingAccounts, rejectAccount } from "../../domain/users/approval.ts";
@@ -76,6 +78,18 @@ export const adminPages: FastifyPluginAsync<WebOptions> = async (app, opts) => {
     return act(request, reply, "/admin/users/", async () => {
       await rejectAccount(db, actor, username);
       return `${username}'s registration was rejected and deleted.`;
+    });
+  });
+
+  app.get("/admin/references/", async (request, reply) => {
+    const actor = requireStaff(request);
+    const overview = await referenceStarsOverview(db, actor);
+    return render(reply, "admin/references", {
+      styles: ["admin.css"],
+      title: "Reference stars",
+      ...overview,
+      cones: overview.catalogues.flatMap((c) => c.cones ?? []),
+      here: "/admin/references/",
     });
   });
 

@@ -5,6 +5,7 @@
  * delete (uploader, staff) and restart (staff). Who sees what is the domain's (calibration/result.ts).
  * Fragments poll every 2 s (htmx) while a product is waiting (C) or in progress (P), then stop.
  */
+import { contentDisposition } from "../../http-kit/content-disposition.ts";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
@@ -36,8 +37,7 @@ export const dataproductPages: FastifyPluginAsync<WebOptions> = async (app, opts
     const info = await stat(full).catch(() => null);
     if (!info?.isFile()) throw new NotFoundError("The file is no longer stored.");
     reply.type(type).header("Content-Length", info.size).header("Cache-Control", "private, no-cache");
-    if (download)
-      reply.header("Content-Disposition", `attachment; filename="${download.replace(/["\\\r\n]/g, "")}"`);
+    if (download) reply.header("Content-Disposition", contentDisposition(download));
     return reply.send(createReadStream(full));
   }
 

@@ -11,7 +11,7 @@ import { favouriteOnames, observeTarget, plansFor } from "../../domain/planning/
 import { planNight } from "../../domain/planning/service.ts";
 import { DATE_PATTERN } from "../../domain/planning/schemas.ts";
 import { observatoryDetail } from "../../domain/observatories/catalogue.ts";
-import { contentDisposition } from "../../http-kit/csv-download.ts";
+import { contentDisposition } from "../../http-kit/content-disposition.ts";
 import { requireLogin, type WebOptions } from "../context.ts";
 import { render } from "../render.ts";
 import { observatoryId } from "./observatories-fields.ts";
