@@ -15,8 +15,11 @@ if (action === "create") {
   console.log(`postgres://postgres@127.0.0.1:5432/${name}`);
 } else if (action === "drop") {
   await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  // and any per-file test databases a killed run left behind
-  const { rows } = await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'skytom_test_%'");
+  // and the per-file test databases this run left behind (named `<name>_t_<random>`, test/helpers/db.ts);
+  // other runs' databases on the same server are not touched
+  const { rows } = await admin.query("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [
+    `${name}_t_`,
+  ]);
   for (const r of rows) await admin.query(`DROP DATABASE IF EXISTS ${r.datname} WITH (FORCE)`);
 }
 await admin.end();

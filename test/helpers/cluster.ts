@@ -4,7 +4,6 @@
  * `skytom serve` and `skytom worker` processes on a shared data directory, reaching the database through
  * a TCP proxy the test controls; helpers to upload catalogues of the field and to wait for calibrations.
  */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +13,7 @@ import { SURVEY_BANDS } from "../../src/astro/calibrate/bands.ts";
 import { makeField, makeFrame } from "../../src/astro/synth/catalog.ts";
 import { importCatalogue } from "../../src/catalog/import.ts";
 import { openDatabase, runMigrations, type Database } from "../../src/db/connection.ts";
+import { testDatabaseName } from "./db.ts";
 import { cameras, observatories } from "../../src/db/schema/index.ts";
 import { PROCESS_JOB } from "../../src/domain/dataproducts/upload.ts";
 import * as users from "../../src/domain/users/service.ts";
@@ -53,7 +53,7 @@ export interface UploadAnswer {
 
 export class Cluster {
   readonly dataDir = mkdtempSync(join(tmpdir(), "skytom-multi-"));
-  readonly dbName = `skytom_test_${randomBytes(6).toString("hex")}`;
+  readonly dbName: string;
   readonly proxy: TcpProxy;
   readonly apis: SkytomProcess[] = [];
   readonly workers: SkytomProcess[] = [];
@@ -69,7 +69,9 @@ export class Cluster {
     private readonly adminUrl: string,
     private readonly settings: Record<string, string>,
   ) {
-    const u = new URL(adminUrl);
+    // Made (not started) also where PostgreSQL tests are skipped: describe.skipIf still collects the file.
+    const u = new URL(adminUrl || "postgres://127.0.0.1:5432/postgres");
+    this.dbName = testDatabaseName(u.toString());
     this.proxy = new TcpProxy(u.hostname, Number(u.port || 5432));
   }
 

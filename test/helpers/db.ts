@@ -27,12 +27,24 @@ function adminUrl(): string {
   return url;
 }
 
+/**
+ * Name of a new per-file test database: the run's database name (SKYTOM_TEST_DATABASE_URL) + `_t_` + random,
+ * so that `scripts/ci-db.mjs drop` removes this run's leftovers and never another run's databases.
+ */
+export function testDatabaseName(parentUrl = adminUrl()): string {
+  const parent = new URL(parentUrl).pathname
+    .slice(1)
+    .replace(/[^a-z0-9_]/g, "_")
+    .slice(0, 40);
+  return `${parent}_t_${randomBytes(6).toString("hex")}`;
+}
+
 export async function createTestDatabase(engine: Engine): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), "skytom-test-"));
   let databaseUrl: string | undefined;
   let dbName = "";
   if (engine === "postgresql") {
-    dbName = `skytom_test_${randomBytes(6).toString("hex")}`;
+    dbName = testDatabaseName();
     const admin = new pg.Client({ connectionString: adminUrl() });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${dbName}`);
