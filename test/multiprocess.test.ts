@@ -304,7 +304,15 @@ describe.skipIf(!ADMIN_URL)("multi-process deployment on PostgreSQL", () => {
               (SELECT count(DISTINCT data_product_id)::int FROM reduced_datums WHERE data_product_id = ANY($1)) AS dps_with_point`,
       [ids],
     );
-    expect(check).toEqual({ ok: ids.length, points: ids.length, dps_with_point: ids.length });
+    const failed = await sql(
+      "SELECT id, status, status_message FROM data_products WHERE id = ANY($1) AND status <> 'S'",
+      [ids],
+    );
+    expect(check, JSON.stringify(failed)).toEqual({
+      ok: ids.length,
+      points: ids.length,
+      dps_with_point: ids.length,
+    });
     console.log(
       JSON.stringify({
         measure: "multiprocess.db-outage",

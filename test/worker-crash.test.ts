@@ -80,7 +80,9 @@ describe.skipIf(!ADMIN_URL)("dead workers on PostgreSQL, default settings", () =
   it("a FITS job several times longer than its lease (1 s) keeps it while its worker renews it: one run, no retry", async () => {
     // The other worker (20 s lease) sweeps expired leases too: it would take the job the moment the
     // short lease ran out unrenewed.
-    const shortLease = await cluster.startWorker("worker3", { SKYTOM_JOB_LEASE_SECONDS: "1" });
+    // Its calibration waits 4 s for the reference stars (a slow archive): the job lasts at least four
+    // leases, whatever the machine's speed.
+    const shortLease = await cluster.startSlowWorker("worker3", 4_000, { SKYTOM_JOB_LEASE_SECONDS: "1" });
     const others = cluster.workers.filter((w) => w !== shortLease && w.alive());
     for (const w of others) w.child.kill("SIGSTOP");
     let id = 0;
@@ -99,7 +101,7 @@ describe.skipIf(!ADMIN_URL)("dead workers on PostgreSQL, default settings", () =
       [PROCESS_JOB, String(id)],
     );
     // It really outlived the lease (unrenewed, the other worker takes a job back ~1.3 s after it started).
-    expect(run.seconds).toBeGreaterThan(2);
+    expect(run.seconds).toBeGreaterThan(4);
     expect(await sql("select id from reduced_datums where data_product_id = $1", [id])).toHaveLength(1);
     const ran = cluster.workers.filter((w) =>
       w.lines.some((l) => l.includes(`"dataProduct":${id},`) && l.includes("data product processed")),

@@ -199,7 +199,6 @@ export async function inTransaction<T>(
     await client.query("BEGIN");
     const tx = drizzle({ client, schema, casing: "snake_case" }) as unknown as Db;
     result = await fn(tx, client);
-    await client.query("COMMIT");
   } catch (err) {
     const rolledBack = await client.query("ROLLBACK").then(
       () => true,
@@ -209,6 +208,30 @@ export async function inTransaction<T>(
     client.release(rolledBack ? undefined : true);
     throw err;
   }
+  try {
+    await client.query("COMMIT");
+  } catch (err) {
+    client.release(true);
+    // The server refused the commit (a deferred constraint, a serialisation failure): rolled back.
+    // No answer at all (the connection broke): it may have committed.
+    if (isDatabaseUnavailable(err)) throw new CommitOutcomeUnknownError(err);
+    throw err;
+  }
   client.release();
   return result;
+}
+
+/**
+ * COMMIT was sent and no answer came (the connection broke): the transaction may have committed or not.
+ * Whoever placed files for it must not remove them now — a committed row would name a missing file —
+ * but leave them to the placement journal, resolved at the next start (src/storage.ts). Wraps the
+ * connection error, so the request is still answered 503 (isDatabaseUnavailable follows `cause`).
+ */
+export class CommitOutcomeUnknownError extends Error {
+  constructor(cause: unknown) {
+    super("the database connection broke during COMMIT: the transaction may or may not have committed", {
+      cause,
+    });
+    this.name = "CommitOutcomeUnknownError";
+  }
 }

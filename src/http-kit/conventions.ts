@@ -16,9 +16,10 @@ import {
   type HTTPMethods,
   type RouteOptions,
 } from "fastify";
-import { BadRequestError, ValidationError } from "../domain/errors.ts";
+import { BadRequestError, ValidationError, type FieldErrors } from "../domain/errors.ts";
 import { booleanWord } from "../domain/input.ts";
 import { HttpAnswer } from "./answer.ts";
+import { fieldErrorsFromAjv, type AjvError } from "./validation-messages.ts";
 
 /** A file received in a multipart request on a route that does not stream its files. */
 export interface ReceivedFile {
@@ -86,7 +87,11 @@ const FINITE = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
  * AJV coerces the strings "Infinity", "-Infinity" and "1e400" to non-finite numbers, which then pass
  * `minimum`-only checks and are stored as NULL: refuse them for fields declared number/integer only.
  */
-function refuseNonFiniteNumbers(body: Record<string, unknown>, schema: unknown): void {
+function refuseNonFiniteNumbers(
+  body: Record<string, unknown>,
+  schema: unknown,
+  validateRest: (rest: Record<string, unknown>) => FieldErrors,
+): void {
   const props = (schema as { properties?: Record<string, { type?: unknown }> })?.properties;
   if (!props) return;
   const errors: Record<string, string[]> = {};
@@ -103,7 +108,10 @@ function refuseNonFiniteNumbers(body: Record<string, unknown>, schema: unknown):
         types.includes("integer") ? "A valid integer is required." : "A valid number is required.",
       ];
   }
-  if (Object.keys(errors).length) throw new ValidationError(errors);
+  if (!Object.keys(errors).length) return;
+  // One 400 names every bad field: the route's own validation of the other fields joins these.
+  const rest = structuredClone(Object.fromEntries(Object.entries(body).filter(([k]) => !(k in errors))));
+  throw new ValidationError({ ...validateRest(rest), ...errors });
 }
 
 /** For string (and 0/1) values of fields the body schema declares boolean, accept DRF's words. */
@@ -308,7 +316,12 @@ export async function installConventions(app: FastifyInstance, opts: ConventionO
       });
     }
     refuseNulls(body as Record<string, unknown>, schema);
-    refuseNonFiniteNumbers(body as Record<string, unknown>, schema);
+    refuseNonFiniteNumbers(body as Record<string, unknown>, schema, (rest) => {
+      const validate = request.getValidationFunction("body");
+      return validate && !validate(rest) && validate.errors
+        ? fieldErrorsFromAjv(validate.errors as unknown as AjvError[])
+        : {};
+    });
     normaliseBooleans(body as Record<string, unknown>, schema);
   });
 }

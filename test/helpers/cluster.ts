@@ -146,10 +146,15 @@ export class Cluster {
    * A worker of this deployment whose every calibration waits `delayMs` once marked running (status P):
    * test/helpers/slow-worker.ts, which injects a slow reference catalogue.
    */
-  async startSlowWorker(name: string, delayMs: number): Promise<SkytomProcess> {
+  async startSlowWorker(
+    name: string,
+    delayMs: number,
+    extraEnv: Record<string, string> = {},
+  ): Promise<SkytomProcess> {
     return this.addWorker(
       startNode(name, ["--import", "tsx", SLOW_WORKER], {
         ...this.env,
+        ...extraEnv,
         SLOW_WORKER_DELAY_MS: String(delayMs),
       }),
     );

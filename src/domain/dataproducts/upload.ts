@@ -6,7 +6,12 @@
  */
 import { eq, inArray, and } from "drizzle-orm";
 import { FilterRequestError, parseFilterRequest } from "../../astro/calibrate/bands.ts";
-import { inTransaction, type Database, type Executor } from "../../db/connection.ts";
+import {
+  CommitOutcomeUnknownError,
+  inTransaction,
+  type Database,
+  type Executor,
+} from "../../db/connection.ts";
 import type { JobQueue } from "../../db/queue.ts";
 import { dataProducts, users } from "../../db/schema/index.ts";
 import { beginPlacement, uniqueStoredName, sanitizeFileName } from "../../storage.ts";
@@ -287,7 +292,8 @@ export async function storeUpload(
     await placement.committed();
     return out;
   } catch (err) {
-    await placement.abandon();
+    // A commit that may have happened keeps its files: the journal decides at the next start.
+    if (!(err instanceof CommitOutcomeUnknownError)) await placement.abandon();
     // Two real uploads of one file at the same moment: the unique index refuses the second.
     const e = err as { code?: string; constraint?: string };
     if (e.code === "23505" && e.constraint === "data_products_target_sha256") {
