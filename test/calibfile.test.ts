@@ -106,6 +106,16 @@ describe("calibFile and catalogue import (pglite)", () => {
       [{ field: "photometry_file", name: "c.cat", content: "x" }],
       alice,
     );
-    expect(noRa.json().detail).toMatch(/^ra/);
+    expect(noRa.statusCode).toBe(400);
+    expect(noRa.json()).toEqual({ ra: ["This field is required."] });
+    const bad = await post(
+      "/calibFile/",
+      { ra: "east", dec: "91", match_dist: "far", no_plot: "maybe", image_format: "gif" },
+      [{ field: "photometry_file", name: "c.cat", content: "x" }],
+      alice,
+    );
+    expect(bad.statusCode).toBe(400);
+    expect(Object.keys(bad.json()).sort()).toEqual(["dec", "image_format", "match_dist", "no_plot", "ra"]);
+    expect(bad.json().dec).toEqual(["Ensure this value is less than or equal to 90."]);
   });
 });

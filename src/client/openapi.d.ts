@@ -2190,13 +2190,20 @@ export interface paths {
       requestBody: {
         content: {
           "multipart/form-data": {
-            dec?: unknown;
-            filter?: unknown;
-            image_format?: unknown;
-            match_dist?: unknown;
-            no_plot?: unknown;
-            ra?: unknown;
-            survey?: unknown;
+            /** @description Target declination, deg */
+            dec: number;
+            /** @description e.g. V or GaiaSP/V (default GaiaSP/any) */
+            filter?: string;
+            /** @description Plot format (default png) */
+            image_format?: "png" | "svg";
+            /** @description Match radius, arcsec; absent, empty or ≤ 0 = automatic */
+            match_dist?: number | null;
+            /** @description true: no plot in the answer */
+            no_plot?: boolean;
+            /** @description Target right ascension, deg */
+            ra: number;
+            /** @description e.g. GaiaSP */
+            survey?: string;
           };
         };
       };

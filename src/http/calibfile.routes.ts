@@ -13,21 +13,35 @@ import { importCatalogue, parseSurvey } from "../catalog/import.ts";
 import type { Database } from "../db/connection.ts";
 import { calibrateCatalogueFile } from "../domain/calibration/calibfile.ts";
 import type { ReferenceProvider } from "../domain/calibration/pipeline.ts";
-import { BadRequestError } from "../domain/errors.ts";
+import { BadRequestError, ValidationError } from "../domain/errors.ts";
+import { booleanWord } from "../domain/input.ts";
 import { sanitizeFileName, storedPath } from "../storage.ts";
 import { requireActor } from "./auth.ts";
 
-const truthy = (v: unknown) =>
-  v === true || ["true", "1", "yes", "on"].includes(String(v).trim().toLowerCase());
+const CalibFileBody = Type.Object({
+  ra: Type.Number({ minimum: 0, exclusiveMaximum: 360, description: "Target right ascension, deg" }),
+  dec: Type.Number({ minimum: -90, maximum: 90, description: "Target declination, deg" }),
+  match_dist: Type.Optional(
+    Type.Unsafe<number | null>({
+      type: ["number", "null"],
+      description: "Match radius, arcsec; absent, empty or ≤ 0 = automatic",
+    }),
+  ),
+  survey: Type.Optional(Type.String({ maxLength: 40, description: "e.g. GaiaSP" })),
+  filter: Type.Optional(
+    Type.String({ maxLength: 60, description: "e.g. V or GaiaSP/V (default GaiaSP/any)" }),
+  ),
+  no_plot: Type.Optional(Type.Boolean({ description: "true: no plot in the answer" })),
+  image_format: Type.Optional(
+    Type.Union([Type.Literal("png"), Type.Literal("svg")], {
+      description: "Plot format (default png)",
+      errorMessage: '"png" or "svg".',
+    }),
+  ),
+});
 
-function number(v: unknown, field: string, required: boolean): number | undefined {
-  if (v === undefined || v === null || v === "") {
-    if (required) throw new BadRequestError(`${field}: required (degrees)`);
-    return undefined;
-  }
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new BadRequestError(`${field}: not a number: ${JSON.stringify(v)}`);
-  return n;
+function badBoolean(field: string): never {
+  throw new ValidationError({ [field]: ["Must be a valid boolean."] });
 }
 
 export interface CalibFileRouteOptions {
@@ -57,15 +71,7 @@ export const calibFileRoutes: FastifyPluginAsyncTypebox<CalibFileRouteOptions> =
           "Reference stars: the cache and imported catalogues, else the archives (Gaia archive, VizieR); when the " +
           "archive cannot be reached the answer is 503 (502 when it answered nonsense) with Retry-After and a detail.",
         consumes: ["multipart/form-data"],
-        body: Type.Object({
-          ra: Type.Optional(Type.Unknown()),
-          dec: Type.Optional(Type.Unknown()),
-          match_dist: Type.Optional(Type.Unknown()),
-          survey: Type.Optional(Type.Unknown()),
-          filter: Type.Optional(Type.Unknown()),
-          no_plot: Type.Optional(Type.Unknown()),
-          image_format: Type.Optional(Type.Unknown()),
-        }),
+        body: CalibFileBody,
       },
     },
     async (request) => {
@@ -74,24 +80,17 @@ export const calibFileRoutes: FastifyPluginAsyncTypebox<CalibFileRouteOptions> =
       const file =
         request.receivedFiles.find((f) => f.fieldname === "photometry_file") ?? request.receivedFiles[0];
       if (!file) throw new BadRequestError("photometry_file: required (multipart file)");
-      const ra = number(body.ra, "ra", true) as number;
-      const dec = number(body.dec, "dec", true) as number;
-      if (ra < 0 || ra >= 360 || dec < -90 || dec > 90)
-        throw new BadRequestError("ra/dec: outside 0–360 / −90–90");
+      const matchDist = body.match_dist ?? undefined;
       return calibrateCatalogueFile(
         {
           catalogueText: file.data.toString("utf8"),
           fileName: file.filename,
-          raDeg: ra,
-          decDeg: dec,
-          matchDistArcsec: number(body.match_dist, "match_dist", false),
-          survey: body.survey ? String(body.survey) : "",
-          filter: body.filter ? String(body.filter) : "",
-          plot: truthy(body.no_plot)
-            ? null
-            : String(body.image_format ?? "png").toLowerCase() === "svg"
-              ? "svg"
-              : "png",
+          raDeg: body.ra,
+          decDeg: body.dec,
+          matchDistArcsec: matchDist !== undefined && matchDist > 0 ? matchDist : undefined,
+          survey: body.survey ?? "",
+          filter: body.filter ?? "",
+          plot: body.no_plot ? null : (body.image_format ?? "png"),
         },
         { provider },
       );
@@ -133,7 +132,7 @@ export const calibFileRoutes: FastifyPluginAsyncTypebox<CalibFileRouteOptions> =
         const result = await importCatalogue(database, path, {
           survey,
           name: fields.name || undefined,
-          replace: truthy(fields.replace),
+          replace: booleanWord(fields.replace ?? "false") ?? badBoolean("replace"),
         });
         return reply.code(201).send(result);
       } finally {
