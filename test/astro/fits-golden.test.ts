@@ -12,10 +12,12 @@
  * fluxes).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { readFitsFile } from "../../src/astro/fits/file.ts";
 import { readFits } from "../../src/astro/fits/read.ts";
 import { writeFits } from "../../src/astro/fits/write.ts";
 import { extractSources } from "../../src/astro/image/extract.ts";
@@ -87,12 +89,16 @@ function frames(): Record<string, Uint8Array> {
   return { ...out, ...syntheticFrames() };
 }
 
+function pixelHash(d: Float32Array | Float64Array): string {
+  return createHash("sha256")
+    .update(new Uint8Array(d.buffer, d.byteOffset, d.byteLength))
+    .digest("hex");
+}
+
 function measure(bytes: Uint8Array): GoldenFrame {
   const img = readFits(bytes);
   const d = img.data;
-  const sha256 = createHash("sha256")
-    .update(new Uint8Array(d.buffer, d.byteOffset, d.byteLength))
-    .digest("hex");
+  const sha256 = pixelHash(d);
   const w = wcsFromHeader((k) => img.header.get(k) as number | string | boolean | undefined);
   const res = extractSources(img, {
     ...(w.ok ? { wcs: w.wcs } : {}),
@@ -113,7 +119,8 @@ function close(a: number | null, b: number | null, field: string): boolean {
   return Math.abs(a - b) <= tol;
 }
 
-const current = Object.fromEntries(Object.entries(frames()).map(([name, b]) => [name, measure(b)]));
+const all = frames();
+const current = Object.fromEntries(Object.entries(all).map(([name, b]) => [name, measure(b)]));
 
 if (UPDATE || !existsSync(GOLDEN)) {
   mkdirSync(GOLDEN_DIR, { recursive: true });
@@ -129,6 +136,18 @@ describe("FITS decoding and extraction stay identical to the golden results (spe
   for (const name of Object.keys(golden.frames)) {
     it(`${name}: the same pixels, bit for bit`, () => {
       expect(current[name].pixels).toEqual(golden.frames[name].pixels);
+    });
+
+    it(`${name}: read from a file (straight into the pixel array), the same pixels`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "skytom-golden-"));
+      try {
+        const path = join(dir, name);
+        writeFileSync(path, all[name]);
+        const img = await readFitsFile(path);
+        expect(pixelHash(img.data)).toBe(golden.frames[name].pixels.sha256);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it(`${name}: the same sources, values within 1e-6`, () => {
