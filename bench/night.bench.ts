@@ -252,7 +252,8 @@ try {
     "select status_message, count(*)::int n from data_products where status = 'E' group by status_message",
   );
   const peakMb = workers.map((w) => (w.pid ? +procMb(w.pid, "VmHWM").toFixed(0) : null));
-  const keys = ["read", "solve", "extract", "catalogue", "preview", "thread", "store", "calibrate", "total"];
+  const keys = ["read", "solve", "extract", "catalogue", "preview", "thread", "store", "calibrate"];
+  keys.push("calibrateCone", "calibrateFit", "calibratePlot", "total");
   const stat = (k: string, f: (v: number[]) => number) =>
     +f(steps.map((s) => s[k] ?? 0).sort((a, b) => a - b)).toFixed(0);
   const median = (v: number[]) => v[v.length >> 1] ?? NaN;

@@ -50,7 +50,15 @@ async function fail(database: Database, id: number, message: string): Promise<vo
 }
 
 /** Where a FITS job's time went, ms: the thread's steps (measure.ts), the thread round trip, store, calibrate. */
-export type FitsJobTimings = MeasureTimings & { thread: number; store: number; calibrate: number };
+export type FitsJobTimings = MeasureTimings & {
+  thread: number;
+  store: number;
+  calibrate: number;
+  /** Parts of `calibrate`: the reference cone, parse + fit, the calibration plot. */
+  calibrateCone: number;
+  calibrateFit: number;
+  calibratePlot: number;
+};
 
 /** Measure, store and calibrate an uploaded image; the timings of its steps when it got that far. */
 export async function processFits(
@@ -130,7 +138,7 @@ export async function processFits(
     .set({ photometryData: cataloguePath, mjd: h.mjdMid, statusMessage: "Calibrating" })
     .where(eq(dataProducts.id, id));
   const tStored = performance.now();
-  await calibrateDataProduct(database, id, opts);
+  const cal = await calibrateDataProduct(database, id, opts);
   await storeCalibratedFacts(database, id, h.exposureS, result.stats.limitingMag5Sigma);
   const inThread = Object.values(measured.timingsMs).reduce((a, b) => a + b, 0);
   return {
@@ -138,6 +146,9 @@ export async function processFits(
     thread: tMeasured - t0 - inThread,
     store: tStored - tMeasured,
     calibrate: performance.now() - tStored,
+    calibrateCone: cal?.cone ?? 0,
+    calibrateFit: cal?.fit ?? 0,
+    calibratePlot: cal?.plot ?? 0,
   };
 }
 
