@@ -7,7 +7,7 @@ import { readFitsFile } from "../src/astro/fits/file.ts";
 import { extractSources, formatSextractorCatalogue } from "../src/astro/image/extract.ts";
 import { parseInstrumentalCatalogue } from "../src/astro/sextractor.ts";
 import { wcsFromHeader } from "../src/astro/wcs/index.ts";
-import { cataloguePath } from "../src/cli/fits-extract-core.ts";
+import { cataloguePath } from "../src/cli/fits-extract.ts";
 import { fitsCommand } from "../src/cli/fits.ts";
 import { ExitCodeError, UsageError } from "../src/cli/output.ts";
 import { FIELD_DIR } from "./helpers/fixtures.ts";

@@ -6,7 +6,7 @@
  * MAG_AUTO, MAGERR_AUTO. Runs on the main thread or in a worker (fits-extract-thread.ts).
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { isFitsError } from "../astro/fits/errors.ts";
 import { readFitsFile } from "../astro/fits/file.ts";
 import { extractSources, formatSextractorCatalogue } from "../astro/image/extract.ts";
@@ -30,12 +30,6 @@ export interface ExtractedFile {
   /** Why there is no WCS. */
   wcsReason?: string;
   ms: { read: number; extract: number; write: number };
-}
-
-/** `dir/field.fits.fz` → `out/field.cat` (also .fit, .fts, .fits.gz; other names get `.cat` appended). */
-export function cataloguePath(input: string, outDir?: string): string {
-  const base = basename(input).replace(/(\.(fits?|fts))?(\.(fz|gz))?$/i, "");
-  return join(outDir ?? dirname(input), `${base || basename(input)}.cat`);
 }
 
 const positive = (v: number | undefined): number | undefined =>

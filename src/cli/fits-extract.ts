@@ -10,8 +10,16 @@ import type { Worker } from "node:worker_threads";
 import cliProgress from "cli-progress";
 import { Command } from "commander";
 import { startModuleWorker } from "../threads.ts";
-import { cataloguePath, extractFile, type ExtractDefaults, type ExtractedFile } from "./fits-extract-core.ts";
+import { basename, dirname, join } from "node:path";
+// Types only: the extraction modules load when a file is measured, not with every CLI command.
+import type { ExtractDefaults, ExtractedFile } from "./fits-extract-core.ts";
 import { ExitCodeError, UsageError } from "./output.ts";
+
+/** `dir/field.fits.fz` → `out/field.cat` (also .fit, .fts, .fits.gz; other names get `.cat` appended). */
+export function cataloguePath(input: string, outDir?: string): string {
+  const base = basename(input).replace(/(\.(fits?|fts))?(\.(fz|gz))?$/i, "");
+  return join(outDir ?? dirname(input), `${base || basename(input)}.cat`);
+}
 
 export interface ExtractJob {
   input: string;
@@ -36,6 +44,7 @@ export async function extractAll(
     onDone(o);
   };
   if (threads === 0) {
+    const { extractFile } = await import("./fits-extract-core.ts");
     for (const [i, j] of jobs.entries()) {
       await extractFile(j.input, j.output, defaults).then(
         (file) => finish(i, { ok: true, file }),
