@@ -176,7 +176,7 @@ export function previewPng(image: PreviewImage, opts: PreviewOptions = {}): Uint
   const scale = Number.isFinite(z1) && Number.isFinite(z2) && z2 > z1 ? 255 / (z2 - z1) : 0;
 
   // Blocks of 4 or more pixels a side average a decimated grid, every ⌊f/2⌋-th pixel both ways (a quarter
-  // of the pixels or fewer: a 4096² frame's preview reads 1 M of its 16 M pixels), still smoothing noise.
+  // of the pixels or fewer: a 4096² frame's preview reads 4 M of its 16 M pixels), still smoothing noise.
   const step = f >= 4 ? Math.floor(f / 2) : 1;
   const rowBytes = 1 + 3 * ow;
   const raw = new Uint8Array(rowBytes * oh); // filter byte 0 + RGB per scanline
