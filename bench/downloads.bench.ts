@@ -27,7 +27,10 @@ import { buildApp } from "../src/app.ts";
 import { SYSTEM } from "../src/domain/permissions.ts";
 
 const SIZES = (process.env.SKYTOM_BENCH_DOWNLOAD_SIZES ?? "1000000,3000000").split(",").map(Number);
-const DB = "skytom_bench_downloads";
+const DB = process.env.SKYTOM_BENCH_DOWNLOADS_DB ?? "skytom_bench_downloads";
+/** Also measure a freshly bulk-loaded light curve (SKYTOM_BENCH_DOWNLOADS_FRESH=0 skips it). */
+const FRESH = process.env.SKYTOM_BENCH_DOWNLOADS_FRESH !== "0";
+const FRESH_POINTS = 1_000_000;
 const GENERATOR = "downloads-2";
 const targetName = (n: number) => `BenchLC${n}`;
 
@@ -188,6 +191,77 @@ async function measureDownload(url: string, pid: number, token: string, n: numbe
   );
 }
 
+/**
+ * The first downloads of a light curve just bulk-loaded (FRESH_POINTS points inserted now, in one
+ * statement per 500,000, like the generator), each cold (a change before each), in three states of the
+ * table: (1) right after the load — no tuple has its hint bits, no page is all-visible; (2) after that
+ * first read — hint bits set, the visibility map still empty, so the index-only scans visit the heap;
+ * (3) after `VACUUM (ANALYZE) reduced_datums` — pages all-visible, heap not visited. Each line gives the
+ * heap fetches of the index-only scan measured after it (EXPLAIN ANALYZE).
+ */
+async function measureFreshLoad(database: Database, url: string, pid: number, token: string): Promise<void> {
+  const n = FRESH_POINTS;
+  const name = `BenchLCfresh${n}`;
+  await database.pool.query(
+    `insert into targets (name, ra, dec) values ($1, 11, 21) on conflict (name) do nothing`,
+    [name],
+  );
+  const { id } = (await database.pool.query("select id from targets where name = $1", [name])).rows[0];
+  await database.pool.query("delete from reduced_datums where target_id = $1", [id]);
+  await database.pool.query("vacuum reduced_datums"); // the delete's dead rows out of the way
+  const t0 = performance.now();
+  for (let from = 1; from <= n; from += 500_000) {
+    await database.pool.query(
+      `insert into reduced_datums (target_id, mjd, value, error, filter, facility, observer)
+       select $1, 56000 + floor(g / 2) * 0.00123456789, 12 + (g % 9973) / 1234.5, 0.001 + (g % 97) / 1000.0,
+         (array['V(GaiaSP)', 'g(ZTF)', 'r(ZTF)'])[1 + g % 3], 'ROAD_Cam', 'observer' || (g % 17)
+       from generate_series($2::int, $3::int) g`,
+      [id, from, Math.min(n, from + 500_000 - 1)],
+    );
+  }
+  const loadS = (performance.now() - t0) / 1000;
+  const heapFetches = async () => {
+    const plan = await database.pool.query(
+      `explain (analyze, buffers, format json) select r.download_line from reduced_datums r
+       where r.target_id = $1 and r.value_unit = 'MAG' and r.active_flg and r.data_type = 'photometry'
+       order by r.mjd, r.id`,
+      [id],
+    );
+    const walk = (node: Record<string, unknown>): number =>
+      Number(node["Heap Fetches"] ?? 0) +
+      ((node.Plans as Record<string, unknown>[] | undefined) ?? []).reduce((a, c) => a + walk(c), 0);
+    return walk((plan.rows[0]["QUERY PLAN"] as { Plan: Record<string, unknown> }[])[0].Plan);
+  };
+  const one = async (state: string) => {
+    const r = await download(url, token, name);
+    if (r.status !== 200 || r.lines !== n + 1)
+      throw new Error(`download: status ${r.status}, ${r.lines} lines`);
+    console.log(
+      JSON.stringify({
+        bench: `download-photometry ${n} points (postgresql, freshly loaded table, cold)`,
+        case: state,
+        seconds: +r.seconds.toFixed(3),
+        first_byte_ms: +r.firstByteMs.toFixed(1),
+        server_rss_mb: Math.round(procMb(pid, "VmRSS")),
+        heap_fetches_after: await heapFetches(),
+        load_s: +loadS.toFixed(1),
+      }),
+    );
+  };
+  await one("1: first read after the bulk load (no hint bits, visibility map empty)");
+  await database.pool.query(
+    "update reduced_datums set observer = observer where id = (select min(id) from reduced_datums where target_id = $1)",
+    [id],
+  );
+  await one("2: second read (hint bits set, visibility map still empty)");
+  await database.pool.query("vacuum (analyze) reduced_datums");
+  await database.pool.query(
+    "update reduced_datums set observer = observer where id = (select min(id) from reduced_datums where target_id = $1)",
+    [id],
+  );
+  await one("3: after VACUUM (ANALYZE) reduced_datums (pages all-visible)");
+}
+
 const database = await openBenchDatabase(DB, "downloads");
 if (database) {
   if (!(await datasetCurrent(database, "downloads", `${GENERATOR}:${SIZES.join(",")}`))) {
@@ -200,8 +274,9 @@ if (database) {
   const server = await startChildServer(benchDatabaseUrl(DB), { SKYTOM_DATA: dataDir });
   try {
     for (const n of SIZES) {
-      await measureColdWarm(database, dataDir, server.url, server.pid, token, n, "postgresql");
+      await measureColdWarm(database, dataDir, server.url, server.pid, token, n, "postgresql, kept table");
     }
+    if (FRESH) await measureFreshLoad(database, server.url, server.pid, token);
   } finally {
     await server.stop();
     await database.close();

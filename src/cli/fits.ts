@@ -1,10 +1,14 @@
-/** `skytom fits synth`: synthetic CCD frames (src/astro/synth/image.ts) with their truth tables, for tests and demos. */
+/**
+ * `skytom fits synth`: synthetic CCD frames (src/astro/synth/image.ts) with their truth tables, for tests
+ * and demos; `skytom fits extract`: SExtractor-style catalogues of FITS files (fits-extract.ts).
+ */
 import { writeFile } from "node:fs/promises";
 import { Command } from "commander";
 import { writeFits } from "../astro/fits/write.ts";
 import { makeSyntheticImage } from "../astro/synth/image.ts";
 import type { SipDistortion } from "../astro/wcs/tan.ts";
 import { ValidationError } from "../domain/errors.ts";
+import { fitsExtractCommand } from "./fits-extract.ts";
 
 /** A number from an option's text, within [min, max] (and an integer when asked). */
 function numberOption(name: string, text: string, min: number, max: number, integer = false): number {
@@ -44,7 +48,10 @@ export function truthPath(out: string): string {
 }
 
 export function fitsCommand(): Command {
-  const cmd = new Command("fits").description("FITS images: synthetic frames for tests and demos");
+  const cmd = new Command("fits").description(
+    "FITS images: source catalogues of a batch of files; synthetic frames for tests and demos",
+  );
+  cmd.addCommand(fitsExtractCommand());
 
   cmd
     .command("synth")

@@ -14,7 +14,7 @@ Exit codes:
   1  refused: the server (or the database) said no — validation, not found, permission, bad token (4xx)
   2  bad arguments or configuration (unknown option, missing value, no token saved, …)
   3  cannot reach the server, it failed (5xx), or another failure
-  4  some uploads failed (skytom upload; the summary says which)
+  4  some uploads failed (skytom upload), some files could not be measured (skytom fits extract)
 `;
 
 /** A usage mistake found after commander's own checks (exit 2). */

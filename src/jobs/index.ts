@@ -12,6 +12,7 @@ import type { JobQueue, Workers } from "../db/queue.ts";
 import type { ReferenceProvider } from "../domain/calibration/pipeline.ts";
 import { markNoReferenceStars, markWaitingForReferenceStars } from "../domain/calibration/waiting.ts";
 import { processDataProduct } from "../domain/dataproducts/process.ts";
+import type { FitsJobTimings } from "../domain/dataproducts/fits.ts";
 import { PROCESS_JOB } from "../domain/dataproducts/upload.ts";
 import { refreshAllTargets } from "../domain/targets/refresh.ts";
 
@@ -49,8 +50,9 @@ export async function startWorkers(
     async (job) => {
       const t0 = performance.now();
       const id = job.data.dataProductId;
+      let steps: FitsJobTimings | undefined;
       try {
-        await processDataProduct(database, id, { dataDir: opts.dataDir, provider });
+        steps = await processDataProduct(database, id, { dataDir: opts.dataDir, provider });
       } catch (err) {
         // Reference stars that cannot be had now: the product waits and the job comes back at retryAt.
         if (err instanceof ArchiveError) {
@@ -74,7 +76,21 @@ export async function startWorkers(
         }
         throw err;
       }
-      opts.logger.info({ dataProduct: id, ms: Math.round(performance.now() - t0) }, "data product processed");
+      opts.logger.info(
+        {
+          dataProduct: id,
+          ms: Math.round(performance.now() - t0),
+          // FITS images: ms per step (read, solve, extract, catalogue, preview, thread, store, calibrate).
+          ...(steps
+            ? {
+                steps: Object.fromEntries(
+                  Object.entries(steps).map(([k, v]) => [k, Math.round(v as number)]),
+                ),
+              }
+            : {}),
+        },
+        "data product processed",
+      );
     },
     { concurrency: opts.concurrency },
   );

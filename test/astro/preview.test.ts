@@ -149,6 +149,22 @@ describe("previewPng", () => {
     expect(png.rgb(0, 0)[0]).toBe(185);
   });
 
+  it("blocks of 4 px or more average a decimated grid (every ⌊f/2⌋-th pixel both ways)", () => {
+    const w = 400;
+    const h = 8;
+    expect(previewGeometry(w, h, 100)).toEqual({ factor: 4, width: 100, height: 2 });
+    // Value = 10·(x mod 4) + 40·(y mod 4): the grid x, y ∈ {0, 2} of a block averages 10 + 40 = 50 (the
+    // full block would average 15 + 60 = 75).
+    const data = new Float32Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = 10 * (x % 4) + 40 * (y % 4);
+    const png = decodePng(
+      previewPng({ data, width: w, height: h }, { maxWidth: 100, limits: { z1: 0, z2: 255 } }),
+    );
+    expect([png.width, png.height]).toEqual([100, 2]);
+    expect(png.rgb(0, 0)[0]).toBe(50);
+    expect(png.rgb(99, 1)[0]).toBe(50);
+  });
+
   it("survives NaN pixels (blocks without finite pixels are black) and all-NaN images", () => {
     const data = noisyFrame(200, 150, 5000);
     for (let i = 0; i < 200 * 20; i++) data[i] = NaN; // FITS rows 1–20

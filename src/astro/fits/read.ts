@@ -58,7 +58,8 @@ export interface FitsHeaderSummary {
   compressed: boolean;
 }
 
-interface Located {
+/** The image HDU found by walking the headers. */
+export interface Located {
   header: FitsHeader;
   hduIndex: number;
   dataOffset: number;
@@ -213,6 +214,24 @@ export function readFits(input: Uint8Array, options?: ReadFitsOptions): FitsImag
       compression: t.compression,
     };
   }
+  const plan = plainPlan(loc, opts, notes);
+  const data = allocPixels(loc.bitpix, plan.width * plan.height);
+  // A gunzipped buffer is ours: its bytes may be swapped where they are (no copy).
+  decodePixels(bytes, loc.dataOffset, data.length, loc.bitpix, data, plan.scaling, 0, bytes !== input);
+  return plainImage(plan, data);
+}
+
+/** An uncompressed image located in a file: what to allocate and how to scale it. */
+export interface PlainImagePlan {
+  loc: Located;
+  width: number;
+  height: number;
+  depth: number;
+  scaling: PixelScaling;
+  notes: string[];
+}
+
+function plainPlan(loc: Located, opts: Required<ReadFitsOptions>, notes: string[]): PlainImagePlan {
   const [width, height] = loc.dims;
   const depth = loc.dims.slice(2).reduce((a, b) => a * b, 1);
   if (width * height > opts.maxPixels) {
@@ -223,18 +242,50 @@ export function readFits(input: Uint8Array, options?: ReadFitsOptions): FitsImag
   }
   if (depth > 1) notes.push(`cube ${loc.dims.join("×")} with ${depth} planes: returned the first plane`);
   const scaling = scalingOf(loc.header, loc.bitpix, notes);
-  const data = allocPixels(loc.bitpix, width * height);
-  decodePixels(bytes, loc.dataOffset, width * height, loc.bitpix, data, scaling);
+  return { loc, width, height, depth, scaling, notes };
+}
+
+/** The image of a plan, with its decoded pixels (width × height of them). */
+export function plainImage(plan: PlainImagePlan, data: PixelArray): FitsImage {
+  const { loc, width, height } = plan;
   return {
     header: loc.header,
     width,
     height,
-    depth,
+    depth: plan.depth,
     data,
     bitpix: loc.bitpix,
     hduIndex: loc.hduIndex,
-    notes,
+    notes: plan.notes,
   };
+}
+
+/**
+ * For reading straight from a file: from the file's first bytes (`prefix`) and its size, the plan of an
+ * uncompressed image whose data unit is wholly in the file ("plain"); "more" when the headers run past the
+ * prefix; "whole" when the file must be read whole and given to {@link readFits} (gzip, tile compression,
+ * or anything readFits will refuse — it then reports the problem exactly as for bytes in memory).
+ */
+export function planPlainRead(
+  prefix: Uint8Array,
+  fileSize: number,
+  options?: ReadFitsOptions,
+): PlainImagePlan | "more" | "whole" {
+  const opts = resolve(options);
+  const complete = prefix.length >= fileSize;
+  if (prefix.length === 0 || isGzip(prefix)) return "whole";
+  let loc: Located;
+  try {
+    loc = locate(prefix, opts, false, complete);
+  } catch (err) {
+    return !complete && err instanceof FitsError && err.code === "TRUNCATED" ? "more" : "whole";
+  }
+  if (loc.tiled || loc.dataSize > fileSize - loc.dataOffset) return "whole";
+  try {
+    return plainPlan(loc, opts, []);
+  } catch {
+    return "whole";
+  }
 }
 
 function summary(loc: Located): FitsHeaderSummary {

@@ -105,10 +105,11 @@ export async function calibrateDataProduct(
   database: Database,
   id: number,
   opts: CalibrateOptions,
-): Promise<void> {
+): Promise<CalibrateTimings | undefined> {
   const now = opts.now ?? (() => new Date());
   const row = await load(database, id);
-  if (!row || (row.dp.dataProductType !== "photometry" && row.dp.dataProductType !== "fits_file")) return;
+  if (!row || (row.dp.dataProductType !== "photometry" && row.dp.dataProductType !== "fits_file"))
+    return undefined;
   const { dp, target } = row;
   // An uploaded catalogue, or the one the FITS job measured.
   const cataloguePath = dp.dataProductType === "photometry" ? dp.data : dp.photometryData;
@@ -116,7 +117,7 @@ export async function calibrateDataProduct(
   const seconds = () => +((performance.now() - t0) / 1000).toFixed(3);
   if (dp.mjd === null || target.ra === null || target.dec === null || !cataloguePath) {
     await markFailed(database, id, "no MJD, catalogue or target position to calibrate with", 0);
-    return;
+    return undefined;
   }
   await markStarted(database, id, dp.mjd, dp.filter, now());
 
@@ -125,8 +126,9 @@ export async function calibrateDataProduct(
     text = await readFile(storedPath(opts.dataDir, cataloguePath), "utf8");
   } catch (err) {
     await markFailed(database, id, `cannot read the uploaded file: ${(err as Error).message}`, seconds());
-    return;
+    return undefined;
   }
+  const tRun = performance.now();
   const run = await runCalibration(
     {
       catalogueText: text,
@@ -139,8 +141,9 @@ export async function calibrateDataProduct(
   );
   if (!run.ok) {
     await markFailed(database, id, `catalogue: ${run.error}`, seconds());
-    return;
+    return undefined;
   }
+  const tPlot = performance.now();
   const plot = calibrationPlot(
     run.result,
     "png",
@@ -152,7 +155,22 @@ export async function calibrateDataProduct(
     await mkdir(dirname(storedPath(opts.dataDir, plotPath)), { recursive: true });
     await writeFile(storedPath(opts.dataDir, plotPath), plot);
   }
+  const tStore = performance.now();
   await storeResult(database, row, run.result, plotPath, seconds());
+  return {
+    cone: run.coneSeconds * 1000,
+    fit: tPlot - tRun - run.coneSeconds * 1000,
+    plot: tStore - tPlot,
+    store: performance.now() - tStore,
+  };
+}
+
+/** Where a calibration's time went, ms: reference cone, parse + fit, plot (rendered and written), store. */
+export interface CalibrateTimings {
+  cone: number;
+  fit: number;
+  plot: number;
+  store: number;
 }
 
 /**

@@ -50,6 +50,8 @@ export type CalibrationRun =
       radiusDeg: number;
       reference: ReferenceCatalogue;
       result: CalibrationResult;
+      /** Time spent fetching the reference stars (the cone), s; the rest of `seconds` is parse + fit. */
+      coneSeconds: number;
       /** Wall time of the run, s (parse to result). */
       seconds: number;
     };
@@ -135,10 +137,20 @@ export async function runCalibration(
   if (!parsed.ok) return { ok: false, step: "parse", error: parsed.error };
   const { raDeg, decDeg } = request.target;
   const radiusDeg = referenceRadiusDeg(raDeg, decDeg, parsed.catalogue.raDeg, parsed.catalogue.decDeg);
+  const tCone = performance.now();
   const reference = await referenceCone(deps, request.target, radiusDeg, {
     filterRequest: request.filterRequest,
     epochMjd: request.epochMjd,
   });
+  const coneSeconds = (performance.now() - tCone) / 1000;
   const result = calibrate(parsed, reference, request);
-  return { ok: true, parsed, radiusDeg, reference, result, seconds: (performance.now() - t0) / 1000 };
+  return {
+    ok: true,
+    parsed,
+    radiusDeg,
+    reference,
+    result,
+    coneSeconds,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }

@@ -27,7 +27,7 @@ import {
 } from "../../db/schema/index.ts";
 import { storedPath } from "../../storage.ts";
 import { calibrateDataProduct, type CalibrateOptions } from "../calibration/dataproduct.ts";
-import type { Measured, MeasureInput } from "./measure.ts";
+import type { Measured, MeasureInput, MeasureTimings } from "./measure.ts";
 import { measureInThread } from "./measure-pool.ts";
 
 type JobFields = Partial<typeof fitsJobs.$inferInsert>;
@@ -49,7 +49,23 @@ async function fail(database: Database, id: number, message: string): Promise<vo
   });
 }
 
-export async function processFits(database: Database, id: number, opts: CalibrateOptions): Promise<void> {
+/** Where a FITS job's time went, ms: the thread's steps (measure.ts), the thread round trip, store, calibrate. */
+export type FitsJobTimings = MeasureTimings & {
+  thread: number;
+  store: number;
+  calibrate: number;
+  /** Parts of `calibrate`: the reference cone, parse + fit, the calibration plot. */
+  calibrateCone: number;
+  calibrateFit: number;
+  calibratePlot: number;
+};
+
+/** Measure, store and calibrate an uploaded image; the timings of its steps when it got that far. */
+export async function processFits(
+  database: Database,
+  id: number,
+  opts: CalibrateOptions,
+): Promise<FitsJobTimings | undefined> {
   const [row] = await database.db
     .select({ dp: dataProducts, target: targets, camera: cameras, site: observatories })
     .from(dataProducts)
@@ -57,7 +73,7 @@ export async function processFits(database: Database, id: number, opts: Calibrat
     .leftJoin(cameras, eq(cameras.id, dataProducts.cameraId))
     .leftJoin(observatories, eq(observatories.id, cameras.observatoryId))
     .where(eq(dataProducts.id, id));
-  if (!row || row.dp.dataProductType !== "fits_file") return;
+  if (!row || row.dp.dataProductType !== "fits_file") return undefined;
   const { dp, target, camera, site } = row;
   await setJob(database, id, { status: "R", statusMessage: "Measuring the image", startTime: new Date() });
   await database.db
@@ -67,8 +83,9 @@ export async function processFits(database: Database, id: number, opts: Calibrat
 
   if (target.ra === null || target.dec === null) {
     await fail(database, id, "the target has no position");
-    return;
+    return undefined;
   }
+  const t0 = performance.now();
   // Read, WCS (or blind solve), extraction, preview and catalogue in a worker thread (measure-pool.ts):
   // seconds of CPU for a big frame, which on this thread would stall requests and the job's lease.
   const measured = await measureInThread(
@@ -82,8 +99,9 @@ export async function processFits(database: Database, id: number, opts: Calibrat
   );
   if (!measured.ok) {
     await fail(database, id, measured.message);
-    return;
+    return undefined;
   }
+  const tMeasured = performance.now();
   const { image, header: h, result, pix, solvedNote } = measured;
   const inField =
     pix !== null && pix.x >= 0.5 && pix.y >= 0.5 && pix.x <= image.width + 0.5 && pix.y <= image.height + 0.5;
@@ -119,8 +137,19 @@ export async function processFits(database: Database, id: number, opts: Calibrat
     .update(dataProducts)
     .set({ photometryData: cataloguePath, mjd: h.mjdMid, statusMessage: "Calibrating" })
     .where(eq(dataProducts.id, id));
-  await calibrateDataProduct(database, id, opts);
+  const tStored = performance.now();
+  const cal = await calibrateDataProduct(database, id, opts);
   await storeCalibratedFacts(database, id, h.exposureS, result.stats.limitingMag5Sigma);
+  const inThread = Object.values(measured.timingsMs).reduce((a, b) => a + b, 0);
+  return {
+    ...measured.timingsMs,
+    thread: tMeasured - t0 - inThread,
+    store: tStored - tMeasured,
+    calibrate: performance.now() - tStored,
+    calibrateCone: cal?.cone ?? 0,
+    calibrateFit: cal?.fit ?? 0,
+    calibratePlot: cal?.plot ?? 0,
+  };
 }
 
 /** The camera's header keywords and detector values (defaults without a camera), for the measurement. */

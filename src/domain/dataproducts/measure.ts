@@ -71,14 +71,32 @@ export interface Measured {
   /** The 7-column SExtractor catalogue of the measured sources. */
   catalogue: string;
   previewPng: Uint8Array;
+  /** Where the thread's time went, ms: read (decode), solve (blind WCS, 0 with a header WCS), extract, preview, catalogue (formatting). */
+  timingsMs: MeasureTimings;
+}
+
+export interface MeasureTimings {
+  read: number;
+  solve: number;
+  extract: number;
+  preview: number;
+  catalogue: number;
 }
 
 export type MeasureOutput = Measured | { ok: false; message: string };
 
 export async function measureImage(input: MeasureInput, cone: ConeQuery): Promise<MeasureOutput> {
   let image: FitsImage;
+  const timingsMs: MeasureTimings = { read: 0, solve: 0, extract: 0, preview: 0, catalogue: 0 };
+  let t = performance.now();
+  const lap = (step: keyof MeasureTimings) => {
+    const now = performance.now();
+    timingsMs[step] += now - t;
+    t = now;
+  };
   try {
     image = await readFitsFile(input.path);
+    lap("read");
   } catch (err) {
     return {
       ok: false,
@@ -104,6 +122,7 @@ export async function measureImage(input: MeasureInput, cone: ConeQuery): Promis
     wcs = solved.wcs;
     solvedNote = `; WCS solved (${solved.matched} stars, ${solved.rmsArcsec.toFixed(2)}″ rms)`;
   }
+  lap("solve");
   const result = extractSources(image, {
     wcs,
     gainEPerAdu: h.gainEPerAdu,
@@ -111,8 +130,13 @@ export async function measureImage(input: MeasureInput, cone: ConeQuery): Promis
     saturationAdu: h.saturationAdu,
     target,
   });
+  lap("extract");
   const pix = skyToPixel(wcs, target.raDeg, target.decDeg);
   const text = (k: string, n: number) => image.header.getString(k)?.slice(0, n) ?? null;
+  const catalogue = formatSextractorCatalogue(result.rows);
+  lap("catalogue");
+  const preview = previewPng(image, pix ? { marker: pix } : {});
+  lap("preview");
   return {
     ok: true,
     image: { width: image.width, height: image.height },
@@ -131,8 +155,9 @@ export async function measureImage(input: MeasureInput, cone: ConeQuery): Promis
     result: { stats: result.stats },
     pix,
     pixelScaleArcsec: pixelScaleArcsec(wcs),
-    catalogue: formatSextractorCatalogue(result.rows),
-    previewPng: previewPng(image, pix ? { marker: pix } : {}),
+    catalogue,
+    previewPng: preview,
+    timingsMs,
   };
 }
 

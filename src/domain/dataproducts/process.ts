@@ -7,18 +7,19 @@ import { eq } from "drizzle-orm";
 import type { Database } from "../../db/connection.ts";
 import { dataProducts } from "../../db/schema/index.ts";
 import { calibrateDataProduct, type CalibrateOptions } from "../calibration/dataproduct.ts";
-import { processFits } from "./fits.ts";
+import { processFits, type FitsJobTimings } from "./fits.ts";
 
-/** Process one queued data product by its type; an unknown id does nothing. */
+/** Process one queued data product by its type; an unknown id does nothing. FITS images: their step timings. */
 export async function processDataProduct(
   database: Database,
   id: number,
   opts: CalibrateOptions,
-): Promise<void> {
+): Promise<FitsJobTimings | undefined> {
   const [dp] = await database.db
     .select({ type: dataProducts.dataProductType })
     .from(dataProducts)
     .where(eq(dataProducts.id, id));
-  if (dp?.type === "fits_file") await processFits(database, id, opts);
-  else if (dp?.type === "photometry") await calibrateDataProduct(database, id, opts);
+  if (dp?.type === "fits_file") return processFits(database, id, opts);
+  if (dp?.type === "photometry") await calibrateDataProduct(database, id, opts);
+  return undefined;
 }

@@ -1,0 +1,75 @@
+/**
+ * One file of `skytom fits extract`: read the image, take the WCS from its header, extract the sources
+ * with the FITS job's settings (src/domain/dataproducts/measure.ts: gain, read noise and saturation from
+ * the header's GAIN, RDNOISE/READNOIS, SATURATE, else the given defaults) and write the FITS job's
+ * catalogue: Source Extractor ASCII_HEAD with NUMBER, ALPHA_J2000, DELTA_J2000, XWIN_IMAGE, YWIN_IMAGE,
+ * MAG_AUTO, MAGERR_AUTO. Runs on the main thread or in a worker (fits-extract-thread.ts).
+ */
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { isFitsError } from "../astro/fits/errors.ts";
+import { readFitsFile } from "../astro/fits/file.ts";
+import { extractSources, formatSextractorCatalogue } from "../astro/image/extract.ts";
+import { wcsFromHeader } from "../astro/wcs/index.ts";
+
+export interface ExtractDefaults {
+  /** e⁻/ADU when the header has no positive GAIN. */
+  gainEPerAdu: number;
+  /** e⁻ when the header has no RDNOISE/READNOIS. */
+  readNoiseE: number;
+  /** ADU when the header has no SATURATE. */
+  saturationAdu: number;
+}
+
+export interface ExtractedFile {
+  input: string;
+  output: string;
+  sources: number;
+  /** False when the header has no usable WCS (ALPHA/DELTA are `nan` then). */
+  wcs: boolean;
+  /** Why there is no WCS. */
+  wcsReason?: string;
+  ms: { read: number; extract: number; write: number };
+}
+
+const positive = (v: number | undefined): number | undefined =>
+  v !== undefined && Number.isFinite(v) && v > 0 ? v : undefined;
+
+/** Measure one file and write its catalogue (through a temporary file, so no half-written catalogue). */
+export async function extractFile(
+  input: string,
+  output: string,
+  defaults: ExtractDefaults,
+): Promise<ExtractedFile> {
+  let t = performance.now();
+  const image = await readFitsFile(input).catch((err: unknown) => {
+    const code = (err as { code?: string }).code;
+    if (code === "ENOENT") throw new Error("no such file");
+    if (code === "EISDIR") throw new Error("a directory, not a FITS file");
+    throw new Error(isFitsError(err) ? `FITS: ${err.message}` : (err as Error).message);
+  });
+  const read = performance.now() - t;
+  t = performance.now();
+  const h = image.header;
+  const w = wcsFromHeader((k) => h.get(k) as number | string | boolean | undefined);
+  const result = extractSources(image, {
+    ...(w.ok ? { wcs: w.wcs } : {}),
+    gainEPerAdu: positive(h.getNumber("GAIN")) ?? defaults.gainEPerAdu,
+    readNoiseE: positive(h.getNumber("RDNOISE")) ?? positive(h.getNumber("READNOIS")) ?? defaults.readNoiseE,
+    saturationAdu: positive(h.getNumber("SATURATE")) ?? defaults.saturationAdu,
+  });
+  const extract = performance.now() - t;
+  t = performance.now();
+  await mkdir(dirname(output), { recursive: true });
+  const tmp = `${output}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(tmp, formatSextractorCatalogue(result.rows));
+  await rename(tmp, output);
+  return {
+    input,
+    output,
+    sources: result.rows.length,
+    wcs: w.ok,
+    ...(w.ok ? {} : { wcsReason: w.reason }),
+    ms: { read, extract, write: performance.now() - t },
+  };
+}
