@@ -8,6 +8,7 @@ import { parseLightCurveCsv } from "../src/domain/dataproducts/lightcurve-csv.ts
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
 import { multipart, type FilePart } from "./helpers/multipart.ts";
+import { webAs } from "./helpers/web-targets.ts";
 
 describe("radio light-curve CSV (parser)", () => {
   it("flux in uJy and Jy (unit column) → mJy; negative error → limit; frequency as the filter", () => {
@@ -137,5 +138,29 @@ describe.each(ENGINES)("radio uploads and downloads on %s", (engine) => {
     ]);
     expect(res.statusCode).toBe(400);
     expect(res.json().detail).toBe('unit: "MJy" is not one of mJy, uJy or Jy');
+  });
+
+  it("the target page shows a radio panel (flux vs time, mJy) and links its CSV; an optical-only target has none", async () => {
+    const web = await webAs(t, alice);
+    const page = await web.get("/targets/SN2024radio/");
+    expect(page.statusCode).toBe(200);
+    const island = /<script type="application\/json" id="radiocurve-data">([\s\S]*?)<\/script>/.exec(
+      page.body,
+    );
+    expect(island).not.toBeNull();
+    const figure = JSON.parse(island?.[1] ?? "{}") as {
+      data: Array<{ name: string; y: number[] }>;
+      layout: any;
+    };
+    expect(figure.layout.yaxis.title.text).toBe("Flux density (mJy)");
+    expect(figure.data.map((d) => [d.name, d.y])).toEqual([
+      ["1.28GHz", [1.5]],
+      ["1.28GHz limit", [0.09]],
+    ]);
+    expect(page.body).not.toContain('id="lightcurve-data"');
+    const csv = await web.get("/targets/SN2024radio/radio.csv");
+    expect(csv.statusCode).toBe(200);
+    expect(csv.body).toMatch(/^MJD;mJy;Error;Facility;Filter;Observer\n60090\.25;0\.09;-1\.0;MeerKAT/);
+    expect((await web.get("/targets/Optical1/")).body).not.toContain('id="radiocurve-data"');
   });
 });

@@ -9,8 +9,12 @@ import * as repo from "./repo.ts";
 
 export const plotCache = new GenerationCache<PlotlyFigure | "None">(2000);
 
-/** Active photometric (MAG) points of a target, ordered by (mjd, id). */
-export async function lightCurvePoints(db: Executor, targetId: number): Promise<LightCurvePoint[]> {
+/** Active photometric (MAG) points of a target, ordered by (mjd, id); with MILLIJANSKY its radio fluxes. */
+export async function lightCurvePoints(
+  db: Executor,
+  targetId: number,
+  unit: "MAG" | "MILLIJANSKY" = "MAG",
+): Promise<LightCurvePoint[]> {
   const rows = await db
     .select({
       id: reducedDatums.id,
@@ -28,7 +32,7 @@ export async function lightCurvePoints(db: Executor, targetId: number): Promise<
         eq(reducedDatums.targetId, targetId),
         eq(reducedDatums.activeFlg, true),
         eq(reducedDatums.dataType, "photometry"),
-        eq(reducedDatums.valueUnit, "MAG"),
+        eq(reducedDatums.valueUnit, unit),
       ),
     )
     .orderBy(asc(reducedDatums.mjd), asc(reducedDatums.id));
@@ -47,4 +51,20 @@ export async function targetPlot(db: Executor, name: string): Promise<PlotlyFigu
   const figure = points.length ? lightCurveFigure(points, target.name) : ("None" as const);
   plotCache.set(key, generation, figure);
   return figure;
+}
+
+/** The radio panel of a target's page: its active mJy points against time, or null when it has none. */
+export async function targetRadioPlot(
+  db: Executor,
+  targetId: number,
+  name: string,
+): Promise<PlotlyFigure | null> {
+  const generation = await cacheGeneration(db, "plots");
+  const key = `radio:${targetId}:${name}`;
+  const cached = plotCache.get(key, generation);
+  if (cached) return cached === "None" ? null : cached;
+  const points = await lightCurvePoints(db, targetId, "MILLIJANSKY");
+  const figure = points.length ? lightCurveFigure(points, `${name} (radio)`, "radio") : ("None" as const);
+  plotCache.set(key, generation, figure);
+  return figure === "None" ? null : figure;
 }

@@ -15,7 +15,7 @@ import { BadRequestError, type FieldErrors } from "../../domain/errors.ts";
 import { listAliases } from "../../domain/targets/aliases.ts";
 import { groupsOfTarget, listGroups } from "../../domain/targets/groups.ts";
 import { listTargets } from "../../domain/targets/list.ts";
-import { targetPlot } from "../../domain/targets/plots.ts";
+import { targetPlot, targetRadioPlot } from "../../domain/targets/plots.ts";
 import * as targets from "../../domain/targets/service.ts";
 import { CLASSIFICATIONS } from "../../vocabulary.ts";
 import { openCsvDownload } from "../../http-kit/csv-download.ts";
@@ -108,8 +108,9 @@ export const targetPages: FastifyPluginAsync<WebOptions> = async (app, { databas
   ) {
     const actor = requireLogin(request);
     const dpPage = String((request.query as Record<string, unknown> | undefined)?.dp_page ?? "1");
-    const [figure, aliases, groups, comments, products] = await Promise.all([
+    const [figure, radioFigure, aliases, groups, comments, products] = await Promise.all([
       targetPlot(db, target.name),
+      targetRadioPlot(db, target.id, target.name),
       listAliases(db, target.name),
       groupsOfTarget(db, target.id),
       listComments(db, { targetid: target.id }, () => ({ offset: 0, limit: COMMENTS_SHOWN })),
@@ -137,6 +138,8 @@ export const targetPages: FastifyPluginAsync<WebOptions> = async (app, { databas
         lastDate: target.mjdLast > 0 ? dateFromMjd(target.mjdLast) : null,
         figureJson: figure === "None" ? null : jsonIsland(figure),
         pointCount: figure === "None" ? 0 : figure.data.reduce((n, tr) => n + (tr.x as unknown[]).length, 0),
+        radioJson: radioFigure ? jsonIsland(radioFigure) : null,
+        radioCount: radioFigure ? radioFigure.data.reduce((n, tr) => n + (tr.x as unknown[]).length, 0) : 0,
         aliases,
         groups,
         comments: comments.items,
@@ -183,14 +186,16 @@ export const targetPages: FastifyPluginAsync<WebOptions> = async (app, { databas
     return redirect(reply, `${targetUrl(target.name)}#comments`);
   });
 
-  // The API's download-photometry as a link: same bytes, same log entry (download type P).
-  app.get<{ Params: { name: string } }>("/targets/:name/photometry.csv", async (request, reply) => {
-    const actor = requireLogin(request);
-    const file = await openCsvDownload(db, dataDir, request, actor, "photometry", request.params.name);
-    return reply
-      .type("text/csv")
-      .header("Content-Disposition", file.disposition)
-      .header("Cache-Control", "no-store")
-      .send(file.body);
-  });
+  // The API's download-photometry and download-radio as links: same bytes, same log entry (type P / R).
+  for (const kind of ["photometry", "radio"] as const) {
+    app.get<{ Params: { name: string } }>(`/targets/:name/${kind}.csv`, async (request, reply) => {
+      const actor = requireLogin(request);
+      const file = await openCsvDownload(db, dataDir, request, actor, kind, request.params.name);
+      return reply
+        .type("text/csv")
+        .header("Content-Disposition", file.disposition)
+        .header("Cache-Control", "no-store")
+        .send(file.body);
+    });
+  }
 };
