@@ -150,7 +150,7 @@ describe.each(ENGINES)("radio uploads and downloads on %s", (engine) => {
     expect(island).not.toBeNull();
     const figure = JSON.parse(island?.[1] ?? "{}") as {
       data: Array<{ name: string; y: number[] }>;
-      layout: any;
+      layout: { yaxis: { title: { text: string } } };
     };
     expect(figure.layout.yaxis.title.text).toBe("Flux density (mJy)");
     expect(figure.data.map((d) => [d.name, d.y])).toEqual([
