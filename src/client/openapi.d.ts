@@ -1841,6 +1841,90 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/targets/{name}/harvests/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The last harvest of each survey source for a target (time, error, points) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** Format: date-time */
+              last_attempt: string;
+              last_error: string | null;
+              last_success: string | null;
+              object_id: string;
+              points_added: number;
+              points_returned: number;
+              source: string;
+            }[];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/token-auth/": {
     parameters: {
       query?: never;
@@ -5674,7 +5758,7 @@ export interface paths {
     put?: never;
     /**
      * Create a sidereal target
-     * @description Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days (also for null, which BHTOM's create_target.py sends for options not given). A target within 3 arcsec of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, "17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; importance must be 0–10 and cadence ≥ 0; the answer includes `id`; a target within 3 arcsec is a 400 {"non_field_errors": ["Source found already at these coordinates (rad 3 arcsec): <name>"]} (BHTOM2: a bare list, ["Source found already …"]); an unknown field is a 400 naming it, {"colour": ["Unknown field."]} (BHTOM2: 404 {"non_field_errors": ["Unknown field(s): colour"]}). Derived fields (galactic l/b, constellation, Sun separation, priority) are computed at once.
+     * @description Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days (also for null, which BHTOM's create_target.py sends for options not given). A target within 3 arcsec of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, "17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; importance must be 0–10 and cadence ≥ 0; the answer includes `id`; a target within 3 arcsec is a 400 {"non_field_errors": ["Source found already at these coordinates (rad 3 arcsec): <name>"]} (BHTOM2: a bare list, ["Source found already …"]); an unknown field is a 400 naming it, {"colour": ["Unknown field."]} (BHTOM2: 404 {"non_field_errors": ["Unknown field(s): colour"]}). Derived fields (galactic l/b, constellation, Sun separation, priority) are computed at once; the survey light curves (Gaia Alerts for targets named or aliased like Gaia22bpl) are harvested in the background (docs/harvesters.md).
      */
     post: {
       parameters: {
@@ -6513,6 +6597,108 @@ export interface paths {
         };
         /** @description No token, or not a valid one */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/targets/harvest/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Harvest a target's survey light curves now
+     * @description sources: any of GaiaAlerts (default: all). Each source that applies to the target (an alias pattern or its position) is asked now; its new points are stored with filter `<band>(<source>)` and facility = the source, deduplicated by (source, object id, MJD, band); the network's own points are never touched. A failing source is reported in its result and recorded on the target (last attempt and error); it never fails the request. With SKYTOM_OFFLINE=1 no source is asked. Any signed-in user may harvest any target (the points are the surveys' public data). Not in BHTOM2 (its harvesters run on the server's schedule).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Target name or alias */
+            name: string;
+            sources?: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              results: {
+                /** @description Of those, points not already on the light curve (now stored) */
+                added: number;
+                message: string;
+                object_id: string | null;
+                /** @description Points the source returned */
+                returned: number;
+                source: string;
+                status: "ok" | "error" | "skipped";
+              }[];
+              states: {
+                /** Format: date-time */
+                last_attempt: string;
+                last_error: string | null;
+                last_success: string | null;
+                object_id: string;
+                points_added: number;
+                points_returned: number;
+                source: string;
+              }[];
+              target: string;
+            };
+          };
+        };
+        /** @description Field name → messages (DRF style); `non_field_errors` for errors about the whole request. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: string[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
           headers: {
             [name: string]: unknown;
           };

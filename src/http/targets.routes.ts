@@ -1,4 +1,6 @@
 /** Targets (API guide §F): createTarget, updateTarget, deleteTarget, getTargetList. */
+import type { JobQueue } from "../db/queue.ts";
+import { queueHarvest } from "../domain/harvests/service.ts";
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { promisify } from "node:util";
@@ -63,10 +65,11 @@ class JsonAnswer {
   }
 }
 
-export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string }> = async (
-  app,
-  { db, dataDir },
-) => {
+export const targetsRoutes: FastifyPluginAsyncTypebox<{
+  db: Db;
+  dataDir: string;
+  queue?: JobQueue | null;
+}> = async (app, { db, dataDir, queue }) => {
   /** Serialised getTargetList answers of this app by request body (at most 500 or 64 MiB). */
   const listCache = new GenerationCache<JsonAnswer>(500, (a) => a.bytes, 64 * 1024 * 1024);
   app.post(
@@ -86,7 +89,8 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
           "; " +
           UNKNOWN_FIELDS_DIFFER +
           ". Derived fields (galactic l/b, " +
-          "constellation, Sun separation, priority) are computed at once.",
+          "constellation, Sun separation, priority) are computed at once; the survey light curves (Gaia Alerts for " +
+          "targets named or aliased like Gaia22bpl) are harvested in the background (docs/harvesters.md).",
         body: CreateTargetBody,
         response: { 201: TargetSummary, 400: FieldErrorsSchema },
       },
@@ -102,6 +106,8 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
         },
         request.body,
       );
+      // The survey light curves (Gaia Alerts, …) arrive in the background (docs/harvesters.md).
+      if (queue) await queueHarvest(queue, row.id);
       return reply.code(201).send(targets.targetSummary(row));
     },
   );

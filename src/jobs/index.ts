@@ -14,6 +14,13 @@ import { markNoReferenceStars, markWaitingForReferenceStars } from "../domain/ca
 import { processDataProduct } from "../domain/dataproducts/process.ts";
 import { PROCESS_JOB } from "../domain/dataproducts/upload.ts";
 import { refreshAllTargets } from "../domain/targets/refresh.ts";
+import {
+  HARVEST_JOB,
+  harvestAllTargets,
+  runHarvestJob,
+  type HarvestJobData,
+} from "../domain/harvests/service.ts";
+import { makeHarvesters, OFFLINE_HARVESTS, type HarvesterSet } from "../harvesters/index.ts";
 
 export interface WorkerOptions {
   concurrency: number;
@@ -21,14 +28,18 @@ export interface WorkerOptions {
   dataDir: string;
   /** Reference stars for calibration; default: the cache and imported catalogues, offline. */
   provider?: ReferenceProvider;
+  /** Survey light-curve sources; default: offline (nothing is asked). */
+  harvesters?: HarvesterSet;
 }
 
 /** Job names, one list. */
 export const JOBS = {
   /** A queued upload: FITS images are measured, then catalogues calibrated. */
   processDataProduct: PROCESS_JOB,
-  /** Daily: Sun separation and priority of every target. */
+  /** Daily: Sun separation and priority of every target, then the survey light curves of each. */
   refreshTargets: "targets.daily-refresh",
+  /** A new target's survey light curves. */
+  harvestTarget: HARVEST_JOB,
 } as const;
 
 /** A queued data product; `waitingSince` (ISO time) once it has waited for reference stars. */
@@ -78,10 +89,31 @@ export async function startWorkers(
     },
     { concurrency: opts.concurrency },
   );
+  const harvesters = opts.harvesters ?? makeHarvesters(OFFLINE_HARVESTS);
   const refreshing = await queue.work(JOBS.refreshTargets, async () => {
     const t0 = performance.now();
     const n = await refreshAllTargets(database.db);
     opts.logger.info({ targets: n, ms: Math.round(performance.now() - t0) }, "targets refreshed");
+    if (harvesters.offline) return;
+    const t1 = performance.now();
+    const { targets, failures } = await harvestAllTargets(database.db, harvesters);
+    for (const f of failures)
+      opts.logger.warn(
+        { target: f.target, source: f.outcome.source, err: f.outcome.message },
+        "harvest failed",
+      );
+    opts.logger.info(
+      { targets, failures: failures.length, ms: Math.round(performance.now() - t1) },
+      "survey light curves harvested",
+    );
+  });
+  const harvesting = await queue.work<HarvestJobData>(JOBS.harvestTarget, async (job) => {
+    const outcomes = await runHarvestJob(database.db, harvesters, job.data);
+    for (const o of outcomes.filter((x) => x.status !== "skipped"))
+      opts.logger.info(
+        { target: job.data.targetId, source: o.source, status: o.status, message: o.message },
+        "harvest",
+      );
   });
   await queue.schedule(JOBS.refreshTargets, "5 0 * * *");
   opts.logger.info(
@@ -90,7 +122,7 @@ export async function startWorkers(
   );
   return {
     async stop(graceMs?: number) {
-      await Promise.all([processing.stop(graceMs), refreshing.stop(graceMs)]);
+      await Promise.all([processing.stop(graceMs), refreshing.stop(graceMs), harvesting.stop(graceMs)]);
     },
   };
 }

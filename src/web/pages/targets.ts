@@ -11,6 +11,8 @@ import { dateFromMjd } from "../../astro/time.ts";
 import { AddCommentBody } from "../../domain/comments/schemas.ts";
 import { addComment, listComments } from "../../domain/comments/service.ts";
 import { listDataProducts } from "../../domain/dataproducts/service.ts";
+import { harvestStatesOf, harvestTarget } from "../../domain/harvests/service.ts";
+import { makeHarvesters, OFFLINE_HARVESTS } from "../../harvesters/index.ts";
 import { BadRequestError, type FieldErrors } from "../../domain/errors.ts";
 import { listAliases } from "../../domain/targets/aliases.ts";
 import { groupsOfTarget, listGroups } from "../../domain/targets/groups.ts";
@@ -38,7 +40,10 @@ export function jsonIsland(value: unknown): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
-export const targetPages: FastifyPluginAsync<WebOptions> = async (app, { database, dataDir }) => {
+export const targetPages: FastifyPluginAsync<WebOptions> = async (
+  app,
+  { database, dataDir, harvesters = makeHarvesters(OFFLINE_HARVESTS) },
+) => {
   const db = database.db;
 
   app.get("/targets/", async (request, reply) => {
@@ -108,9 +113,10 @@ export const targetPages: FastifyPluginAsync<WebOptions> = async (app, { databas
   ) {
     const actor = requireLogin(request);
     const dpPage = String((request.query as Record<string, unknown> | undefined)?.dp_page ?? "1");
-    const [figure, radioFigure, aliases, groups, comments, products] = await Promise.all([
+    const [figure, radioFigure, harvests, aliases, groups, comments, products] = await Promise.all([
       targetPlot(db, target.name),
       targetRadioPlot(db, target.id, target.name),
+      harvestStatesOf(db, [target.id]),
       listAliases(db, target.name),
       groupsOfTarget(db, target.id),
       listComments(db, { targetid: target.id }, () => ({ offset: 0, limit: COMMENTS_SHOWN })),
@@ -139,6 +145,9 @@ export const targetPages: FastifyPluginAsync<WebOptions> = async (app, { databas
         figureJson: figure === "None" ? null : jsonIsland(figure),
         pointCount: figure === "None" ? 0 : figure.data.reduce((n, tr) => n + (tr.x as unknown[]).length, 0),
         radioJson: radioFigure ? jsonIsland(radioFigure) : null,
+        harvests,
+        harvestSources: harvesters.harvesters.map((h) => ({ name: h.name, title: h.title })),
+        harvestOffline: harvesters.offline,
         radioCount: radioFigure ? radioFigure.data.reduce((n, tr) => n + (tr.x as unknown[]).length, 0) : 0,
         aliases,
         groups,
@@ -184,6 +193,18 @@ export const targetPages: FastifyPluginAsync<WebOptions> = async (app, { databas
     }
     flash(request, reply, "success", "Comment added.");
     return redirect(reply, `${targetUrl(target.name)}#comments`);
+  });
+
+  // The API's POST /targets/harvest/ as a button: every source now, the outcome as a message.
+  app.post<{ Params: { name: string } }>("/targets/:name/harvest/", async (request, reply) => {
+    requireLogin(request);
+    const target = await targets.getTarget(db, request.params.name);
+    const outcomes = await harvestTarget(db, harvesters, target);
+    const failed = outcomes.some((o) => o.status === "error");
+    const text =
+      outcomes.map((o) => `${o.source}: ${o.message}`).join(" · ") || "No survey source is configured.";
+    flash(request, reply, failed ? "error" : "success", text);
+    return redirect(reply, `${targetUrl(target.name)}#harvests`);
   });
 
   // The API's download-photometry and download-radio as links: same bytes, same log entry (type P / R).
