@@ -5758,7 +5758,7 @@ export interface paths {
     put?: never;
     /**
      * Create a sidereal target
-     * @description Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days (also for null, which BHTOM's create_target.py sends for options not given). A target within 3 arcsec of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, "17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; importance must be 0–10 and cadence ≥ 0; the answer includes `id`; a target within 3 arcsec is a 400 {"non_field_errors": ["Source found already at these coordinates (rad 3 arcsec): <name>"]} (BHTOM2: a bare list, ["Source found already …"]); an unknown field is a 400 naming it, {"colour": ["Unknown field."]} (BHTOM2: 404 {"non_field_errors": ["Unknown field(s): colour"]}). Derived fields (galactic l/b, constellation, Sun separation, priority) are computed at once; the survey light curves (Gaia Alerts for targets named or aliased like Gaia22bpl) are harvested in the background (docs/harvesters.md).
+     * @description Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days (also for null, which BHTOM's create_target.py sends for options not given). Without ra and dec the name is resolved (the Gaia Alerts index for Gaia.. names, then CDS Sesame; answers cached) and the object's other identifiers become aliases; an unknown name is a 400 on `name`, a resolver that cannot be reached a 503. A target within 3 arcsec of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, "17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; importance must be 0–10 and cadence ≥ 0; the answer includes `id`; a target within 3 arcsec is a 400 {"non_field_errors": ["Source found already at these coordinates (rad 3 arcsec): <name>"]} (BHTOM2: a bare list, ["Source found already …"]); an unknown field is a 400 naming it, {"colour": ["Unknown field."]} (BHTOM2: 404 {"non_field_errors": ["Unknown field(s): colour"]}). Derived fields (galactic l/b, constellation, Sun separation, priority) are computed at once; the survey light curves (Gaia Alerts for targets named or aliased like Gaia22bpl) are harvested in the background (docs/harvesters.md).
      */
     post: {
       parameters: {
@@ -5808,7 +5808,7 @@ export interface paths {
                 )
               | null;
             /** @description Declination (ICRS/J2000), −90 ≤ dec ≤ 90 deg, or 'dd:mm:ss.s': degrees, or a sexagesimal string */
-            dec: number | string;
+            dec?: number | string;
             description?: string | null;
             /** @description UTC unless an offset is given. Read as Django reads it: 2023-09-28T10:00:00Z, 2023-09-28 10:00, 2023-01-01T0:00:01Z, 2023-09-28T10:00:00.123456+02:00, a date alone (midnight), … */
             discovery_date?: string | null;
@@ -5823,8 +5823,8 @@ export interface paths {
             /** @description 0 = no follow-up … 10 = observe now */
             importance?: number | null;
             name: string;
-            /** @description Right ascension (ICRS/J2000), 0 ≤ ra < 360 deg, or hours as 'hh:mm:ss.s': degrees, or a sexagesimal string */
-            ra: number | string;
+            /** @description Right ascension (ICRS/J2000), 0 ≤ ra < 360 deg, or hours as 'hh:mm:ss.s'. Without ra and dec the name is resolved (Gaia Alerts index for Gaia.. names, CDS Sesame). */
+            ra?: number | string;
           };
         };
       };

@@ -6,7 +6,7 @@
  */
 import { getUrl, NetworkError, type HttpAnswer } from "../catalog/tap/http.ts";
 import type { HarvestSettings } from "./settings.ts";
-import { SourceError, type SourceName } from "./types.ts";
+import { SourceError, type ServiceName } from "./types.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -15,7 +15,7 @@ export class SourceFetcher {
   private lastRequestAt = 0;
 
   constructor(
-    readonly source: SourceName,
+    readonly source: ServiceName,
     private readonly settings: HarvestSettings,
   ) {}
 

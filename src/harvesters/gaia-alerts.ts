@@ -7,7 +7,9 @@
  * gives no errors: points are stored with error 0. JD(TCB) is taken as JD (MJD = JD − 2400000.5; TCB
  * differs from UTC by about a minute, far below the cadence of Gaia's transits).
  */
+import { parse } from "csv-parse/sync";
 import type { SourceFetcher } from "./fetcher.ts";
+import type { Resolution } from "./sesame.ts";
 import {
   SourceError,
   SourceNotFoundError,
@@ -86,5 +88,55 @@ export class GaiaAlertsHarvester implements Harvester {
       points: curve.points.map((p) => ({ mjd: p.mjd, value: p.mag, error: 0, unit: "MAG", band: "G" })),
       skipped: curve.skipped,
     };
+  }
+}
+
+/**
+ * The alerts index, `{base}/alerts.csv`: one line per alert under the header `#Name, Date, RaDeg, DecDeg,
+ * AlertMag, HistoricMag, HistoricStdDev, Class, Published, Comment, TNSid` (names with a leading space;
+ * the comment may be quoted and hold commas). The alert named `name` (any case): its position and its
+ * identifiers (the alert name, then the TNS name when there is one); null when the index has no such alert.
+ * Throws an Error when the text is not the index (the caller says where it came from).
+ */
+export function parseGaiaAlertsIndex(text: string, name: string): Resolution | null {
+  const records = parse(text.replace(/^\uFEFF/, ""), {
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    trim: true,
+  }) as string[][];
+  const [header, ...rows] = records;
+  const columns = (header ?? []).map((h) => h.replace(/^#/, "").trim().toLowerCase());
+  const at = (c: string) => columns.indexOf(c);
+  const [iName, iRa, iDec, iTns] = [at("name"), at("radeg"), at("decdeg"), at("tnsid")];
+  if (iName < 0 || iRa < 0 || iDec < 0)
+    throw new Error("not the Gaia alerts index (no Name, RaDeg, DecDeg columns)");
+  const wanted = name.trim().toLowerCase();
+  const row = rows.find((r) => (r[iName] ?? "").toLowerCase() === wanted);
+  if (!row) return null;
+  const ra = Number(row[iRa]);
+  const dec = Number(row[iDec]);
+  if (!(ra >= 0 && ra < 360 && dec >= -90 && dec <= 90)) return null;
+  const tns = iTns >= 0 ? (row[iTns] ?? "").trim() : "";
+  return { raDeg: ra, decDeg: dec, identifiers: [row[iName], ...(tns ? [tns] : [])] };
+}
+
+export class GaiaAlertsIndex {
+  readonly title = "the Gaia Science Alerts index";
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly fetcher: SourceFetcher,
+  ) {}
+
+  async resolve(name: string): Promise<Resolution | null> {
+    const url = `${this.baseUrl.replace(/\/+$/, "")}/alerts.csv`;
+    const answer = await this.fetcher.get(url);
+    if (answer.status === 404) throw new SourceError("GaiaAlertsIndex", `${url}: HTTP 404`);
+    try {
+      return parseGaiaAlertsIndex(answer.body.toString("utf8"), name);
+    } catch (err) {
+      throw new SourceError("GaiaAlertsIndex", `${url}: ${(err as Error).message}`);
+    }
   }
 }

@@ -7,9 +7,14 @@
 /** Gaia Science Alerts (Cambridge): `{base}/alert/<name>/lightcurve.csv`, `{base}/alerts.csv`. */
 export const DEFAULT_GAIA_ALERTS_URL = "https://gsaweb.ast.cam.ac.uk/alerts";
 
+/** CDS Sesame's plain-text service: `{base}/-oI/A?<name>`. */
+export const DEFAULT_SESAME_URL = "https://cds.unistra.fr/cgi-bin/nph-sesame";
+
 export interface HarvestSettings {
   /** SKYTOM_GAIA_ALERTS_URL. */
   gaiaAlertsUrl: string;
+  /** SKYTOM_SESAME_URL. */
+  sesameUrl: string;
   /** SKYTOM_OFFLINE=1: never ask a source; harvests report "offline" and store nothing. */
   offline: boolean;
   /** SKYTOM_HARVEST_CONNECT_TIMEOUT_MS: time to open a connection. */
@@ -27,6 +32,7 @@ export interface HarvestSettings {
 /** The defaults, offline: what tests and library callers get when they configure nothing. */
 export const OFFLINE_HARVESTS: HarvestSettings = {
   gaiaAlertsUrl: DEFAULT_GAIA_ALERTS_URL,
+  sesameUrl: DEFAULT_SESAME_URL,
   offline: true,
   connectTimeoutMs: 10_000,
   queryTimeoutMs: 60_000,

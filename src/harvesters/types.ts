@@ -8,6 +8,8 @@
 /** The sources skytom harvests, one list (the request schema and the docs derive from it). */
 export const SOURCES = ["GaiaAlerts"] as const;
 export type SourceName = (typeof SOURCES)[number];
+/** Every service this floor asks: the light-curve sources and the name resolvers. */
+export type ServiceName = SourceName | "Sesame" | "GaiaAlertsIndex";
 
 /** What a harvester reads of a target. */
 export interface HarvestTarget {
@@ -56,7 +58,7 @@ export interface Harvester {
 /** A source could not give the points now (after its retries), or answered something unreadable. */
 export class SourceError extends Error {
   constructor(
-    readonly source: SourceName,
+    readonly source: ServiceName,
     message: string,
   ) {
     super(message);

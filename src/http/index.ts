@@ -53,7 +53,7 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
   await app.register(healthRoutes, { db, engine: database.engine, version: VERSION });
   await app.register(usersRoutes, { db, loginThrottle: opts.loginThrottle });
   await app.register(observatoriesRoutes, { db, dataDir });
-  await app.register(targetsRoutes, { db, dataDir, queue });
+  await app.register(targetsRoutes, { db, dataDir, queue, harvesters: opts.harvesters });
   await app.register(harvestsRoutes, { db, harvesters: opts.harvesters });
   await app.register(commentsRoutes, { db });
   await app.register(groupsRoutes, { db });
