@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reducedDatums, targets } from "../src/db/schema/index.ts";
 import { makeHarvesters, OFFLINE_HARVESTS, type HarvestSettings } from "../src/harvesters/index.ts";
 import { parseGaiaAlertsLightCurve } from "../src/harvesters/gaia-alerts.ts";
+import { parseZtfLightCurves } from "../src/harvesters/ztf.ts";
+import { harvestStates } from "../src/db/schema/index.ts";
 import { startWorkers } from "../src/jobs/index.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
@@ -48,12 +50,35 @@ describe("Gaia Alerts lightcurve.csv (parser)", () => {
   });
 });
 
-/** A local stand-in for the Gaia alerts site: Gaia22bpl's file, HTTP 500 for Gaia21zzz, 404 otherwise. */
+const ZTF_CSV = readFileSync(new URL("./fixtures/harvest/irsa-ztf-lightcurves.csv", import.meta.url), "utf8");
+
+describe("IRSA ZTF light curves (parser)", () => {
+  it("zg/zr/zi → g/r/i; catflags ≠ 0 skipped; each point keeps its oid", () => {
+    const table = parseZtfLightCurves(ZTF_CSV);
+    expect(table?.skipped).toBe(1);
+    expect(table?.points.map((p) => [p.oid, p.mjd, p.mag, p.magErr, p.band])).toEqual([
+      ["686103400067717", 58347.2154, 17.512, 0.021, "g"],
+      ["686103400067717", 58348.2162, 17.498, 0.02, "g"],
+      ["686203400045588", 58347.2513, 16.911, 0.015, "r"],
+      ["686203400045588", 58348.2609, 16.902, 0.016, "r"],
+      ["686303400012345", 58348.3063, 16.533, 0.028, "i"],
+    ]);
+    expect(parseZtfLightCurves("<html>error</html>")).toBeNull();
+    expect(parseZtfLightCurves(ZTF_CSV.split("\n")[0] + "\n")).toEqual({ points: [], skipped: 0 });
+  });
+});
+
+/**
+ * A local stand-in for the Gaia alerts site (Gaia22bpl's file, HTTP 500 for Gaia21zzz, 404 otherwise) and
+ * IRSA's ZTF service (the recorded table for any cone).
+ */
 async function replayServer(): Promise<{ server: Server; url: string; requests: string[] }> {
   const requests: string[] = [];
   const server = createServer((req, res) => {
     requests.push(req.url ?? "");
-    if (req.url === "/alerts/alert/Gaia22bpl/lightcurve.csv") {
+    if ((req.url ?? "").startsWith("/irsa/cgi-bin/ZTF/nph_light_curves?POS=CIRCLE+")) {
+      res.writeHead(200, { "content-type": "text/csv" }).end(ZTF_CSV);
+    } else if (req.url === "/alerts/alert/Gaia22bpl/lightcurve.csv") {
       res.writeHead(200, { "content-type": "text/csv" }).end(GAIA22BPL);
     } else if (req.url === "/alerts/alert/Gaia21zzz/lightcurve.csv") {
       res.writeHead(500, { "content-type": "text/html" }).end("<h1>Internal Server Error</h1>");
@@ -62,7 +87,8 @@ async function replayServer(): Promise<{ server: Server; url: string; requests: 
     }
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`, requests };
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { server, url: `${base}/alerts`, irsa: `${base}/irsa`, requests };
 }
 
 describe.each(ENGINES)("harvests on %s", (engine) => {
@@ -77,6 +103,7 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
       ...OFFLINE_HARVESTS,
       offline: false,
       gaiaAlertsUrl: replay.url,
+      irsaUrl: replay.irsa,
       retries: 1,
       retryWaitMs: 0,
       minIntervalMs: 0,
@@ -124,11 +151,13 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
       expect(up.statusCode).toBe(201);
       const deadline = Date.now() + 60_000;
       let harvested: Awaited<ReturnType<typeof pointsOf>> = [];
+      // The job is done when both sources (Gaia Alerts by name, ZTF by position) have a harvest state.
       while (Date.now() < deadline) {
-        harvested = (await pointsOf("Gaia22bpl")).filter((p) => p.facility === "GaiaAlerts");
-        if (harvested.length) break;
+        const states = await t.tdb.database.db.select().from(harvestStates);
+        if (states.filter((s) => s.lastSuccess !== null).length === 2) break;
         await new Promise((r) => setTimeout(r, 100));
       }
+      harvested = (await pointsOf("Gaia22bpl")).filter((p) => p.facility === "GaiaAlerts");
       expect(
         harvested
           .map((p) => [Number(p.mjd.toFixed(5)), p.value, p.error, p.filter, p.sourceName, p.valueUnit])
@@ -164,6 +193,12 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
     ]);
     expect(again.json().states).toMatchObject([
       { source: "GaiaAlerts", object_id: "Gaia22bpl", last_error: null, points_added: 0, points_returned: 4 },
+      {
+        source: "ZTF",
+        object_id: "686103400067717 686203400045588 686303400012345",
+        last_error: null,
+        points_returned: 5,
+      },
     ]);
     const after = await pointsOf("Gaia22bpl");
     expect(after.map((p) => p.id).sort()).toEqual(before.map((p) => p.id).sort());
@@ -171,7 +206,26 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
     const plots = (
       await t.call("POST", "/targets/get-plots/", { targetNames: ["Gaia22bpl"] }, alice.token)
     ).json();
-    expect(plots.Plots.Gaia22bpl.data.map((d: { name: string }) => d.name)).toEqual(["G", "G(GaiaAlerts)"]);
+    expect(plots.Plots.Gaia22bpl.data.map((d: { name: string }) => d.name)).toEqual([
+      "G",
+      "G(GaiaAlerts)",
+      "g(ZTF)",
+      "i(ZTF)",
+      "r(ZTF)",
+    ]);
+    // ZTF by position: each point with its own oid, the flagged point left out.
+    const ztf = after.filter((p) => p.facility === "ZTF");
+    expect(ztf.map((p) => [p.sourceName, p.filter, p.value]).sort()).toEqual(
+      [
+        ["686103400067717", "g(ZTF)", 17.512],
+        ["686103400067717", "g(ZTF)", 17.498],
+        ["686203400045588", "r(ZTF)", 16.911],
+        ["686203400045588", "r(ZTF)", 16.902],
+        ["686303400012345", "i(ZTF)", 16.533],
+      ].sort(),
+    );
+    const ztfAgain = await harvest({ name: "Gaia22bpl", sources: ["ZTF"] });
+    expect(ztfAgain.json().results).toMatchObject([{ source: "ZTF", status: "ok", returned: 5, added: 0 }]);
   });
 
   it("an alias like a Gaia alert is enough; a failing source is reported and recorded, and fails nothing", async () => {
@@ -186,7 +240,7 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
       alice.token,
     );
     expect(alias.statusCode, alias.body).toBe(201);
-    const res = await harvest({ name: "SomeStar" });
+    const res = await harvest({ name: "SomeStar", sources: ["GaiaAlerts"] });
     expect(res.statusCode).toBe(200);
     const [result] = res.json().results;
     expect(result).toMatchObject({ source: "GaiaAlerts", status: "error", object_id: "Gaia21zzz", added: 0 });
@@ -201,7 +255,7 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
       (await t.call("POST", "/targets/createTarget/", { name: "PlainStar", ra: 200, dec: 20 }, alice.token))
         .statusCode,
     ).toBe(201);
-    const res = await harvest({ name: "PlainStar" });
+    const res = await harvest({ name: "PlainStar", sources: ["GaiaAlerts"] });
     expect(res.json().results).toEqual([
       {
         source: "GaiaAlerts",
@@ -214,7 +268,7 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
     ]);
     const bad = await harvest({ name: "PlainStar", sources: ["Nope"] });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().detail).toBe("sources: unknown source(s) Nope; known: GaiaAlerts");
+    expect(bad.json().detail).toBe("sources: unknown source(s) Nope; known: GaiaAlerts, ZTF");
     const missing = await harvest({ name: "NoSuchTarget" });
     expect(missing.statusCode).toBe(404);
     expect((await t.call("POST", "/targets/harvest/", { name: "PlainStar" })).statusCode).toBe(401);
@@ -241,7 +295,8 @@ describe("offline", () => {
       await t.call("POST", "/targets/createTarget/", { name: "Gaia22bpl", ra: 266.4, dec: -29 }, alice.token);
       const res = await t.call("POST", "/targets/harvest/", { name: "Gaia22bpl" }, alice.token);
       expect(res.json().results).toMatchObject([
-        { status: "skipped", message: "offline (SKYTOM_OFFLINE=1): not asked" },
+        { source: "GaiaAlerts", status: "skipped", message: "offline (SKYTOM_OFFLINE=1): not asked" },
+        { source: "ZTF", status: "skipped", message: "offline (SKYTOM_OFFLINE=1): not asked" },
       ]);
       const rows = await t.tdb.database.db
         .select()

@@ -1,6 +1,7 @@
 /** The survey sources skytom harvests, made from the settings (src/config.ts → here). */
 import { SourceFetcher } from "./fetcher.ts";
 import { GaiaAlertsHarvester, GaiaAlertsIndex } from "./gaia-alerts.ts";
+import { ZtfHarvester } from "./ztf.ts";
 import { SesameResolver, type Resolution } from "./sesame.ts";
 import type { HarvestSettings } from "./settings.ts";
 import type { Harvester } from "./types.ts";
@@ -31,7 +32,10 @@ export function makeHarvesters(settings: HarvestSettings): HarvesterSet {
   const sesame = new SesameResolver(settings.sesameUrl, new SourceFetcher("Sesame", settings));
   const index = new GaiaAlertsIndex(settings.gaiaAlertsUrl, new SourceFetcher("GaiaAlertsIndex", settings));
   return {
-    harvesters: [new GaiaAlertsHarvester(settings.gaiaAlertsUrl, new SourceFetcher("GaiaAlerts", settings))],
+    harvesters: [
+      new GaiaAlertsHarvester(settings.gaiaAlertsUrl, new SourceFetcher("GaiaAlerts", settings)),
+      new ZtfHarvester(settings.irsaUrl, new SourceFetcher("ZTF", settings)),
+    ],
     sesame: { name: "Sesame", title: sesame.title, resolve: (n) => sesame.resolve(n) },
     gaiaAlertsIndex: { name: "GaiaAlertsIndex", title: index.title, resolve: (n) => index.resolve(n) },
     offline: settings.offline,

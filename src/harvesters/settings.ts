@@ -7,6 +7,9 @@
 /** Gaia Science Alerts (Cambridge): `{base}/alert/<name>/lightcurve.csv`, `{base}/alerts.csv`. */
 export const DEFAULT_GAIA_ALERTS_URL = "https://gsaweb.ast.cam.ac.uk/alerts";
 
+/** IRSA (ZTF light curves: `{base}/cgi-bin/ZTF/nph_light_curves`). */
+export const DEFAULT_IRSA_URL = "https://irsa.ipac.caltech.edu";
+
 /** CDS Sesame's plain-text service: `{base}/-oI/A?<name>`. */
 export const DEFAULT_SESAME_URL = "https://cds.unistra.fr/cgi-bin/nph-sesame";
 
@@ -15,6 +18,8 @@ export interface HarvestSettings {
   gaiaAlertsUrl: string;
   /** SKYTOM_SESAME_URL. */
   sesameUrl: string;
+  /** SKYTOM_IRSA_URL. */
+  irsaUrl: string;
   /** SKYTOM_OFFLINE=1: never ask a source; harvests report "offline" and store nothing. */
   offline: boolean;
   /** SKYTOM_HARVEST_CONNECT_TIMEOUT_MS: time to open a connection. */
@@ -33,6 +38,7 @@ export interface HarvestSettings {
 export const OFFLINE_HARVESTS: HarvestSettings = {
   gaiaAlertsUrl: DEFAULT_GAIA_ALERTS_URL,
   sesameUrl: DEFAULT_SESAME_URL,
+  irsaUrl: DEFAULT_IRSA_URL,
   offline: true,
   connectTimeoutMs: 10_000,
   queryTimeoutMs: 60_000,

@@ -6,7 +6,7 @@
  */
 
 /** The sources skytom harvests, one list (the request schema and the docs derive from it). */
-export const SOURCES = ["GaiaAlerts"] as const;
+export const SOURCES = ["GaiaAlerts", "ZTF"] as const;
 export type SourceName = (typeof SOURCES)[number];
 /** Every service this floor asks: the light-curve sources and the name resolvers. */
 export type ServiceName = SourceName | "Sesame" | "GaiaAlertsIndex";
@@ -30,6 +30,8 @@ export interface HarvestedPoint {
   unit: "MAG" | "MILLIJANSKY";
   /** The source's band name (G, g, r, BP, …); stored as `<band>(<source>)`. */
   band: string;
+  /** The source's object id of this point, when it differs from the harvest's (ZTF: one oid per band). */
+  objectId?: string;
 }
 
 /** A source's answer for one object, with its provenance. */

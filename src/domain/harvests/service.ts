@@ -63,25 +63,20 @@ async function harvestTargetOf(db: Executor, target: TargetRow): Promise<Harvest
 async function storeHarvest(db: Db, targetId: number, harvest: Harvest): Promise<number> {
   return db.transaction(async (tx) => {
     const existing = await tx
-      .select({ mjd: reducedDatums.mjd, filter: reducedDatums.filter })
+      .select({ objectId: reducedDatums.sourceName, mjd: reducedDatums.mjd, filter: reducedDatums.filter })
       .from(reducedDatums)
-      .where(
-        and(
-          eq(reducedDatums.targetId, targetId),
-          eq(reducedDatums.facility, harvest.source),
-          eq(reducedDatums.sourceName, harvest.objectId),
-        ),
-      );
-    const seen = new Set(existing.map((p) => `${p.mjd}|${p.filter}`));
+      .where(and(eq(reducedDatums.targetId, targetId), eq(reducedDatums.facility, harvest.source)));
+    const seen = new Set(existing.map((p) => `${p.objectId}|${p.mjd}|${p.filter}`));
     const fresh: NewPoint[] = [];
     for (const p of harvest.points) {
       const filter = harvestedFilter(p.band, harvest.source);
-      const key = `${p.mjd}|${filter}`;
+      const objectId = (p.objectId ?? harvest.objectId).slice(0, 100);
+      const key = `${objectId}|${p.mjd}|${filter}`;
       if (seen.has(key)) continue;
       seen.add(key);
       fresh.push({
         dataType: "photometry",
-        sourceName: harvest.objectId,
+        sourceName: objectId,
         sourceLocation: harvest.url.slice(0, 200),
         mjd: p.mjd,
         observer: "",

@@ -140,7 +140,8 @@ export async function createTarget(
     aliases = aliasesFromIdentifiers(given.name.trim(), resolved.identifiers);
   }
   const errors: FieldErrors = {};
-  for (const key of ["ra", "dec"] as const) if (missing(input[key])) errors[key] = ["This field is required."];
+  for (const key of ["ra", "dec"] as const)
+    if (missing(input[key])) errors[key] = ["This field is required."];
   // null means "the default" where there is one (create_target.py sends None for options not given).
   const { epoch, classification, importance: imp, cadence: cad, ...rest } = input;
   const cols = columnsFrom(
