@@ -72,7 +72,7 @@ describe("IRSA ZTF light curves (parser)", () => {
  * A local stand-in for the Gaia alerts site (Gaia22bpl's file, HTTP 500 for Gaia21zzz, 404 otherwise) and
  * IRSA's ZTF service (the recorded table for any cone).
  */
-async function replayServer(): Promise<{ server: Server; url: string; requests: string[] }> {
+async function replayServer(): Promise<{ server: Server; url: string; irsa: string; requests: string[] }> {
   const requests: string[] = [];
   const server = createServer((req, res) => {
     requests.push(req.url ?? "");
