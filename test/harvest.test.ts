@@ -284,6 +284,26 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
     expect(res.statusCode).toBe(303);
     const after = await web.get("/targets/Gaia22bpl/");
     expect(after.body).toMatch(/GaiaAlerts: 4 points, 0 new/);
+    // Who observed: one row per facility and observer, most points first.
+    const table = /id="sources"[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(after.body)?.[1] ?? "";
+    const rows = [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) =>
+      [...m[1].matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)]
+        .map((c) => c[1].replace(/<[^>]+>/g, "").trim())
+        .slice(0, 4),
+    );
+    expect(rows).toEqual([
+      ["ZTF", "—", "5", "g(ZTF), i(ZTF), r(ZTF)"],
+      ["GaiaAlerts", "—", "4", "G(GaiaAlerts)"],
+      ["GOTO", "alice", "1", "G"],
+    ]);
+    // On the light curve each facility has its marker shape.
+    const island = /id="lightcurve-data">([\s\S]*?)<\/script>/.exec(after.body)?.[1] ?? "{}";
+    const traces = (JSON.parse(island) as { data: { name: string; marker: { symbol: string | string[] } }[] })
+      .data;
+    const symbols = Object.fromEntries(traces.map((tr) => [tr.name, tr.marker.symbol]));
+    expect(symbols["G"]).toEqual(["circle"]);
+    expect(symbols["G(GaiaAlerts)"]).toEqual(["square", "square", "square", "square"]);
+    expect(symbols["g(ZTF)"]).toEqual(["diamond", "diamond"]);
   });
 });
 

@@ -39,6 +39,22 @@ const PALETTE = [
   "#BAB0AC",
 ];
 
+/** Marker shapes, one per facility (observatory or survey) when a light curve has several. */
+const FACILITY_SYMBOLS = [
+  "circle",
+  "square",
+  "diamond",
+  "cross",
+  "x",
+  "triangle-up",
+  "pentagon",
+  "hexagram",
+  "star",
+  "hourglass",
+  "bowtie",
+  "asterisk-open",
+];
+
 export interface PlotlyFigure {
   data: Record<string, unknown>[];
   layout: Record<string, unknown>;
@@ -68,6 +84,10 @@ export function lightCurveFigure(
   kind: LightCurveKind = "magnitude",
 ): PlotlyFigure {
   const filters = [...new Set(points.map((p) => p.filter))].sort();
+  // Colour by filter; with several facilities, the marker's shape tells them apart (hover names them).
+  const facilities = [...new Set(points.map((p) => p.facility))].sort();
+  const symbolOf = (p: LightCurvePoint) =>
+    FACILITY_SYMBOLS[facilities.indexOf(p.facility) % FACILITY_SYMBOLS.length];
   const data: Record<string, unknown>[] = [];
   filters.forEach((filter, i) => {
     const colour = PALETTE[i % PALETTE.length];
@@ -83,7 +103,7 @@ export function lightCurveFigure(
         x: det.map((p) => p.mjd),
         y: det.map((p) => p.mag),
         error_y: { type: "data", array: det.map((p) => p.error), visible: true, color: colour, thickness: 1 },
-        marker: { color: colour, size: 7, symbol: "circle" },
+        marker: { color: colour, size: 7, symbol: facilities.length > 1 ? det.map(symbolOf) : "circle" },
         text: det.map((p) => hover(p, false, kind)),
         hovertemplate: "%{text}<extra></extra>",
         customdata: det.map((p) => p.id),

@@ -1,5 +1,5 @@
 /** get-plots: light-curve figures of targets from their active magnitude points, cached per generation. */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Executor } from "../../db/connection.ts";
 import { reducedDatums } from "../../db/schema/index.ts";
 import { lightCurveFigure, type LightCurvePoint, type PlotlyFigure } from "../../plots/lightcurve.ts";
@@ -67,4 +67,38 @@ export async function targetRadioPlot(
   const figure = points.length ? lightCurveFigure(points, `${name} (radio)`, "radio") : ("None" as const);
   plotCache.set(key, generation, figure);
   return figure === "None" ? null : figure;
+}
+
+/** One row of a target's "who observed" table: the points of one facility and observer. */
+export interface PointsBySource {
+  facility: string;
+  observer: string;
+  /** MAG or MILLIJANSKY. */
+  valueUnit: string;
+  points: number;
+  filters: string[];
+  firstMjd: number;
+  lastMjd: number;
+}
+
+/**
+ * The active points of a target per facility (observatory or survey) and observer, most points first:
+ * who to acknowledge in a paper.
+ */
+export async function pointsBySource(db: Executor, targetId: number): Promise<PointsBySource[]> {
+  const rows = await db
+    .select({
+      facility: reducedDatums.facility,
+      observer: reducedDatums.observer,
+      valueUnit: reducedDatums.valueUnit,
+      points: sql<number>`count(*)::int`,
+      filters: sql<string[]>`array_agg(distinct ${reducedDatums.filter} order by ${reducedDatums.filter})`,
+      firstMjd: sql<number>`min(${reducedDatums.mjd})`,
+      lastMjd: sql<number>`max(${reducedDatums.mjd})`,
+    })
+    .from(reducedDatums)
+    .where(and(eq(reducedDatums.targetId, targetId), eq(reducedDatums.activeFlg, true)))
+    .groupBy(reducedDatums.facility, reducedDatums.observer, reducedDatums.valueUnit)
+    .orderBy(sql`count(*) desc`, asc(reducedDatums.facility), asc(reducedDatums.observer));
+  return rows.map((r) => ({ ...r, firstMjd: Number(r.firstMjd), lastMjd: Number(r.lastMjd) }));
 }

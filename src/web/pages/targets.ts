@@ -17,7 +17,7 @@ import { BadRequestError, type FieldErrors } from "../../domain/errors.ts";
 import { listAliases } from "../../domain/targets/aliases.ts";
 import { groupsOfTarget, listGroups } from "../../domain/targets/groups.ts";
 import { listTargets } from "../../domain/targets/list.ts";
-import { targetPlot, targetRadioPlot } from "../../domain/targets/plots.ts";
+import { pointsBySource, targetPlot, targetRadioPlot } from "../../domain/targets/plots.ts";
 import * as targets from "../../domain/targets/service.ts";
 import { CLASSIFICATIONS } from "../../vocabulary.ts";
 import { openCsvDownload } from "../../http-kit/csv-download.ts";
@@ -113,10 +113,11 @@ export const targetPages: FastifyPluginAsync<WebOptions> = async (
   ) {
     const actor = requireLogin(request);
     const dpPage = String((request.query as Record<string, unknown> | undefined)?.dp_page ?? "1");
-    const [figure, radioFigure, harvests, aliases, groups, comments, products] = await Promise.all([
+    const [figure, radioFigure, harvests, bySource, aliases, groups, comments, products] = await Promise.all([
       targetPlot(db, target.name),
       targetRadioPlot(db, target.id, target.name),
       harvestStatesOf(db, [target.id]),
+      pointsBySource(db, target.id),
       listAliases(db, target.name),
       groupsOfTarget(db, target.id),
       listComments(db, { targetid: target.id }, () => ({ offset: 0, limit: COMMENTS_SHOWN })),
@@ -146,6 +147,7 @@ export const targetPages: FastifyPluginAsync<WebOptions> = async (
         pointCount: figure === "None" ? 0 : figure.data.reduce((n, tr) => n + (tr.x as unknown[]).length, 0),
         radioJson: radioFigure ? jsonIsland(radioFigure) : null,
         harvests,
+        bySource,
         harvestSources: harvesters.harvesters.map((h) => ({ name: h.name, title: h.title })),
         harvestOffline: harvesters.offline,
         radioCount: radioFigure ? radioFigure.data.reduce((n, tr) => n + (tr.x as unknown[]).length, 0) : 0,
