@@ -16,7 +16,7 @@ import { PROCESS_JOB } from "../domain/dataproducts/upload.ts";
 import { refreshAllTargets } from "../domain/targets/refresh.ts";
 import {
   HARVEST_JOB,
-  harvestAllTargets,
+  queueAllHarvests,
   runHarvestJob,
   type HarvestJobData,
 } from "../domain/harvests/service.ts";
@@ -95,25 +95,17 @@ export async function startWorkers(
     const n = await refreshAllTargets(database.db);
     opts.logger.info({ targets: n, ms: Math.round(performance.now() - t0) }, "targets refreshed");
     if (harvesters.offline) return;
-    const t1 = performance.now();
-    const { targets, failures } = await harvestAllTargets(database.db, harvesters);
-    for (const f of failures)
-      opts.logger.warn(
-        { target: f.target, source: f.outcome.source, err: f.outcome.message },
-        "harvest failed",
-      );
-    opts.logger.info(
-      { targets, failures: failures.length, ms: Math.round(performance.now() - t1) },
-      "survey light curves harvested",
-    );
+    // One harvest job per target: each source's failure is recorded on its target (harvest_states).
+    const queued = await queueAllHarvests(database.db, queue);
+    opts.logger.info({ targets: queued }, "survey light-curve harvests queued");
   });
   const harvesting = await queue.work<HarvestJobData>(JOBS.harvestTarget, async (job) => {
     const outcomes = await runHarvestJob(database.db, harvesters, job.data);
-    for (const o of outcomes.filter((x) => x.status !== "skipped"))
-      opts.logger.info(
-        { target: job.data.targetId, source: o.source, status: o.status, message: o.message },
-        "harvest",
-      );
+    for (const o of outcomes.filter((x) => x.status !== "skipped")) {
+      const entry = { target: job.data.targetId, source: o.source, message: o.message };
+      if (o.status === "error") opts.logger.warn(entry, "harvest failed");
+      else opts.logger.info(entry, "harvest");
+    }
   });
   await queue.schedule(JOBS.refreshTargets, "5 0 * * *");
   opts.logger.info(

@@ -172,7 +172,17 @@ export async function harvestTarget(
   return outcomes;
 }
 
-/** Harvest every target (the daily refresh), one after another; returns the outcomes that failed. */
+/**
+ * The daily harvest: one queued harvest job per target (so that no single job runs for hours; the
+ * queue's singleton key keeps a target from being queued twice). Returns how many were queued.
+ */
+export async function queueAllHarvests(db: Executor, queue: JobQueue): Promise<number> {
+  const rows = await db.select({ id: targets.id }).from(targets).orderBy(asc(targets.id));
+  for (const row of rows) await queueHarvest(queue, row.id);
+  return rows.length;
+}
+
+/** Harvest every target, one after another (scripts, tests); returns the outcomes that failed. */
 export async function harvestAllTargets(
   db: Db,
   set: HarvesterSet,
