@@ -89,7 +89,7 @@ module.exports = {
       severity: "error",
       comment:
         "The domain and the science read no configuration: the server, worker and CLI pass what they need.",
-      from: { path: "^src/(domain|astro|catalog|plots)/" },
+      from: { path: "^src/(domain|astro|catalog|harvesters|plots)/" },
       to: { path: "^src/config\\.ts$" },
     },
     {

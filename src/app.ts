@@ -17,6 +17,7 @@ import { installConventions, methodNotAllowed } from "./http-kit/conventions.ts"
 import { installEarlyAnswerDrain } from "./http-kit/drain.ts";
 import { installAuth } from "./http/auth.ts";
 import { installErrorHandlers } from "./http/errors.ts";
+import { makeHarvesters, OFFLINE_HARVESTS, type HarvesterSet } from "./harvesters/index.ts";
 import { apiRoutes } from "./http/index.ts";
 import { installOpenApi } from "./http/openapi.ts";
 import { webRoutes } from "./web/index.ts";
@@ -38,6 +39,8 @@ export interface AppOptions {
    * imported catalogues, offline.
    */
   referenceProvider?: ReferenceProvider;
+  /** Survey light-curve sources (on-demand harvests); default: offline (SKYTOM_OFFLINE behaviour). */
+  harvesters?: HarvesterSet;
   /** Login throttling (SKYTOM_LOGIN_*); default DEFAULT_LOGIN_LIMITS. */
   loginLimits?: LoginLimits;
   /** Extra route plugins (tests). */
@@ -92,6 +95,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const referenceProvider = opts.referenceProvider ?? new ArchiveProvider(database, OFFLINE_ARCHIVES);
   // One throttle for both password logins (API token and web session).
   const loginThrottle = new LoginThrottle(opts.loginLimits ?? DEFAULT_LOGIN_LIMITS);
+  const harvesters = opts.harvesters ?? makeHarvesters(OFFLINE_HARVESTS);
   await app.register(apiRoutes, {
     database,
     dataDir: opts.dataDir,
@@ -101,6 +105,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Finder-chart images on web pages come with the session cookie, not a token.
     sessionActor: (request) => sessionActorOf(database.db, request),
     loginThrottle,
+    harvesters,
   });
   await app.register(webRoutes, {
     database,
@@ -108,6 +113,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     queue,
     maxUploadFileBytes,
     loginThrottle,
+    harvesters,
   });
   for (const plugin of opts.plugins ?? []) await app.register(plugin);
 

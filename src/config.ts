@@ -4,6 +4,12 @@
  */
 import { resolve } from "node:path";
 import { DEFAULT_GAIA_TAP_URL, DEFAULT_VIZIER_TAP_URL, type ArchiveSettings } from "./catalog/settings.ts";
+import {
+  DEFAULT_GAIA_ALERTS_URL,
+  DEFAULT_IRSA_URL,
+  DEFAULT_SESAME_URL,
+  type HarvestSettings,
+} from "./harvesters/settings.ts";
 
 export interface Config {
   host: string;
@@ -41,6 +47,8 @@ export interface Config {
   loginMaxFailuresPerUser: number;
   /** The archives reference stars come from (src/catalog/settings.ts): URLs, offline mode, faults. */
   archives: ArchiveSettings;
+  /** The survey sources harvested for light curves (src/harvesters/settings.ts): URLs, offline mode, limits. */
+  harvests: HarvestSettings;
 }
 
 export class ConfigError extends Error {}
@@ -120,6 +128,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrency: integer(env, "SKYTOM_ARCHIVE_CONCURRENCY", 2, 1, 64),
       retries: integer(env, "SKYTOM_ARCHIVE_RETRIES", 3, 0, 20),
       retryWaitSeconds: integer(env, "SKYTOM_ARCHIVE_RETRY_WAIT_SECONDS", 300, 1, 86_400),
+    },
+    harvests: {
+      gaiaAlertsUrl: httpUrl(env, "SKYTOM_GAIA_ALERTS_URL", DEFAULT_GAIA_ALERTS_URL),
+      sesameUrl: httpUrl(env, "SKYTOM_SESAME_URL", DEFAULT_SESAME_URL),
+      irsaUrl: httpUrl(env, "SKYTOM_IRSA_URL", DEFAULT_IRSA_URL),
+      offline: flag(env, "SKYTOM_OFFLINE"),
+      connectTimeoutMs: integer(env, "SKYTOM_HARVEST_CONNECT_TIMEOUT_MS", 10_000, 100, 600_000),
+      queryTimeoutMs: integer(env, "SKYTOM_HARVEST_TIMEOUT_MS", 60_000, 100, 3_600_000),
+      retries: integer(env, "SKYTOM_HARVEST_RETRIES", 2, 0, 20),
+      retryWaitMs: integer(env, "SKYTOM_HARVEST_RETRY_WAIT_MS", 2000, 0, 3_600_000),
+      minIntervalMs: integer(env, "SKYTOM_HARVEST_INTERVAL_MS", 1000, 0, 3_600_000),
     },
   };
 }

@@ -3,6 +3,7 @@
  * configured superuser, serve HTTP, run background workers, and shut all of it down in order on
  * SIGTERM/SIGINT (stop accepting, finish requests, stop workers, close the database).
  */
+import { makeHarvesters } from "./harvesters/index.ts";
 import pino from "pino";
 import { ArchiveProvider } from "./catalog/archive.ts";
 import type { Config } from "./config.ts";
@@ -117,6 +118,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     queue = createQueue(database.pool, queueOptions(config, logger));
     await queue.start();
     const referenceProvider = archiveProvider(config);
+    // One set of sources for the workers and the API: one rate limit per source in this process.
+    const harvesters = makeHarvesters(config.harvests);
     logArchives(config, logger);
     await recover(database, queue, config, logger);
     if (config.workers > 0) {
@@ -125,11 +128,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
         logger,
         dataDir: config.dataDir,
         provider: referenceProvider(database),
+        harvesters,
       });
     }
     const app = await buildApp({
       database,
       referenceProvider: referenceProvider(database),
+      harvesters,
       dataDir: config.dataDir,
       queue,
       logger: { level: config.logLevel },
@@ -213,6 +218,7 @@ export async function startWorkerProcess(
       logger,
       dataDir: config.dataDir,
       provider: (opts.referenceProvider ?? archiveProvider(config))(database),
+      harvesters: makeHarvesters(config.harvests),
     });
   } catch (err) {
     // Close what was opened, so the process can exit with the error instead of lingering.

@@ -251,6 +251,19 @@ describe("observer CLI against a running server", () => {
     expect(stdout.out.trim().split("\n")).toEqual(lines);
   });
 
+  it("harvest prints each source's outcome (the test server is offline); an unknown source is an error", async () => {
+    await t.call("POST", "/targets/createTarget/", { name: "HarvestMe", ra: 10, dec: 20 }, alice.token);
+    const r = await run(["harvest", "HarvestMe"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      "GaiaAlerts: skipped: does not apply to HarvestMe\nZTF: skipped: offline (SKYTOM_OFFLINE=1): not asked\n",
+    );
+    const bad = await run(["harvest", "HarvestMe", "--source", "Nope"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/unknown source\(s\) Nope/);
+  });
+
   it("upload --wait follows a catalogue to its calibrated magnitude; calib shows it and saves the plot", async () => {
     const cat = join(work, "frame.cat");
     writeFileSync(cat, catalogueText(6));

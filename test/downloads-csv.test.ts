@@ -56,7 +56,7 @@ describe("light-curve CSV uploads", () => {
     );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.rows.map((x) => [x.mjd, x.filter, x.mag, x.error])).toEqual([
+    expect(r.rows.map((x) => [x.mjd, x.filter, x.value, x.error])).toEqual([
       [55959.06999999983, "r", 15.582, 0.005],
       [55959.06999999983, "g", 15.676, 0.007],
       [55959.06999999983, "v", 15.591, 0.008],
@@ -106,7 +106,7 @@ describe("light-curve CSV uploads", () => {
   it("wrong columns, empty files and binary junk are refused with a clear message", () => {
     const cols = parseLightCurveCsv("date,band,flux\n1,2,3\n");
     expect(cols.ok).toBe(false);
-    if (!cols.ok) expect(cols.error).toMatch(/missing: magnitude, error/);
+    if (!cols.ok) expect(cols.error).toMatch(/missing: flux_error/);
     const empty = parseLightCurveCsv("");
     expect(empty).toEqual({ ok: false, error: "the file is empty" });
     const junk = parseLightCurveCsv("\u0000\u0001\u0002binary");

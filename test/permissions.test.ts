@@ -133,6 +133,9 @@ const MATRIX: Row[] = [
   row("POST",   "/api/datums/{id}/deactivate/",                  [401, 403, 403, 200, 200], "WRITE", async (w) => ({ url: `/api/datums/${(await w.datum()).id}/deactivate/` })),
   // ── downloads (§E: any user; each download is logged, so a write) ──
   row("POST",   "/targets/download-photometry/",                 [401, 200, 200, 200, 200], "WRITE", async (w) => ({ url: "/targets/download-photometry/", body: { name: (await w.csvUpload()).target.name } })),
+  // Harvests: the test app's sources are offline, so a harvest changes nothing (READ).
+  row("POST",   "/targets/harvest/",                             [401, 200, 200, 200, 200], "READ",  async (w) => ({ url: "/targets/harvest/", body: { name: (await w.target()).name } })),
+  row("GET",    "/api/targets/{name}/harvests/",                 [401, 200, 200, 200, 200], "READ",  async (w) => ({ url: `/api/targets/${(await w.target()).name}/harvests/` })),
   row("POST",   "/targets/download-radio/",                      [401, 200, 200, 200, 200], "WRITE", async (w) => ({ url: "/targets/download-radio/", body: { name: (await w.target()).name } })),
   row("POST",   "/targets/download-high-energy/",                [401, 200, 200, 200, 200], "WRITE", async (w) => ({ url: "/targets/download-high-energy/", body: { name: (await w.target()).name } })),
   // §F.8 superuser, not staff (BHTOM2 answered others 404; DESIGN §4: 403 JSON).

@@ -264,7 +264,7 @@ describe.each(ENGINES)("POST /upload/ on %s", (engine) => {
         "wrong columns",
         { target: "AT2025abju", data_product_type: "photometry_csv" },
         [{ name: "w.csv", content: "date,band,flux\n1,V,3\n" }],
-        /missing: magnitude, error/,
+        /missing: flux_error/,
       ],
       [
         "unknown target",

@@ -186,6 +186,9 @@ export function createClient(opts: ClientOptions) {
     updateTarget: (name: string, body: JsonBody<"/targets/updateTarget/{name}/", "patch">) =>
       ok(api.PATCH("/targets/updateTarget/{name}/", { params: { path: { name } }, body })),
     deleteTarget: (name: string) => ok(api.DELETE("/targets/deleteTarget/", { body: { name } })),
+    /** POST /targets/harvest/: ask the survey sources now (all, or the named ones). */
+    harvest: (name: string, sources?: string[]) =>
+      ok(api.POST("/targets/harvest/", { body: { name, ...(sources?.length ? { sources } : {}) } })),
 
     /** A target's CSV (photometry, radio or high-energy), as a byte stream. */
     async downloadCsv(kind: DownloadKind, name: string): Promise<ReadableStream<Uint8Array>> {

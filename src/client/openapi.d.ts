@@ -1841,6 +1841,90 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/targets/{name}/harvests/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The last harvest of each survey source for a target (time, error, points) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** Format: date-time */
+              last_attempt: string;
+              last_error: string | null;
+              last_success: string | null;
+              object_id: string;
+              points_added: number;
+              points_returned: number;
+              source: string;
+            }[];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  [key: string]: string[];
+                }
+              | {
+                  detail: string;
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/token-auth/": {
     parameters: {
       query?: never;
@@ -5681,7 +5765,7 @@ export interface paths {
     put?: never;
     /**
      * Create a sidereal target
-     * @description Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days (also for null, which BHTOM's create_target.py sends for options not given). A target within 3 arcsec of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, "17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; importance must be 0–10 and cadence ≥ 0; the answer includes `id`; a target within 3 arcsec is a 400 {"non_field_errors": ["Source found already at these coordinates (rad 3 arcsec): <name>"]} (BHTOM2: a bare list, ["Source found already …"]); an unknown field is a 400 naming it, {"colour": ["Unknown field."]} (BHTOM2: 404 {"non_field_errors": ["Unknown field(s): colour"]}). Derived fields (galactic l/b, constellation, Sun separation, priority) are computed at once.
+     * @description Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days (also for null, which BHTOM's create_target.py sends for options not given). Without ra and dec the name is resolved (the Gaia Alerts index for Gaia.. names, then CDS Sesame; answers cached) and the object's other identifiers become aliases; an unknown name is a 400 on `name`, a resolver that cannot be reached a 503. A target within 3 arcsec of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, "17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; importance must be 0–10 and cadence ≥ 0; the answer includes `id`; a target within 3 arcsec is a 400 {"non_field_errors": ["Source found already at these coordinates (rad 3 arcsec): <name>"]} (BHTOM2: a bare list, ["Source found already …"]); an unknown field is a 400 naming it, {"colour": ["Unknown field."]} (BHTOM2: 404 {"non_field_errors": ["Unknown field(s): colour"]}). Derived fields (galactic l/b, constellation, Sun separation, priority) are computed at once; the survey light curves (Gaia Alerts for targets named or aliased like Gaia22bpl) are harvested in the background (docs/harvesters.md).
      */
     post: {
       parameters: {
@@ -5731,7 +5815,7 @@ export interface paths {
                 )
               | null;
             /** @description Declination (ICRS/J2000), −90 ≤ dec ≤ 90 deg, or 'dd:mm:ss.s': degrees, or a sexagesimal string */
-            dec: number | string;
+            dec?: number | string;
             description?: string | null;
             /** @description UTC unless an offset is given. Read as Django reads it: 2023-09-28T10:00:00Z, 2023-09-28 10:00, 2023-01-01T0:00:01Z, 2023-09-28T10:00:00.123456+02:00, a date alone (midnight), … */
             discovery_date?: string | null;
@@ -5746,8 +5830,8 @@ export interface paths {
             /** @description 0 = no follow-up … 10 = observe now */
             importance?: number | null;
             name: string;
-            /** @description Right ascension (ICRS/J2000), 0 ≤ ra < 360 deg, or hours as 'hh:mm:ss.s': degrees, or a sexagesimal string */
-            ra: number | string;
+            /** @description Right ascension (ICRS/J2000), 0 ≤ ra < 360 deg, or hours as 'hh:mm:ss.s'. Without ra and dec the name is resolved (Gaia Alerts index for Gaia.. names, CDS Sesame). */
+            ra?: number | string;
           };
         };
       };
@@ -6537,6 +6621,108 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/targets/harvest/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Harvest a target's survey light curves now
+     * @description sources: any of GaiaAlerts, ZTF (default: all). Each source that applies to the target (an alias pattern or its position) is asked now; its new points are stored with filter `<band>(<source>)` and facility = the source, deduplicated by (source, object id, MJD, band); the network's own points are never touched. A failing source is reported in its result and recorded on the target (last attempt and error); it never fails the request. With SKYTOM_OFFLINE=1 no source is asked. Any signed-in user may harvest any target (the points are the surveys' public data). Not in BHTOM2 (its harvesters run on the server's schedule).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Target name or alias */
+            name: string;
+            sources?: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              results: {
+                /** @description Of those, points not already on the light curve (now stored) */
+                added: number;
+                message: string;
+                object_id: string | null;
+                /** @description Points the source returned */
+                returned: number;
+                source: string;
+                status: "ok" | "error" | "skipped";
+              }[];
+              states: {
+                /** Format: date-time */
+                last_attempt: string;
+                last_error: string | null;
+                last_success: string | null;
+                object_id: string;
+                points_added: number;
+                points_returned: number;
+                source: string;
+              }[];
+              target: string;
+            };
+          };
+        };
+        /** @description Field name → messages (DRF style); `non_field_errors` for errors about the whole request. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: string[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/targets/network-plan/": {
     parameters: {
       query?: never;
@@ -6999,7 +7185,7 @@ export interface paths {
     put?: never;
     /**
      * Upload FITS images, instrumental catalogues, light-curve CSVs or spectra (multipart)
-     * @description Fields: target (name, alias or id), data_product_type (fits_file | photometry | photometry_csv | spectroscopy), observatory (the camera's ONAME for fits_file/photometry — an active camera, added to your favourites; free text facility otherwise), filter (default GaiaSP/any), dry_run (True/False), mjd (required for photometry), observers or observer (registered usernames; list or comma-separated), match_dist (arcsec; absent or ≤ 0 = automatic), comment; files under any field name. CSVs and spectra become points at once (rejected rows are listed); catalogues and images are queued (status C). The same file twice for a target is a 409; dry runs (stored with dryRun true, results visible as usual, no points) never block a later upload of the same file. Differs from BHTOM2: served by the main server; the target may be an alias or an id; answers 201 {message, data: [...]} (the upload service's body was undocumented).
+     * @description Fields: target (name, alias or id), data_product_type (fits_file | photometry | photometry_csv | spectroscopy), observatory (the camera's ONAME for fits_file/photometry — an active camera, added to your favourites; free text facility otherwise), filter (default GaiaSP/any), dry_run (True/False), mjd (required for photometry), observers or observer (registered usernames; list or comma-separated), match_dist (arcsec; absent or ≤ 0 = automatic), comment, unit (mJy | uJy | Jy: the flux unit of a radio photometry_csv with flux and flux_error columns and no unit column; stored in mJy with the frequency band as the filter; magnitude and flux columns in one file are a 400); files under any field name. CSVs and spectra become points at once (rejected rows are listed); catalogues and images are queued (status C). The same file twice for a target is a 409; dry runs (stored with dryRun true, results visible as usual, no points) never block a later upload of the same file. Differs from BHTOM2: served by the main server; the target may be an alias or an id; answers 201 {message, data: [...]} (the upload service's body was undocumented).
      */
     post: {
       parameters: {

@@ -39,3 +39,6 @@ export class AuthenticationError extends DomainError {}
 
 /** The request conflicts with stored state (a duplicate upload, …). */
 export class ConflictError extends DomainError {}
+
+/** A service skytom needs for this request (a name resolver) cannot answer now: try again later. */
+export class UnavailableError extends DomainError {}

@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import {
   AuthenticationError,
   BadRequestError,
+  UnavailableError,
   ConflictError,
   DomainError,
   ForbiddenError,
@@ -50,6 +51,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
       reply.header("Retry-After", String(error.retryAfterSeconds));
       return send(reply, 429, { detail: error.message });
     }
+    if (error instanceof UnavailableError) return send(reply, 503, { detail: error.message });
     if (error instanceof DomainError) return send(reply, 400, { detail: error.message });
     if (error instanceof ArchiveError) {
       // The archive is out of reach (503) or answered nonsense (502); Retry-After: when it is asked again.

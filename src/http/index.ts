@@ -7,6 +7,7 @@ import type { Database } from "../db/connection.ts";
 import type { JobQueue } from "../db/queue.ts";
 import type { ReferenceProvider } from "../domain/calibration/pipeline.ts";
 import type { Actor } from "../domain/permissions.ts";
+import type { HarvesterSet } from "../harvesters/index.ts";
 import type { LoginThrottle } from "../domain/users/throttle.ts";
 import { VERSION } from "../version.ts";
 import { aliasesRoutes } from "./aliases.routes.ts";
@@ -17,6 +18,7 @@ import { dataproductsRoutes } from "./dataproducts.routes.ts";
 import { datumsRoutes } from "./datums.routes.ts";
 import { downloadsRoutes } from "./downloads.routes.ts";
 import { groupsRoutes } from "./groups.routes.ts";
+import { harvestsRoutes } from "./harvests.routes.ts";
 import { healthRoutes } from "./health.routes.ts";
 import { observatoriesRoutes } from "./observatories.routes.ts";
 import { planningRoutes } from "./planning.routes.ts";
@@ -38,6 +40,8 @@ export interface ApiOptions {
   sessionActor?: (request: FastifyRequest) => Promise<Actor | null>;
   /** Login throttling of token-auth, shared with the web login. */
   loginThrottle: LoginThrottle;
+  /** Survey light-curve sources (POST /targets/harvest/). */
+  harvesters: HarvesterSet;
 }
 
 export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
@@ -49,7 +53,8 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
   await app.register(healthRoutes, { db, engine: database.engine, version: VERSION });
   await app.register(usersRoutes, { db, loginThrottle: opts.loginThrottle });
   await app.register(observatoriesRoutes, { db, dataDir });
-  await app.register(targetsRoutes, { db, dataDir });
+  await app.register(targetsRoutes, { db, dataDir, queue, harvesters: opts.harvesters });
+  await app.register(harvestsRoutes, { db, harvesters: opts.harvesters });
   await app.register(commentsRoutes, { db });
   await app.register(groupsRoutes, { db });
   await app.register(aliasesRoutes, { db });

@@ -1,4 +1,7 @@
 /** Targets (API guide §F): createTarget, updateTarget, deleteTarget, getTargetList. */
+import type { HarvesterSet } from "../harvesters/index.ts";
+import type { JobQueue } from "../db/queue.ts";
+import { queueHarvest } from "../domain/harvests/service.ts";
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { promisify } from "node:util";
@@ -63,10 +66,12 @@ class JsonAnswer {
   }
 }
 
-export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string }> = async (
-  app,
-  { db, dataDir },
-) => {
+export const targetsRoutes: FastifyPluginAsyncTypebox<{
+  db: Db;
+  dataDir: string;
+  queue?: JobQueue | null;
+  harvesters?: HarvesterSet;
+}> = async (app, { db, dataDir, queue, harvesters }) => {
   /** Serialised getTargetList answers of this app by request body (at most 500 or 64 MiB). */
   const listCache = new GenerationCache<JsonAnswer>(500, (a) => a.bytes, 64 * 1024 * 1024);
   app.post(
@@ -77,7 +82,9 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
         summary: "Create a sidereal target",
         description:
           "Defaults: epoch 2000.0, classification Unknown, importance 9.98, cadence 1.0 days (also for null, which " +
-          "BHTOM's create_target.py sends for options not given). A target within 3 arcsec " +
+          "BHTOM's create_target.py sends for options not given). Without ra and dec the name is resolved (the Gaia " +
+          "Alerts index for Gaia.. names, then CDS Sesame; answers cached) and the object's other identifiers " +
+          "become aliases; an unknown name is a 400 on `name`, a resolver that cannot be reached a 503. A target within 3 arcsec " +
           "of an existing one is refused. Differs from BHTOM2: validation errors are 400 (not 404) with a field → " +
           "messages dict; missing ra/dec is a 400 (not 500); ra/dec may be sexagesimal strings (RA in hours, " +
           '"17:45:40.04", Dec "-29:00:28.2"); epoch may be "J2000"; dotted names such as V404.Cyg are allowed; ' +
@@ -86,7 +93,8 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
           "; " +
           UNKNOWN_FIELDS_DIFFER +
           ". Derived fields (galactic l/b, " +
-          "constellation, Sun separation, priority) are computed at once.",
+          "constellation, Sun separation, priority) are computed at once; the survey light curves (Gaia Alerts for " +
+          "targets named or aliased like Gaia22bpl) are harvested in the background (docs/harvesters.md).",
         body: CreateTargetBody,
         response: { 201: TargetSummary, 400: FieldErrorsSchema },
       },
@@ -101,7 +109,11 @@ export const targetsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: string 
           lastName: request.user?.lastName,
         },
         request.body,
+        new Date(),
+        harvesters,
       );
+      // The survey light curves (Gaia Alerts, …) arrive in the background (docs/harvesters.md).
+      if (queue) await queueHarvest(queue, row.id);
       return reply.code(201).send(targets.targetSummary(row));
     },
   );

@@ -47,7 +47,9 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRouteOptions> = async
           "spectroscopy), observatory (the camera's ONAME for fits_file/photometry — an active camera, added to " +
           "your favourites; free text facility otherwise), filter (default GaiaSP/any), dry_run (True/False), " +
           "mjd (required for photometry), observers or observer (registered usernames; list or comma-separated), " +
-          "match_dist (arcsec; absent or ≤ 0 = automatic), comment; files under any field name. CSVs and spectra " +
+          "match_dist (arcsec; absent or ≤ 0 = automatic), comment, unit (mJy | uJy | Jy: the flux unit of a radio " +
+          "photometry_csv with flux and flux_error columns and no unit column; stored in mJy with the frequency band " +
+          "as the filter; magnitude and flux columns in one file are a 400); files under any field name. CSVs and spectra " +
           "become points at once (rejected rows are listed); catalogues and images are queued (status C). The same " +
           "file twice for a target is a 409; dry runs (stored with dryRun true, results visible as usual, no points) " +
           "never block a later upload of the same file. Differs from BHTOM2: served by the main server; the target may be an " +

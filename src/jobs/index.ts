@@ -15,6 +15,13 @@ import { processDataProduct } from "../domain/dataproducts/process.ts";
 import type { FitsJobTimings } from "../domain/dataproducts/fits.ts";
 import { PROCESS_JOB } from "../domain/dataproducts/upload.ts";
 import { refreshAllTargets } from "../domain/targets/refresh.ts";
+import {
+  HARVEST_JOB,
+  queueAllHarvests,
+  runHarvestJob,
+  type HarvestJobData,
+} from "../domain/harvests/service.ts";
+import { makeHarvesters, OFFLINE_HARVESTS, type HarvesterSet } from "../harvesters/index.ts";
 
 export interface WorkerOptions {
   concurrency: number;
@@ -22,14 +29,18 @@ export interface WorkerOptions {
   dataDir: string;
   /** Reference stars for calibration; default: the cache and imported catalogues, offline. */
   provider?: ReferenceProvider;
+  /** Survey light-curve sources; default: offline (nothing is asked). */
+  harvesters?: HarvesterSet;
 }
 
 /** Job names, one list. */
 export const JOBS = {
   /** A queued upload: FITS images are measured, then catalogues calibrated. */
   processDataProduct: PROCESS_JOB,
-  /** Daily: Sun separation and priority of every target. */
+  /** Daily: Sun separation and priority of every target, then the survey light curves of each. */
   refreshTargets: "targets.daily-refresh",
+  /** A new target's survey light curves. */
+  harvestTarget: HARVEST_JOB,
 } as const;
 
 /** A queued data product; `waitingSince` (ISO time) once it has waited for reference stars. */
@@ -94,10 +105,23 @@ export async function startWorkers(
     },
     { concurrency: opts.concurrency },
   );
+  const harvesters = opts.harvesters ?? makeHarvesters(OFFLINE_HARVESTS);
   const refreshing = await queue.work(JOBS.refreshTargets, async () => {
     const t0 = performance.now();
     const n = await refreshAllTargets(database.db);
     opts.logger.info({ targets: n, ms: Math.round(performance.now() - t0) }, "targets refreshed");
+    if (harvesters.offline) return;
+    // One harvest job per target: each source's failure is recorded on its target (harvest_states).
+    const queued = await queueAllHarvests(database.db, queue);
+    opts.logger.info({ targets: queued }, "survey light-curve harvests queued");
+  });
+  const harvesting = await queue.work<HarvestJobData>(JOBS.harvestTarget, async (job) => {
+    const outcomes = await runHarvestJob(database.db, harvesters, job.data);
+    for (const o of outcomes.filter((x) => x.status !== "skipped")) {
+      const entry = { target: job.data.targetId, source: o.source, message: o.message };
+      if (o.status === "error") opts.logger.warn(entry, "harvest failed");
+      else opts.logger.info(entry, "harvest");
+    }
   });
   await queue.schedule(JOBS.refreshTargets, "5 0 * * *");
   opts.logger.info(
@@ -106,7 +130,7 @@ export async function startWorkers(
   );
   return {
     async stop(graceMs?: number) {
-      await Promise.all([processing.stop(graceMs), refreshing.stop(graceMs)]);
+      await Promise.all([processing.stop(graceMs), refreshing.stop(graceMs), harvesting.stop(graceMs)]);
     },
   };
 }

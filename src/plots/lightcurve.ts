@@ -39,20 +39,55 @@ const PALETTE = [
   "#BAB0AC",
 ];
 
+/** Marker shapes, one per facility (observatory or survey) when a light curve has several. */
+const FACILITY_SYMBOLS = [
+  "circle",
+  "square",
+  "diamond",
+  "cross",
+  "x",
+  "triangle-up",
+  "pentagon",
+  "hexagram",
+  "star",
+  "hourglass",
+  "bowtie",
+  "asterisk-open",
+];
+
 export interface PlotlyFigure {
   data: Record<string, unknown>[];
   layout: Record<string, unknown>;
 }
 
-function hover(p: LightCurvePoint, limit: boolean): string {
-  const mag = limit ? `&gt; ${p.mag.toFixed(3)} (limit)` : `${p.mag.toFixed(3)} ± ${p.error.toFixed(3)}`;
+/** What the y axis shows: magnitudes (reversed) or radio flux densities in mJy. */
+export type LightCurveKind = "magnitude" | "radio";
+
+function hover(p: LightCurvePoint, limit: boolean, kind: LightCurveKind = "magnitude"): string {
+  const unit = kind === "radio" ? " mJy" : "";
+  const mag = limit
+    ? `${kind === "radio" ? "&lt;" : "&gt;"} ${p.mag.toFixed(3)}${unit} (limit)`
+    : `${p.mag.toFixed(3)} ± ${p.error.toFixed(3)}${unit}`;
   const who = [p.facility, p.observer].filter(Boolean).join(" / ");
   const dp = p.dataProductId ? `<br>data product ${p.dataProductId}` : "";
   return `MJD ${p.mjd.toFixed(5)}<br>${p.filter}: ${mag}${who ? `<br>${who}` : ""}${dp}`;
 }
 
-export function lightCurveFigure(points: LightCurvePoint[], title: string): PlotlyFigure {
+/**
+ * The figure of a light curve: magnitudes (y reversed, limits as downward triangles), or with kind
+ * "radio" flux densities in mJy (`mag` holds the flux; y upwards; limits as downward triangles at the
+ * limiting flux).
+ */
+export function lightCurveFigure(
+  points: LightCurvePoint[],
+  title: string,
+  kind: LightCurveKind = "magnitude",
+): PlotlyFigure {
   const filters = [...new Set(points.map((p) => p.filter))].sort();
+  // Colour by filter; with several facilities, the marker's shape tells them apart (hover names them).
+  const facilities = [...new Set(points.map((p) => p.facility))].sort();
+  const symbolOf = (p: LightCurvePoint) =>
+    FACILITY_SYMBOLS[facilities.indexOf(p.facility) % FACILITY_SYMBOLS.length];
   const data: Record<string, unknown>[] = [];
   filters.forEach((filter, i) => {
     const colour = PALETTE[i % PALETTE.length];
@@ -68,8 +103,8 @@ export function lightCurveFigure(points: LightCurvePoint[], title: string): Plot
         x: det.map((p) => p.mjd),
         y: det.map((p) => p.mag),
         error_y: { type: "data", array: det.map((p) => p.error), visible: true, color: colour, thickness: 1 },
-        marker: { color: colour, size: 7, symbol: "circle" },
-        text: det.map((p) => hover(p, false)),
+        marker: { color: colour, size: 7, symbol: facilities.length > 1 ? det.map(symbolOf) : "circle" },
+        text: det.map((p) => hover(p, false, kind)),
         hovertemplate: "%{text}<extra></extra>",
         customdata: det.map((p) => p.id),
       });
@@ -84,7 +119,7 @@ export function lightCurveFigure(points: LightCurvePoint[], title: string): Plot
         x: lim.map((p) => p.mjd),
         y: lim.map((p) => p.mag),
         marker: { color: colour, size: 9, symbol: "triangle-down-open" },
-        text: lim.map((p) => hover(p, true)),
+        text: lim.map((p) => hover(p, true, kind)),
         hovertemplate: "%{text}<extra></extra>",
         customdata: lim.map((p) => p.id),
       });
@@ -95,7 +130,10 @@ export function lightCurveFigure(points: LightCurvePoint[], title: string): Plot
     layout: {
       title: { text: title },
       xaxis: { title: { text: "MJD" }, zeroline: false },
-      yaxis: { title: { text: "Magnitude" }, autorange: "reversed", zeroline: false },
+      yaxis:
+        kind === "radio"
+          ? { title: { text: "Flux density (mJy)" }, zeroline: true }
+          : { title: { text: "Magnitude" }, autorange: "reversed", zeroline: false },
       hovermode: "closest",
       legend: { orientation: "h", y: -0.2 },
       margin: { l: 60, r: 20, t: 50, b: 60 },

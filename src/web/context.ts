@@ -2,6 +2,7 @@
  * What every web route can use: the signed-in user, redirects and access checks that throw (the web
  * error handler turns them into a 303 or an error page), one-shot flash messages, and the safe `next`.
  */
+import type { HarvesterSet } from "../harvesters/index.ts";
 import type { LoginThrottle } from "../domain/users/throttle.ts";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { Database } from "../db/connection.ts";
@@ -15,6 +16,8 @@ export interface WebOptions {
   database: Database;
   dataDir: string;
   queue?: JobQueue | null;
+  /** Survey light-curve sources, for the target page's harvest button. */
+  harvesters?: HarvesterSet;
   /** Largest accepted upload file, bytes (the API's limit; default 200 MB). */
   maxUploadFileBytes?: number;
   /** Login throttling, shared with the API's token-auth. */

@@ -1,4 +1,5 @@
 /** A built app on a test database, with helpers to make users and tokens and to call the API. */
+import type { HarvesterSet } from "../../src/harvesters/index.ts";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import type { Engine } from "../../src/db/connection.ts";
 import { buildApp } from "../../src/app.ts";
@@ -48,6 +49,8 @@ export async function createTestApp(
      */
     referenceProvider?: ReferenceProvider | ((database: TestDatabase["database"]) => ReferenceProvider);
     loginLimits?: LoginLimits;
+    /** Survey light-curve sources (default: the app's, offline). */
+    harvesters?: HarvesterSet;
   } = {},
 ): Promise<TestApp> {
   const tdb = await createTestDatabase(engine);
@@ -61,6 +64,7 @@ export async function createTestApp(
       bodyLimitBytes: opts.bodyLimitBytes,
       maxUploadFileBytes: opts.maxUploadFileBytes,
       loginLimits: opts.loginLimits,
+      harvesters: opts.harvesters,
       queue,
       referenceProvider:
         typeof opts.referenceProvider === "function"

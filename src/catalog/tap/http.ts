@@ -149,10 +149,23 @@ export async function postForm(
   form: Record<string, string>,
   limits: HttpLimits,
 ): Promise<HttpAnswer> {
+  return exchange("POST", url, new URLSearchParams(form).toString(), limits);
+}
+
+/** GET `url` (a survey's file, a name resolver's answer), with the same limits and redirects. */
+export async function getUrl(url: string, limits: HttpLimits): Promise<HttpAnswer> {
+  return exchange("GET", url, null, limits);
+}
+
+async function exchange(
+  firstMethod: "POST" | "GET",
+  url: string,
+  encoded: string | null,
+  limits: HttpLimits,
+): Promise<HttpAnswer> {
   const deadline = Date.now() + limits.queryMs;
   let target = new URL(url);
-  let method: "POST" | "GET" = "POST";
-  const encoded = new URLSearchParams(form).toString();
+  let method = firstMethod;
   for (let hop = 0; ; hop++) {
     const { res, body } = await once(method, target, method === "POST" ? encoded : null, limits, deadline);
     const status = res.statusCode ?? 0;

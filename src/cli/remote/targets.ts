@@ -137,9 +137,11 @@ export function targetCommand(): Command {
   observerSubcommand(fieldOptions(create), [
     'skytom target create Gaia22bpl --ra 17:45:40.04 --dec -29:00:28.2 --classification "Microlensing Event"',
     "skytom target create MyStar --ra 150.1 --dec 2.2 --importance 5 --json",
+    "skytom target create 'SN 2023ixf'   # no --ra/--dec: the server resolves the name (CDS Sesame, Gaia Alerts)",
   ]);
   create.action(async (name: string, o: FieldFlags) => {
-    if (o.ra === undefined || o.dec === undefined) throw new UsageError("--ra and --dec are required");
+    if ((o.ra === undefined) !== (o.dec === undefined))
+      throw new UsageError("give both --ra and --dec, or neither (the server resolves the name)");
     const body = { ...fieldsOf(o), name } as JsonBody<"/targets/createTarget/", "post">;
     const t = await connect(o).createTarget(body);
     if (o.json) return printJson(t);

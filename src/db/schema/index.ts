@@ -5,3 +5,4 @@ export * from "./dataproducts.ts";
 export * from "./cache.ts";
 export * from "./catalogs.ts";
 export * from "./sessions.ts";
+export * from "./harvests.ts";

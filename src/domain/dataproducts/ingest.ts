@@ -30,6 +30,8 @@ export interface IngestPlan {
   /** The form's MJD, for a spectrum whose file has no DATE-OBS. */
   mjd: number | null;
   observers: string[];
+  /** The flux unit of a radio light curve without a unit column (the form's `unit`). */
+  unit?: string | null;
 }
 
 const MAX_TEXT_BYTES = 200 * 1024 * 1024;
@@ -61,7 +63,7 @@ export async function ingestLightCurve(
   plan: IngestPlan,
   actor: Actor,
 ): Promise<IngestReport> {
-  const parsed = parseLightCurveCsv(await readText(dataDir, dp));
+  const parsed = parseLightCurveCsv(await readText(dataDir, dp), { unit: plan.unit });
   if (!parsed.ok) throw new BadRequestError(`${dp.originalName}: ${parsed.error}`);
   if (parsed.rows.length === 0) {
     const first = parsed.rejected[0];
@@ -84,9 +86,9 @@ export async function ingestLightCurve(
           observer: r.observer || defaultObserver,
           observers: plan.observers,
           facility: plan.facility,
-          value: r.mag,
+          value: r.value,
           error: r.error,
-          valueUnit: "MAG" as const,
+          valueUnit: r.valueUnit,
           filter: r.filter,
         })),
       );

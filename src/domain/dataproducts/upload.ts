@@ -24,6 +24,7 @@ import type { Actor } from "../permissions.ts";
 import * as targetsRepo from "../targets/repo.ts";
 import type { TargetRow } from "../targets/repo.ts";
 import { ingestLightCurve, ingestSpectrum, type IngestReport } from "./ingest.ts";
+import { FLUX_UNIT_NAMES, fluxUnitToMjy } from "./lightcurve-csv.ts";
 
 /** Job that processes a queued data product (calibration of catalogues, FITS pipeline). */
 export const PROCESS_JOB = "dataproducts.process";
@@ -52,6 +53,8 @@ export interface UploadPlan {
   observers: string[];
   matchDist: number | null;
   comment: string | null;
+  /** `photometry_csv`: the flux unit of a radio light curve without a unit column (mJy, uJy, Jy). */
+  unit: string | null;
 }
 
 const last = (v: string | string[] | undefined): string | undefined =>
@@ -156,6 +159,9 @@ export async function planUpload(db: Executor, actor: Actor, fields: UploadField
     const unknown = observers.filter((o) => !known.has(o));
     if (unknown.length) throw new BadRequestError(`observers: unknown user(s): ${unknown.join(", ")}`);
   }
+  const unit = last(fields.unit)?.trim() || null;
+  if (unit !== null && fluxUnitToMjy(unit) === null)
+    throw new BadRequestError(`unit: ${JSON.stringify(unit.slice(0, 50))} is not one of ${FLUX_UNIT_NAMES}`);
   const commentText = last(fields.comment)?.trim();
   return {
     target,
@@ -168,6 +174,7 @@ export async function planUpload(db: Executor, actor: Actor, fields: UploadField
     observers: observers.length ? observers : [actor.username],
     matchDist: matchDist !== null && matchDist > 0 ? matchDist : null,
     comment: commentText && commentText !== "None" ? commentText.slice(0, 10_000) : null,
+    unit,
   };
 }
 

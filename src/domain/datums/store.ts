@@ -35,10 +35,18 @@ async function insertPoints(db: Executor, targetId: number, points: readonly New
   return stored;
 }
 
-/** A target with stored magnitudes has optical data (BHTOM's has_optical). */
+/**
+ * A target with stored magnitudes has optical data (BHTOM's has_optical); one with fluxes in mJy has
+ * radio data (has_radio).
+ */
 async function markOptical(db: Executor, targetId: number, points: readonly NewPoint[]): Promise<void> {
-  if (points.some((p) => (p.valueUnit ?? "MAG") === "MAG"))
-    await db.update(targets).set({ hasOptical: true }).where(eq(targets.id, targetId));
+  const optical = points.some((p) => (p.valueUnit ?? "MAG") === "MAG");
+  const radio = points.some((p) => p.valueUnit === "MILLIJANSKY");
+  if (optical || radio)
+    await db
+      .update(targets)
+      .set({ ...(optical ? { hasOptical: true } : {}), ...(radio ? { hasRadio: true } : {}) })
+      .where(eq(targets.id, targetId));
 }
 
 /**

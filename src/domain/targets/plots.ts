@@ -1,5 +1,5 @@
 /** get-plots: light-curve figures of targets from their active magnitude points, cached per generation. */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Executor } from "../../db/connection.ts";
 import { reducedDatums } from "../../db/schema/index.ts";
 import { lightCurveFigure, type LightCurvePoint, type PlotlyFigure } from "../../plots/lightcurve.ts";
@@ -9,8 +9,12 @@ import * as repo from "./repo.ts";
 
 export const plotCache = new GenerationCache<PlotlyFigure | "None">(2000);
 
-/** Active photometric (MAG) points of a target, ordered by (mjd, id). */
-export async function lightCurvePoints(db: Executor, targetId: number): Promise<LightCurvePoint[]> {
+/** Active photometric (MAG) points of a target, ordered by (mjd, id); with MILLIJANSKY its radio fluxes. */
+export async function lightCurvePoints(
+  db: Executor,
+  targetId: number,
+  unit: "MAG" | "MILLIJANSKY" = "MAG",
+): Promise<LightCurvePoint[]> {
   const rows = await db
     .select({
       id: reducedDatums.id,
@@ -28,7 +32,7 @@ export async function lightCurvePoints(db: Executor, targetId: number): Promise<
         eq(reducedDatums.targetId, targetId),
         eq(reducedDatums.activeFlg, true),
         eq(reducedDatums.dataType, "photometry"),
-        eq(reducedDatums.valueUnit, "MAG"),
+        eq(reducedDatums.valueUnit, unit),
       ),
     )
     .orderBy(asc(reducedDatums.mjd), asc(reducedDatums.id));
@@ -47,4 +51,54 @@ export async function targetPlot(db: Executor, name: string): Promise<PlotlyFigu
   const figure = points.length ? lightCurveFigure(points, target.name) : ("None" as const);
   plotCache.set(key, generation, figure);
   return figure;
+}
+
+/** The radio panel of a target's page: its active mJy points against time, or null when it has none. */
+export async function targetRadioPlot(
+  db: Executor,
+  targetId: number,
+  name: string,
+): Promise<PlotlyFigure | null> {
+  const generation = await cacheGeneration(db, "plots");
+  const key = `radio:${targetId}:${name}`;
+  const cached = plotCache.get(key, generation);
+  if (cached) return cached === "None" ? null : cached;
+  const points = await lightCurvePoints(db, targetId, "MILLIJANSKY");
+  const figure = points.length ? lightCurveFigure(points, `${name} (radio)`, "radio") : ("None" as const);
+  plotCache.set(key, generation, figure);
+  return figure === "None" ? null : figure;
+}
+
+/** One row of a target's "who observed" table: the points of one facility and observer. */
+export interface PointsBySource {
+  facility: string;
+  observer: string;
+  /** MAG or MILLIJANSKY. */
+  valueUnit: string;
+  points: number;
+  filters: string[];
+  firstMjd: number;
+  lastMjd: number;
+}
+
+/**
+ * The active points of a target per facility (observatory or survey) and observer, most points first:
+ * who to acknowledge in a paper.
+ */
+export async function pointsBySource(db: Executor, targetId: number): Promise<PointsBySource[]> {
+  const rows = await db
+    .select({
+      facility: reducedDatums.facility,
+      observer: reducedDatums.observer,
+      valueUnit: reducedDatums.valueUnit,
+      points: sql<number>`count(*)::int`,
+      filters: sql<string[]>`array_agg(distinct ${reducedDatums.filter} order by ${reducedDatums.filter})`,
+      firstMjd: sql<number>`min(${reducedDatums.mjd})`,
+      lastMjd: sql<number>`max(${reducedDatums.mjd})`,
+    })
+    .from(reducedDatums)
+    .where(and(eq(reducedDatums.targetId, targetId), eq(reducedDatums.activeFlg, true)))
+    .groupBy(reducedDatums.facility, reducedDatums.observer, reducedDatums.valueUnit)
+    .orderBy(sql`count(*) desc`, asc(reducedDatums.facility), asc(reducedDatums.observer));
+  return rows.map((r) => ({ ...r, firstMjd: Number(r.firstMjd), lastMjd: Number(r.lastMjd) }));
 }

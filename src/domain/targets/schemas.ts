@@ -69,6 +69,15 @@ const orDefault = <T>(types: string[], field: { description?: string }, extra: R
 export const CreateTargetBody = Type.Object(
   {
     ...targetFields,
+    ra: Type.Optional(
+      Type.Union([Type.Number(), Type.String({ maxLength: 40 })], {
+        description:
+          "Right ascension (ICRS/J2000), 0 ≤ ra < 360 deg, or hours as 'hh:mm:ss.s'. Without ra and dec the name " +
+          "is resolved (Gaia Alerts index for Gaia.. names, CDS Sesame).",
+        errorMessage: "A valid number or sexagesimal string is required.",
+      }),
+    ),
+    dec: Type.Optional(targetFields.dec),
     epoch: orDefault<number | string>(["number", "string"], targetFields.epoch, {
       maxLength: 20,
       errorMessage: "A valid number is required.",

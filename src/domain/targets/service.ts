@@ -4,6 +4,9 @@
  * Differs from BHTOM2: validation errors are 400 field dicts; update/delete are limited to the creator
  * and staff; update saves `description`; sexagesimal coordinates and "J2000" epochs are accepted.
  */
+import { targetAliases } from "../../db/schema/index.ts";
+import type { HarvesterSet } from "../../harvesters/index.ts";
+import { aliasesFromIdentifiers, resolveTargetName } from "./resolve.ts";
 import { eq, sql } from "drizzle-orm";
 import { coneQuery } from "../../astro/cone.ts";
 import { mjdFromDate } from "../../astro/time.ts";
@@ -110,13 +113,35 @@ function displayName(actor: Actor & { firstName?: string; lastName?: string }): 
 /** Serialises target creation: the 3″ rule and name uniqueness cannot race. */
 const CREATE_LOCK = 0x74617267; // "targ"
 
+/**
+ * Create a target. With `resolvers`, a name without ra and dec is resolved first (resolve.ts: the Gaia
+ * Alerts index, CDS Sesame; cached) and the object's other identifiers become aliases; with ra/dec given
+ * nothing is asked.
+ */
 export async function createTarget(
   db: Db,
   actor: Actor & { firstName?: string; lastName?: string },
-  input: CreateTargetInput,
+  given: CreateTargetInput,
   now = new Date(),
+  resolvers?: HarvesterSet,
 ): Promise<repo.TargetRow> {
+  let input = given;
+  let aliases: { sourceName: string; name: string }[] = [];
+  const missing = (v: unknown) => v === undefined || v === null || (typeof v === "string" && v.trim() === "");
+  if (
+    resolvers &&
+    missing(given.ra) &&
+    missing(given.dec) &&
+    typeof given.name === "string" &&
+    given.name.trim()
+  ) {
+    const resolved = await resolveTargetName(db, resolvers, given.name, now);
+    input = { ...given, ra: resolved.raDeg, dec: resolved.decDeg };
+    aliases = aliasesFromIdentifiers(given.name.trim(), resolved.identifiers);
+  }
   const errors: FieldErrors = {};
+  for (const key of ["ra", "dec"] as const)
+    if (missing(input[key])) errors[key] = ["This field is required."];
   // null means "the default" where there is one (create_target.py sends None for options not given).
   const { epoch, classification, importance: imp, cadence: cad, ...rest } = input;
   const cols = columnsFrom(
@@ -156,6 +181,12 @@ export async function createTarget(
       userName: actor.username,
       comment: `Target created by ${displayName(actor)} on ${row.created.toISOString()}`,
     });
+    if (aliases.length) {
+      await tx
+        .insert(targetAliases)
+        .values(aliases.map((a) => ({ targetId: row.id, sourceName: a.sourceName, name: a.name })))
+        .onConflictDoNothing();
+    }
     return row;
   });
 }

@@ -1,28 +1,15 @@
 /* global document, window, getComputedStyle */
-/* The light curve on a target's page: reads the plotly figure from <script id="lightcurve-data">
-   (built by src/plots/lightcurve.ts, the same figure get-plots returns) and draws it into #lightcurve.
-   The radio buttons "MJD" / "Date (UTC)" switch the x axis between MJD and calendar dates. */
+/* The light curves on a target's page: each reads its plotly figure from a <script type="application/json">
+   (built by src/plots/lightcurve.ts: the magnitudes, the same figure get-plots returns, and the radio fluxes)
+   and draws it into its holder. The radio buttons "MJD" / "Date (UTC)" switch the x axis between MJD and
+   calendar dates. */
 (function () {
   "use strict";
-  var holder = document.getElementById("lightcurve");
-  var source = document.getElementById("lightcurve-data");
-  if (!holder || !source || !window.Plotly) return;
-  var figure = JSON.parse(source.textContent);
+  if (!window.Plotly) return;
   // MJD 40587 is 1970-01-01T00:00Z.
   function isoOf(mjd) {
     return new Date(Math.round((mjd - 40587) * 86400000)).toISOString().replace("T", " ").replace("Z", "");
   }
-  var mjdX = figure.data.map(function (trace) {
-    return trace.x.slice();
-  });
-  var dateX = null;
-  var layout = Object.assign({}, figure.layout, {
-    title: undefined,
-    autosize: true,
-    margin: { l: 56, r: 12, t: 12, b: 48 },
-    legend: { orientation: "h", y: -0.22 },
-    font: { family: getComputedStyle(document.body).fontFamily, size: 13 },
-  });
   var config = {
     responsive: true,
     displaylogo: false,
@@ -30,37 +17,58 @@
     modeBarButtonsToRemove: ["select2d", "lasso2d", "toggleSpikelines"],
   };
 
-  function traces(axis) {
-    if (axis === "date" && !dateX) {
-      dateX = mjdX.map(function (xs) {
-        return xs.map(isoOf);
+  function panel(holderId, dataId, axisName) {
+    var holder = document.getElementById(holderId);
+    var source = document.getElementById(dataId);
+    if (!holder || !source) return;
+    var figure = JSON.parse(source.textContent);
+    var mjdX = figure.data.map(function (trace) {
+      return trace.x.slice();
+    });
+    var dateX = null;
+    var layout = Object.assign({}, figure.layout, {
+      title: undefined,
+      autosize: true,
+      margin: { l: 56, r: 12, t: 12, b: 48 },
+      legend: { orientation: "h", y: -0.22 },
+      font: { family: getComputedStyle(document.body).fontFamily, size: 13 },
+    });
+
+    function traces(axis) {
+      if (axis === "date" && !dateX) {
+        dateX = mjdX.map(function (xs) {
+          return xs.map(isoOf);
+        });
+      }
+      return figure.data.map(function (trace, i) {
+        return Object.assign({}, trace, {
+          x: axis === "date" ? dateX[i] : mjdX[i],
+          hovertemplate: (axis === "date" ? "%{x|%Y-%m-%d %H:%M} UTC<br>" : "") + "%{text}<extra></extra>",
+        });
       });
     }
-    return figure.data.map(function (trace, i) {
-      return Object.assign({}, trace, {
-        x: axis === "date" ? dateX[i] : mjdX[i],
-        hovertemplate: (axis === "date" ? "%{x|%Y-%m-%d %H:%M} UTC<br>" : "") + "%{text}<extra></extra>",
+
+    function draw(axis) {
+      var xaxis = Object.assign({}, layout.xaxis, {
+        title: { text: axis === "date" ? "Date (UTC)" : "MJD" },
+        type: axis === "date" ? "date" : "linear",
+        exponentformat: "none",
+        separatethousands: false,
+        autorange: true,
       });
-    });
+      holder.setAttribute("data-axis", axis);
+      return window.Plotly.react(holder, traces(axis), Object.assign({}, layout, { xaxis: xaxis }), config);
+    }
+
+    draw("mjd");
+    var radios = document.querySelectorAll('input[name="' + axisName + '"]');
+    for (var i = 0; i < radios.length; i++) {
+      radios[i].addEventListener("change", function (event) {
+        if (event.target.checked) draw(event.target.value);
+      });
+    }
   }
 
-  function draw(axis) {
-    var xaxis = Object.assign({}, layout.xaxis, {
-      title: { text: axis === "date" ? "Date (UTC)" : "MJD" },
-      type: axis === "date" ? "date" : "linear",
-      exponentformat: "none",
-      separatethousands: false,
-      autorange: true,
-    });
-    holder.setAttribute("data-axis", axis);
-    return window.Plotly.react(holder, traces(axis), Object.assign({}, layout, { xaxis: xaxis }), config);
-  }
-
-  draw("mjd");
-  var radios = document.querySelectorAll('input[name="lc-axis"]');
-  for (var i = 0; i < radios.length; i++) {
-    radios[i].addEventListener("change", function (event) {
-      if (event.target.checked) draw(event.target.value);
-    });
-  }
+  panel("lightcurve", "lightcurve-data", "lc-axis");
+  panel("radiocurve", "radiocurve-data", "radio-axis");
 })();

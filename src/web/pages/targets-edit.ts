@@ -57,7 +57,10 @@ function valuesOf(t: targets.TargetRow): Record<string, string> {
   };
 }
 
-export const targetEditPages: FastifyPluginAsync<WebOptions> = async (app, { database, dataDir }) => {
+export const targetEditPages: FastifyPluginAsync<WebOptions> = async (
+  app,
+  { database, dataDir, harvesters },
+) => {
   const db = database.db;
 
   const form = (
@@ -100,6 +103,8 @@ export const targetEditPages: FastifyPluginAsync<WebOptions> = async (app, { dat
         db,
         { ...actor, firstName: user.firstName, lastName: user.lastName },
         input,
+        new Date(),
+        harvesters,
       );
       flash(request, reply, "success", `Target ${created.name} created.`);
       return redirect(reply, targetUrl(created.name));

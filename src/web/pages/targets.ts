@@ -11,11 +11,13 @@ import { dateFromMjd } from "../../astro/time.ts";
 import { AddCommentBody } from "../../domain/comments/schemas.ts";
 import { addComment, listComments } from "../../domain/comments/service.ts";
 import { listDataProducts } from "../../domain/dataproducts/service.ts";
+import { harvestStatesOf, harvestTarget } from "../../domain/harvests/service.ts";
+import { makeHarvesters, OFFLINE_HARVESTS } from "../../harvesters/index.ts";
 import { BadRequestError, type FieldErrors } from "../../domain/errors.ts";
 import { listAliases } from "../../domain/targets/aliases.ts";
 import { groupsOfTarget, listGroups } from "../../domain/targets/groups.ts";
 import { listTargets } from "../../domain/targets/list.ts";
-import { targetPlot } from "../../domain/targets/plots.ts";
+import { pointsBySource, targetPlot, targetRadioPlot } from "../../domain/targets/plots.ts";
 import * as targets from "../../domain/targets/service.ts";
 import { CLASSIFICATIONS } from "../../vocabulary.ts";
 import { openCsvDownload } from "../../http-kit/csv-download.ts";
@@ -38,7 +40,10 @@ export function jsonIsland(value: unknown): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
-export const targetPages: FastifyPluginAsync<WebOptions> = async (app, { database, dataDir }) => {
+export const targetPages: FastifyPluginAsync<WebOptions> = async (
+  app,
+  { database, dataDir, harvesters = makeHarvesters(OFFLINE_HARVESTS) },
+) => {
   const db = database.db;
 
   app.get("/targets/", async (request, reply) => {
@@ -108,8 +113,11 @@ export const targetPages: FastifyPluginAsync<WebOptions> = async (app, { databas
   ) {
     const actor = requireLogin(request);
     const dpPage = String((request.query as Record<string, unknown> | undefined)?.dp_page ?? "1");
-    const [figure, aliases, groups, comments, products] = await Promise.all([
+    const [figure, radioFigure, harvests, bySource, aliases, groups, comments, products] = await Promise.all([
       targetPlot(db, target.name),
+      targetRadioPlot(db, target.id, target.name),
+      harvestStatesOf(db, [target.id]),
+      pointsBySource(db, target.id),
       listAliases(db, target.name),
       groupsOfTarget(db, target.id),
       listComments(db, { targetid: target.id }, () => ({ offset: 0, limit: COMMENTS_SHOWN })),
@@ -137,6 +145,12 @@ export const targetPages: FastifyPluginAsync<WebOptions> = async (app, { databas
         lastDate: target.mjdLast > 0 ? dateFromMjd(target.mjdLast) : null,
         figureJson: figure === "None" ? null : jsonIsland(figure),
         pointCount: figure === "None" ? 0 : figure.data.reduce((n, tr) => n + (tr.x as unknown[]).length, 0),
+        radioJson: radioFigure ? jsonIsland(radioFigure) : null,
+        harvests,
+        bySource,
+        harvestSources: harvesters.harvesters.map((h) => ({ name: h.name, title: h.title })),
+        harvestOffline: harvesters.offline,
+        radioCount: radioFigure ? radioFigure.data.reduce((n, tr) => n + (tr.x as unknown[]).length, 0) : 0,
         aliases,
         groups,
         comments: comments.items,
@@ -183,14 +197,28 @@ export const targetPages: FastifyPluginAsync<WebOptions> = async (app, { databas
     return redirect(reply, `${targetUrl(target.name)}#comments`);
   });
 
-  // The API's download-photometry as a link: same bytes, same log entry (download type P).
-  app.get<{ Params: { name: string } }>("/targets/:name/photometry.csv", async (request, reply) => {
-    const actor = requireLogin(request);
-    const file = await openCsvDownload(db, dataDir, request, actor, "photometry", request.params.name);
-    return reply
-      .type("text/csv")
-      .header("Content-Disposition", file.disposition)
-      .header("Cache-Control", "no-store")
-      .send(file.body);
+  // The API's POST /targets/harvest/ as a button: every source now, the outcome as a message.
+  app.post<{ Params: { name: string } }>("/targets/:name/harvest/", async (request, reply) => {
+    requireLogin(request);
+    const target = await targets.getTarget(db, request.params.name);
+    const outcomes = await harvestTarget(db, harvesters, target);
+    const failed = outcomes.some((o) => o.status === "error");
+    const text =
+      outcomes.map((o) => `${o.source}: ${o.message}`).join(" · ") || "No survey source is configured.";
+    flash(request, reply, failed ? "error" : "success", text);
+    return redirect(reply, `${targetUrl(target.name)}#harvests`);
   });
+
+  // The API's download-photometry and download-radio as links: same bytes, same log entry (type P / R).
+  for (const kind of ["photometry", "radio"] as const) {
+    app.get<{ Params: { name: string } }>(`/targets/:name/${kind}.csv`, async (request, reply) => {
+      const actor = requireLogin(request);
+      const file = await openCsvDownload(db, dataDir, request, actor, kind, request.params.name);
+      return reply
+        .type("text/csv")
+        .header("Content-Disposition", file.disposition)
+        .header("Cache-Control", "no-store")
+        .send(file.body);
+    });
+  }
 };
