@@ -9,6 +9,7 @@ import type { Database, Executor } from "../../db/connection.ts";
 import type { JobQueue } from "../../db/queue.ts";
 import {
   calibrationBands,
+  calibrationRuns,
   calibrations,
   cameras,
   dataProducts,
@@ -27,7 +28,13 @@ type DpRow = typeof dataProducts.$inferSelect;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-function resultItem(c: CalRow, dp: DpRow, bands: (typeof calibrationBands.$inferSelect)[], link: string) {
+function resultItem(
+  c: CalRow,
+  dp: DpRow,
+  bands: (typeof calibrationBands.$inferSelect)[],
+  link: string,
+  version: string | null,
+) {
   return {
     dataproduct: dp.id,
     use_catalog: null,
@@ -69,6 +76,8 @@ function resultItem(c: CalRow, dp: DpRow, bands: (typeof calibrationBands.$infer
       reason: b.reason,
     })),
     file_download_link: link,
+    calibration_run: c.runId,
+    calibration_version: version,
   };
 }
 
@@ -115,10 +124,11 @@ export async function calibrationResults(
   for (const w of wanted) {
     const where = "id" in w ? eq(dataProducts.id, w.id) : like(dataProducts.data, containsPattern(w.name));
     const rows = await db
-      .select({ c: calibrations, dp: dataProducts, job: fitsJobs })
+      .select({ c: calibrations, dp: dataProducts, job: fitsJobs, version: calibrationRuns.algorithmVersion })
       .from(dataProducts)
       .innerJoin(calibrations, eq(calibrations.dataProductId, dataProducts.id))
       .leftJoin(fitsJobs, eq(fitsJobs.dataProductId, dataProducts.id))
+      .leftJoin(calibrationRuns, eq(calibrationRuns.id, calibrations.runId))
       .where(where)
       .orderBy(asc(dataProducts.id))
       .limit(200);
@@ -128,7 +138,7 @@ export async function calibrationResults(
       });
       continue;
     }
-    for (const { c, dp, job } of rows) {
+    for (const { c, dp, job, version } of rows) {
       if (!canSee(actor, dp)) {
         items.push({ "calib-res": "It's not your data", plot: null });
         continue;
@@ -143,6 +153,7 @@ export async function calibrationResults(
         dp,
         bands,
         `${baseUrl}/common/api/downloadPhotometryFile/?id=${dp.id}`,
+        version,
       );
       item.plot = withPlot && c.calibrationPlot ? await plotDataUrl(dataDir, c.calibrationPlot) : null;
       if (dp.dataProductType === "fits_file") item.ccdphot_results = ccdphotBlock(job);

@@ -86,6 +86,16 @@ export const DatumItem = Type.Object({
   active_flg: Type.Boolean(),
   target: Type.Integer({ description: "Target id" }),
   data_product: Type.Union([Type.Integer(), Type.Null()], { description: "DataProduct id" }),
+  calibration_run: Type.Union([Type.Integer(), Type.Null()], {
+    description:
+      "The calibration run that made this point (POST /calibration/get-run/); null if not calibrated",
+  }),
+  calibration_version: Type.Union([Type.String(), Type.Null()], {
+    description: "That run's calibration algorithm version",
+  }),
+  quality_flag: Type.Union([Type.String(), Type.Null()], {
+    description: "Quality flag of a calibrated point: low_zeropoint (camera health); null when none",
+  }),
 });
 export type DatumItemOutput = Static<typeof DatumItem>;
 
