@@ -20,6 +20,7 @@ import type { ReferenceProvider } from "../src/domain/calibration/pipeline.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
 import { multipart } from "./helpers/multipart.ts";
+import { pageText, WebClient } from "./helpers/web.ts";
 import { ccdphotCatalogue } from "./helpers/catalogue.ts";
 
 const TARGET = { raDeg: 210.02, decDeg: -5.01, mag: 15.8 };
@@ -335,5 +336,44 @@ describe.each(ENGINES)("calibration runs on %s", (engine) => {
       .from(calibrationRuns)
       .where(and(eq(calibrationRuns.id, queued.runs[0]), eq(calibrationRuns.status, "C")));
     expect(open.makeCurrent).toBe(false);
+  });
+
+  it("web: the data product page lists its runs with ΔZP and Δmag; staff make one current; a point links to its data product", async () => {
+    const id = await upload(frameText(45), "RunsT", { mjd: "60603.5" });
+    await calibrate(id);
+    const first = await currentRun(id);
+    const q = (
+      await t.call(
+        "POST",
+        "/calibration/recalibrate/",
+        { dataproduct_ids: [id], filter: "GaiaSP/B" },
+        staff.token,
+      )
+    ).json().Success;
+    await calibrate(id, q.runs[0]);
+    const owner = new WebClient(t.app);
+    await owner.login("alice", alice.password);
+    const page = await owner.get(`/dataproducts/${id}/`);
+    expect(page.statusCode).toBe(200);
+    const text = pageText(page.body);
+    expect(text).toContain("Calibration runs");
+    expect(text).toMatch(/ΔZP/);
+    expect(page.body).not.toContain(`action="/dataproducts/${id}/use-run/"`);
+    const admin = new WebClient(t.app);
+    await admin.login("staffer", staff.password);
+    const staffPage = await admin.get(`/dataproducts/${id}/`);
+    expect(staffPage.body).toContain(`action="/dataproducts/${id}/use-run/"`);
+    expect((await owner.post(`/dataproducts/${id}/use-run/`, { run: String(first) })).statusCode).toBe(403);
+    const res = await admin.post(`/dataproducts/${id}/use-run/`, { run: String(first) });
+    expect(res.statusCode).toBe(303);
+    expect(await currentRun(id)).toBe(first);
+    const [point] = await t.tdb.database.db
+      .select()
+      .from(reducedDatums)
+      .where(eq(reducedDatums.dataProductId, id));
+    expect(point.calibrationRunId).toBe(first);
+    const link = await owner.get(`/datums/${point.id}/`);
+    expect(link.statusCode).toBe(303);
+    expect(link.headers.location).toBe(`/dataproducts/${id}/`);
   });
 });

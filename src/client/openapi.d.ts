@@ -501,8 +501,6 @@ export interface paths {
               mjd: number | null;
               observer: string;
               observers: (string | number)[];
-              /** @description Quality flag of a calibrated point: low_zeropoint (camera health); null when none */
-              quality_flag: string | null;
               source_location: string;
               source_name: string;
               /** @description Target id */
@@ -626,8 +624,6 @@ export interface paths {
               mjd: number | null;
               observer: string;
               observers: (string | number)[];
-              /** @description Quality flag of a calibrated point: low_zeropoint (camera health); null when none */
-              quality_flag: string | null;
               source_location: string;
               source_name: string;
               /** @description Target id */
@@ -2524,6 +2520,95 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/calibration/list-runs/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The calibration runs of a data product, or of a list of run ids
+     * @description `dataproduct`: every run of that data product, oldest first; or `runs`: those runs (what recalibrate answered, to follow their progress; runs the caller may not see are left out). Each item: id, status, current, request, target magnitude, zero point, and delta_zeropoint / delta_mag from the product's current run. Who may see: as get-run. Not in BHTOM2.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description The runs of this data product */
+            dataproduct?: number | string | null;
+            /** @description Or these runs (as recalibrate answered) */
+            runs?: number[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              data: {
+                [key: string]: unknown;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  detail: string;
+                }
+              | {
+                  [key: string]: string[];
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/calibration/recalibrate/": {
     parameters: {
       query?: never;
@@ -4022,8 +4107,6 @@ export interface paths {
                 mjd: number | null;
                 observer: string;
                 observers: (string | number)[];
-                /** @description Quality flag of a calibrated point: low_zeropoint (camera health); null when none */
-                quality_flag: string | null;
                 source_location: string;
                 source_name: string;
                 /** @description Target id */

@@ -12,11 +12,12 @@ import {
 import {
   CalibrationResultsBody,
   CompareRunsBody,
+  ListRunsBody,
   RecalibrateBody,
   RestartBody,
   RunBody,
 } from "../domain/calibration/schemas.ts";
-import { compareRuns, getRun, useRun } from "../domain/calibration/history.ts";
+import { compareRuns, getRun, listRunSummaries, useRun } from "../domain/calibration/history.ts";
 import { recalibrate } from "../domain/calibration/recalibrate.ts";
 import { requireInteger } from "../domain/input.ts";
 import { BadRequestError } from "../domain/errors.ts";
@@ -235,4 +236,35 @@ export const calibrationRoutes: FastifyPluginAsyncTypebox<{
         requireInteger(request.body.b, "b"),
       ),
   );
+
+  app.post(
+    "/calibration/list-runs/",
+    {
+      schema: {
+        tags: ["calibration"],
+        summary: "The calibration runs of a data product, or of a list of run ids",
+        description:
+          "`dataproduct`: every run of that data product, oldest first; or `runs`: those runs (what recalibrate " +
+          "answered, to follow their progress; runs the caller may not see are left out). Each item: id, status, " +
+          "current, request, target magnitude, zero point, and delta_zeropoint / delta_mag from the product's " +
+          "current run. Who may see: as get-run. Not in BHTOM2.",
+        body: ListRunsBody,
+        response: {
+          200: Type.Object({ data: Type.Array(Type.Record(Type.String(), Type.Unknown())) }),
+          400: Type.Union([Detail, FieldErrorsSchema]),
+          403: Detail,
+        },
+      },
+    },
+    async (request) => {
+      const { dataproduct, runs } = request.body;
+      const data = await listRunSummaries(database.db, requireActor(request), {
+        dataproduct: given(dataproduct) ? requireInteger(dataproduct, "dataproduct") : undefined,
+        runs,
+      });
+      return { data };
+    },
+  );
 };
+
+const given = (v: unknown) => v !== undefined && v !== null && v !== "";

@@ -5,7 +5,7 @@
  * Who sees a run: whoever sees the calibration (the uploader, the observers, superusers) and staff; making
  * a run current is for staff.
  */
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { inTransaction, type Database, type Executor } from "../../db/connection.ts";
 import { calibrationRuns, dataProducts } from "../../db/schema/index.ts";
 import { BadRequestError, ForbiddenError, NotFoundError } from "../errors.ts";
@@ -197,6 +197,66 @@ export async function listRuns(db: Executor, caller: Caller, dataProductId: numb
     deltaZeropoint: cur ? delta(cur.zeropoint, run.zeropoint) : null,
     deltaMag: cur ? delta(cur.mag, run.mag) : null,
   }));
+}
+
+/** A run list item as the API answers it (list-runs). */
+export function runSummary(i: RunListItem) {
+  const r = i.run;
+  return {
+    id: r.id,
+    dataproduct: r.dataProductId,
+    current: i.current,
+    status: r.status,
+    status_message: r.statusMessage,
+    reason: r.reason,
+    make_current: r.makeCurrent,
+    created: iso(r.created),
+    finished: iso(r.finished),
+    calibration_version: r.algorithmVersion,
+    filter_request: r.filterRequest,
+    mag: r.mag,
+    mag_error: r.magError,
+    light_curve_filter: r.lightCurveFilter,
+    zeropoint: r.zeropoint,
+    scatter: r.scatter,
+    npoints: r.npoints,
+    delta_zeropoint: i.deltaZeropoint,
+    delta_mag: i.deltaMag,
+  };
+}
+
+/**
+ * POST /calibration/list-runs/: the runs of one data product (`dataproduct`), or the runs named in `runs`
+ * (what a recalibration answered: to follow their progress), each with ΔZP and Δmag from its product's
+ * current run. Runs the caller may not see are left out of a `runs` list.
+ */
+export async function listRunSummaries(
+  db: Executor,
+  caller: Caller,
+  q: { dataproduct?: number; runs?: number[] },
+) {
+  if (q.dataproduct !== undefined) return (await listRuns(db, caller, q.dataproduct)).map(runSummary);
+  if (!q.runs) throw new BadRequestError("Give 'dataproduct' (a data product id) or 'runs' (run ids).");
+  const rows = q.runs.length
+    ? await db.select().from(calibrationRuns).where(inArray(calibrationRuns.id, q.runs))
+    : [];
+  const byProduct = new Map<number, RunListItem[]>();
+  const out = [];
+  for (const run of rows.sort((a, b) => a.id - b.id)) {
+    let items = byProduct.get(run.dataProductId);
+    if (!items) {
+      try {
+        items = await listRuns(db, caller, run.dataProductId);
+      } catch (err) {
+        if (err instanceof ForbiddenError) items = [];
+        else throw err;
+      }
+      byProduct.set(run.dataProductId, items);
+    }
+    const item = items.find((i) => i.run.id === run.id);
+    if (item) out.push(runSummary(item));
+  }
+  return out;
 }
 
 /**

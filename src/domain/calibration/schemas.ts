@@ -98,3 +98,10 @@ export const CompareRunsBody = Type.Object({
   a: RunId("First calibration run id"),
   b: RunId("Second calibration run id (differences are b − a)"),
 });
+
+export const ListRunsBody = Type.Object({
+  dataproduct: Type.Optional(IntegerLike("The runs of this data product")),
+  runs: Type.Optional(
+    Type.Array(Type.Integer(), { maxItems: 10_000, description: "Or these runs (as recalibrate answered)" }),
+  ),
+});

@@ -93,9 +93,6 @@ export const DatumItem = Type.Object({
   calibration_version: Type.Union([Type.String(), Type.Null()], {
     description: "That run's calibration algorithm version",
   }),
-  quality_flag: Type.Union([Type.String(), Type.Null()], {
-    description: "Quality flag of a calibrated point: low_zeropoint (camera health); null when none",
-  }),
 });
 export type DatumItemOutput = Static<typeof DatumItem>;
 

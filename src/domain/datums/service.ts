@@ -55,7 +55,6 @@ export function datumItem(d: repo.DatumRow): DatumItemOutput {
     data_product: d.dataProductId,
     calibration_run: d.calibrationRunId,
     calibration_version: d.calibrationVersion,
-    quality_flag: d.qualityFlag,
   };
 }
 

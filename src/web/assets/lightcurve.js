@@ -1,7 +1,8 @@
 /* global document, window, getComputedStyle */
 /* The light curve on a target's page: reads the plotly figure from <script id="lightcurve-data">
    (built by src/plots/lightcurve.ts, the same figure get-plots returns) and draws it into #lightcurve.
-   The radio buttons "MJD" / "Date (UTC)" switch the x axis between MJD and calendar dates. */
+   The radio buttons "MJD" / "Date (UTC)" switch the x axis between MJD and calendar dates. A click on a
+   point opens its data product (/datums/<id>/ redirects there). */
 (function () {
   "use strict";
   var holder = document.getElementById("lightcurve");
@@ -56,7 +57,13 @@
     return window.Plotly.react(holder, traces(axis), Object.assign({}, layout, { xaxis: xaxis }), config);
   }
 
-  draw("mjd");
+  draw("mjd").then(function () {
+    // A point opens the data product it came from (its calibration runs are listed there).
+    holder.on("plotly_click", function (event) {
+      var point = event && event.points && event.points[0];
+      if (point && point.customdata !== undefined) window.location.href = "/datums/" + point.customdata + "/";
+    });
+  });
   var radios = document.querySelectorAll('input[name="lc-axis"]');
   for (var i = 0; i < radios.length; i++) {
     radios[i].addEventListener("change", function (event) {
