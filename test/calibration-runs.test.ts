@@ -376,4 +376,53 @@ describe.each(ENGINES)("calibration runs on %s", (engine) => {
     expect(link.statusCode).toBe(303);
     expect(link.headers.location).toBe(`/dataproducts/${id}/`);
   });
+
+  it("camera health: a frame with 1 mag of injected cloud extinction is flagged on its run and point; the camera's night is summarised", async () => {
+    const [obs] = await t.tdb.database.db
+      .insert(observatories)
+      .values({ name: "HealthObs", lon: 20, lat: 50 })
+      .returning();
+    await t.tdb.database.db
+      .insert(cameras)
+      .values({ observatoryId: obs.id, cameraName: "Cam", prefix: "HealthObs_Cam", activeFlg: true });
+    const ids: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const cloudy = i === 7;
+      const id = await upload(frameText(2000 + i, cloudy ? ZP + 1 : ZP), "RunsT", {
+        observatory: "HealthObs_Cam",
+        mjd: String(60800 + i / 100),
+        filter: "GaiaSP/V",
+      });
+      await calibrate(id);
+      ids.push(id);
+    }
+    const runs = await t.tdb.database.db
+      .select()
+      .from(calibrationRuns)
+      .where(inArray(calibrationRuns.dataProductId, ids))
+      .orderBy(asc(calibrationRuns.dataProductId));
+    expect(runs.map((r) => r.status)).toEqual(Array(10).fill("S"));
+    expect(runs.map((r) => r.qualityFlag)).toEqual(ids.map((_, i) => (i === 7 ? "low_zeropoint" : null)));
+    const [cloudyPoint] = await t.tdb.database.db
+      .select()
+      .from(reducedDatums)
+      .where(eq(reducedDatums.dataProductId, ids[7]));
+    expect(cloudyPoint.qualityFlag).toBe("low_zeropoint");
+
+    const res = await t.call(
+      "POST",
+      "/observatory/camera-health/",
+      { oname: "HealthObs_Cam", mjd_min: 60799, mjd_max: 60801 },
+      bob.token,
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    const health = res.json();
+    expect(health).toMatchObject({ uploads: 10, fraction_calibrated: 1, fraction_failed: 0, flagged: 1 });
+    expect(health.frames[7]).toMatchObject({ dataproduct: ids[7], quality_flag: "low_zeropoint" });
+    expect(health.frames[7].zeropoint - health.frames[6].zeropoint).toBeCloseTo(1, 1);
+    expect(health.frames[0].stars_matched).toBeGreaterThan(10);
+    expect(
+      (await t.call("POST", "/observatory/camera-health/", { oname: "Nope_Cam" }, bob.token)).statusCode,
+    ).toBe(404);
+  });
 });

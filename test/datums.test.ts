@@ -101,6 +101,7 @@ describe.each(ENGINES)("light-curve points on %s", (engine) => {
         // skytom's lineage (issue 17), after BHTOM's fields
         "calibration_run",
         "calibration_version",
+        "quality_flag",
       ]);
       expect(body.data[0]).toMatchObject({
         data_type: "photometry",

@@ -167,6 +167,7 @@ const MATRIX: Row[] = [
   row("POST",   "/calibration/recalibrate/",                     [401, 403, 403, 200, 200], "WRITE", async (w) => ({ url: "/calibration/recalibrate/", body: { dataproduct_ids: [(await w.calibrated()).dpId], filter: "GaiaSP/V" } })),
   row("POST",   "/calibration/use-run/",                         [401, 403, 403, 200, 200], "WRITE", async (w) => ({ url: "/calibration/use-run/", body: { run: (await w.calibrationRun()).runId } })),
   row("POST",   "/calibration/get-run/",                         [401, 200, 403, 200, 200], "READ",  async (w) => ({ url: "/calibration/get-run/", body: { run: (await w.calibrationRun()).runId } })),
+  row("POST",   "/observatory/camera-health/",                   [401, 200, 200, 200, 200], "READ",  async (w) => ({ url: "/observatory/camera-health/", body: { oname: (await w.calibrated()).oname } })),
   row("POST",   "/calibration/list-runs/",                       [401, 200, 403, 200, 200], "READ",  async (w) => ({ url: "/calibration/list-runs/", body: { dataproduct: (await w.calibrationRun()).dpId } })),
   row("POST",   "/calibration/compare-runs/",                    [401, 200, 403, 200, 200], "READ",  async (w) => {
     const r = (await w.calibrationRun()).runId;

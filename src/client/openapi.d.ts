@@ -501,6 +501,8 @@ export interface paths {
               mjd: number | null;
               observer: string;
               observers: (string | number)[];
+              /** @description Quality flag of a calibrated point: low_zeropoint (its frame's zero point > 3σ below the camera's running median: POST /observatory/camera-health/); null when none. Not in the CSV download's six columns */
+              quality_flag: string | null;
               source_location: string;
               source_name: string;
               /** @description Target id */
@@ -624,6 +626,8 @@ export interface paths {
               mjd: number | null;
               observer: string;
               observers: (string | number)[];
+              /** @description Quality flag of a calibrated point: low_zeropoint (its frame's zero point > 3σ below the camera's running median: POST /observatory/camera-health/); null when none. Not in the CSV download's six columns */
+              quality_flag: string | null;
               source_location: string;
               source_name: string;
               /** @description Target id */
@@ -4107,6 +4111,8 @@ export interface paths {
                 mjd: number | null;
                 observer: string;
                 observers: (string | number)[];
+                /** @description Quality flag of a calibrated point: low_zeropoint (its frame's zero point > 3σ below the camera's running median: POST /observatory/camera-health/); null when none. Not in the CSV download's six columns */
+                quality_flag: string | null;
                 source_location: string;
                 source_name: string;
                 /** @description Target id */
@@ -4336,6 +4342,95 @@ export interface paths {
               };
               /** @enum {string} */
               Status: "Created";
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  detail: string;
+                }
+              | {
+                  [key: string]: string[];
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/observatory/camera-health/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Health of one camera over time: zero point, scatter, limit, FWHM, stars, calibrated/failed
+     * @description Every photometry/FITS upload of the camera (ONAME) in the MJD range, in time order: status, current calibration run, exposure, zero point and zero point normalised to 1 s (ZP + 2.5·log10(t); CPCS's sign: m_inst − m_cat, larger = less light), scatter, limiting magnitude, FWHM, stars matched, and the quality flag (`low_zeropoint`: > 3σ less light than the running median of the camera's 20 earlier frames, σ from the MAD, at least 0.05 mag). Summary: uploads, fraction calibrated and failed, median 1-s zero point, frames flagged. Not in BHTOM2.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description To this MJD */
+            mjd_max?: number | string | null;
+            /** @description From this MJD */
+            mjd_min?: number | string | null;
+            /** @description Camera ONAME */
+            oname: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: unknown;
             };
           };
         };

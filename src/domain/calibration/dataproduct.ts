@@ -17,6 +17,7 @@ import { eq } from "drizzle-orm";
 import { inTransaction, type Database } from "../../db/connection.ts";
 import { calibrations, dataProducts } from "../../db/schema/index.ts";
 import { storedPath } from "../../storage.ts";
+import { qualityFlagFor } from "./health.ts";
 import { calibrationPlot, runCalibration, type CalibrationDeps } from "./pipeline.ts";
 import { failRun, finishRun, loadDataProduct, makeRunCurrent, openRun, type RunInputs } from "./runs.ts";
 
@@ -137,6 +138,9 @@ export async function calibrateDataProduct(
     coneRadiusDeg: result.radiusDeg,
     referenceStars: result.reference.raDeg.length,
     referenceSha256: result.referenceSha256,
+    qualityFlag: result.result.ok
+      ? await qualityFlagFor(database.db, dp, result.result.calibrationData.zeropoint)
+      : null,
   });
   const plot = calibrationPlot(
     result.result,

@@ -20,6 +20,7 @@ import {
   observatories,
   targets,
   users,
+  type QualityFlag,
 } from "../../db/schema/index.ts";
 import { VERSION } from "../../version.ts";
 import { replaceDataProductPoints, type NewPoint } from "../datums/store.ts";
@@ -117,6 +118,8 @@ export interface RunInputs {
   coneRadiusDeg?: number;
   referenceStars?: number;
   referenceSha256?: string;
+  /** Decided with the result (camera health: health.ts), recorded with it. */
+  qualityFlag?: QualityFlag | null;
 }
 
 const finite = (v: number | null | undefined) =>

@@ -93,6 +93,11 @@ export const DatumItem = Type.Object({
   calibration_version: Type.Union([Type.String(), Type.Null()], {
     description: "That run's calibration algorithm version",
   }),
+  quality_flag: Type.Union([Type.String(), Type.Null()], {
+    description:
+      "Quality flag of a calibrated point: low_zeropoint (its frame's zero point > 3σ below the camera's running " +
+      "median: POST /observatory/camera-health/); null when none. Not in the CSV download's six columns",
+  }),
 });
 export type DatumItemOutput = Static<typeof DatumItem>;
 

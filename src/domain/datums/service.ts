@@ -55,6 +55,7 @@ export function datumItem(d: repo.DatumRow): DatumItemOutput {
     data_product: d.dataProductId,
     calibration_run: d.calibrationRunId,
     calibration_version: d.calibrationVersion,
+    quality_flag: d.qualityFlag,
   };
 }
 

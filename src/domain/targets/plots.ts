@@ -20,6 +20,7 @@ export async function lightCurvePoints(db: Executor, targetId: number): Promise<
       filter: reducedDatums.filter,
       facility: reducedDatums.facility,
       observer: reducedDatums.observer,
+      qualityFlag: reducedDatums.qualityFlag,
       dataProductId: reducedDatums.dataProductId,
     })
     .from(reducedDatums)
