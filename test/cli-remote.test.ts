@@ -12,11 +12,13 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeField, makeFrame } from "../src/astro/synth/catalog.ts";
-import { cameras, observatories } from "../src/db/schema/index.ts";
+import { eq } from "drizzle-orm";
+import { cameras, dataProducts, observatories } from "../src/db/schema/index.ts";
 import { startWorkers } from "../src/jobs/index.ts";
 import type { ReferenceProvider } from "../src/domain/calibration/pipeline.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ccdphotCatalogue } from "./helpers/catalogue.ts";
+import { multipart } from "./helpers/multipart.ts";
 
 const BIN = new URL("../bin/skytom.js", import.meta.url).pathname;
 
@@ -294,6 +296,68 @@ describe("observer CLI against a running server", () => {
     expect(res.mag).toBeCloseTo(o.calibration.mag, 6);
     expect(readFileSync(join(work, "plot.png")).subarray(1, 4).toString()).toBe("PNG");
   });
+
+  it(
+    "calib recalibrate (staff) follows the new runs to the end; calib runs lists both, the new one current",
+    { timeout: 120_000 },
+    async () => {
+      // Its own calibrated upload (through the API; the worker calibrates it).
+      await t.call(
+        "POST",
+        "/targets/createTarget/",
+        { name: "SynthT", ra: TARGET.raDeg, dec: TARGET.decDeg },
+        alice.token,
+      );
+      const { payload, contentType } = multipart(
+        {
+          target: "SynthT",
+          data_product_type: "photometry",
+          observatory: "Synth_Cam",
+          mjd: "60520.5",
+          filter: "GaiaSP/V",
+        },
+        [{ name: "runs.cat", content: catalogueText(77) }],
+      );
+      const up = await t.app.inject({
+        method: "POST",
+        url: "/upload/",
+        headers: { "content-type": contentType, authorization: `Token ${alice.token}` },
+        payload,
+      });
+      expect(up.statusCode, up.body).toBe(201);
+      const dp = { id: up.json().data[0].id as number };
+      const status = async () =>
+        (await t.tdb.database.db.select().from(dataProducts).where(eq(dataProducts.id, dp.id)))[0].status;
+      while (!["S", "E"].includes(await status())) await new Promise((r) => setTimeout(r, 250));
+      expect(await status()).toBe("S");
+      const staff = await t.user("cli-staff", { staff: true });
+      const denied = await run(["calib", "recalibrate", "--ids", String(dp.id), "--filter", "GaiaSP/B"]);
+      expect(denied.code).toBe(1);
+      const r = await run(
+        ["calib", "recalibrate", "--ids", String(dp.id), "--filter", "GaiaSP/B", "--json"],
+        {
+          env: { SKYTOM_TOKEN: staff.token },
+        },
+      );
+      expect(r.code, r.err).toBe(0);
+      const [done] = JSON.parse(r.out);
+      expect(done).toMatchObject({
+        dataproduct: dp.id,
+        status: "S",
+        current: true,
+        light_curve_filter: "B(GaiaSP)",
+      });
+      const list = await run(["calib", "runs", String(dp.id), "--json"]);
+      expect(list.code, list.err).toBe(0);
+      const runs = JSON.parse(list.out);
+      expect(runs.length).toBeGreaterThanOrEqual(2);
+      expect(runs.filter((x: { current: boolean }) => x.current).map((x: { id: number }) => x.id)).toEqual([
+        done.id,
+      ]);
+      const text = await run(["calib", "runs", String(dp.id)]);
+      expect(text.out).toMatch(/ΔZP/);
+    },
+  );
 
   it("bad arguments and failures: one clear line on stderr and the documented exit code", async () => {
     const [noTarget, badType, noMjd, badCone, badToken, noToken] = await Promise.all([

@@ -98,6 +98,10 @@ describe.each(ENGINES)("light-curve points on %s", (engine) => {
         "active_flg",
         "target",
         "data_product",
+        // skytom's lineage (issue 17), after BHTOM's fields
+        "calibration_run",
+        "calibration_version",
+        "quality_flag",
       ]);
       expect(body.data[0]).toMatchObject({
         data_type: "photometry",

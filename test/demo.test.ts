@@ -11,7 +11,11 @@ import { promisify } from "node:util";
 import { eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseInstrumentalCatalogue } from "../src/astro/sextractor.ts";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { CALIBRATION_ALGORITHM_VERSION } from "../src/astro/calibrate/canonical.ts";
 import {
+  calibrationRuns,
   cameras,
   dataProducts,
   observatories,
@@ -22,6 +26,7 @@ import {
 } from "../src/db/schema/index.ts";
 import { demoField, injectedMag, planNight, renderCatalogue, type VariableStar } from "../src/demo/night.ts";
 import { runDemo, type DemoResult } from "../src/demo/run.ts";
+import { storedPath } from "../src/storage.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
 import { copyTemplate } from "./helpers/template.ts";
 
@@ -130,6 +135,30 @@ describe("runDemo on the embedded database", () => {
     expect(first.target.url).toBe("http://127.0.0.1:8123/targets/DemoVar-1/");
     expect(first.user.username).toBe("demo");
     expect(first.user.password.length).toBeGreaterThanOrEqual(12);
+  });
+
+  it("every point has a complete chain: point → calibration run → reference stars' hash → file hash", async () => {
+    const [target] = await tdb.database.db.select().from(targets).where(eq(targets.name, "DemoVar-1"));
+    const chain = await tdb.database.db
+      .select({ point: reducedDatums, run: calibrationRuns, dp: dataProducts })
+      .from(reducedDatums)
+      .leftJoin(calibrationRuns, eq(calibrationRuns.id, reducedDatums.calibrationRunId))
+      .leftJoin(dataProducts, eq(dataProducts.id, reducedDatums.dataProductId))
+      .where(eq(reducedDatums.targetId, target.id));
+    expect(chain).toHaveLength(8);
+    for (const { point, run, dp } of chain) {
+      expect(run, `point ${point.id}`).not.toBeNull();
+      expect(run!.status).toBe("S");
+      expect(run!.dataProductId).toBe(point.dataProductId);
+      expect(run!.referenceSha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(run!.referenceStars).toBeGreaterThan(0);
+      expect(run!.catalogueSha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(run!.fileSha256).toBe(dp!.sha256);
+      expect(run!.algorithmVersion).toBe(CALIBRATION_ALGORITHM_VERSION);
+      const stored = readFileSync(storedPath(tdb.dataDir, dp!.data));
+      expect(createHash("sha256").update(stored).digest("hex")).toBe(run!.fileSha256);
+      expect(point.value).toBe(run!.mag);
+    }
   });
 
   it("the calibrated light curve follows the injected one within the errors", async () => {

@@ -166,6 +166,16 @@ const MATRIX: Row[] = [
   }),
   row("POST",   "/calibration/restart-calib-by-target/",         [401, 403, 403, 200, 200], "WRITE", async (w) => ({ url: "/calibration/restart-calib-by-target/", body: { target_name: (await w.calibrated()).target.name } })),
   row("POST",   "/calibration/restart-calib-by-dataproduct/",    [401, 403, 403, 200, 200], "WRITE", async (w) => ({ url: "/calibration/restart-calib-by-dataproduct/", body: { data_product_id: (await w.calibrated()).dpId } })),
+  // Calibration runs (issue 17): recalibrating and switching runs are for staff; a run is seen by whoever sees the calibration, and staff.
+  row("POST",   "/calibration/recalibrate/",                     [401, 403, 403, 200, 200], "WRITE", async (w) => ({ url: "/calibration/recalibrate/", body: { dataproduct_ids: [(await w.calibrated()).dpId], filter: "GaiaSP/V" } })),
+  row("POST",   "/calibration/use-run/",                         [401, 403, 403, 200, 200], "WRITE", async (w) => ({ url: "/calibration/use-run/", body: { run: (await w.calibrationRun()).runId } })),
+  row("POST",   "/calibration/get-run/",                         [401, 200, 403, 200, 200], "READ",  async (w) => ({ url: "/calibration/get-run/", body: { run: (await w.calibrationRun()).runId } })),
+  row("POST",   "/observatory/camera-health/",                   [401, 200, 200, 200, 200], "READ",  async (w) => ({ url: "/observatory/camera-health/", body: { oname: (await w.calibrated()).oname } })),
+  row("POST",   "/calibration/list-runs/",                       [401, 200, 403, 200, 200], "READ",  async (w) => ({ url: "/calibration/list-runs/", body: { dataproduct: (await w.calibrationRun()).dpId } })),
+  row("POST",   "/calibration/compare-runs/",                    [401, 200, 403, 200, 200], "READ",  async (w) => {
+    const r = (await w.calibrationRun()).runId;
+    return { url: "/calibration/compare-runs/", body: { a: r, b: r } };
+  }),
   // §B.3: the upload service's calibFile, token auth; nothing is stored.
   row("POST",   "/calibFile/",                                   [401, 200, 200, 200, 200], "READ",  async () => ({ url: "/calibFile/", form: {
     fields: { ra: "150.012", dec: "1.991", survey: "GaiaSP", filter: "V", no_plot: "true" },

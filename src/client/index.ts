@@ -23,6 +23,29 @@ export type JsonBody<P extends keyof paths, M extends keyof paths[P]> = paths[P]
   ? B
   : never;
 
+/** A list-runs item (docs/calibration-runs.md). */
+export interface RunSummary {
+  id: number;
+  dataproduct: number;
+  current: boolean;
+  status: string;
+  status_message: string;
+  reason: string;
+  make_current: boolean;
+  created: string;
+  finished: string | null;
+  calibration_version: string | null;
+  filter_request: string;
+  mag: number | null;
+  mag_error: number | null;
+  light_curve_filter: string | null;
+  zeropoint: number | null;
+  scatter: number | null;
+  npoints: number | null;
+  delta_zeropoint: number | null;
+  delta_mag: number | null;
+}
+
 /** BHTOM's pagination envelope. */
 export interface Page<T> {
   count: number;
@@ -220,6 +243,19 @@ export function createClient(opts: ClientOptions) {
         out.push(...r.data);
         if (page >= r.num_pages) return out;
       }
+    },
+
+    /** POST /calibration/recalibrate/ (staff): new calibration runs for the selected data products. */
+    async recalibrate(body: JsonBody<"/calibration/recalibrate/", "post">) {
+      return (await ok(api.POST("/calibration/recalibrate/", { body }))).Success;
+    },
+    /** POST /calibration/list-runs/: the runs of a data product, or the runs with these ids. */
+    async listRuns(body: JsonBody<"/calibration/list-runs/", "post">): Promise<RunSummary[]> {
+      return (await ok(api.POST("/calibration/list-runs/", { body }))).data as unknown as RunSummary[];
+    },
+    /** POST /calibration/use-run/ (staff): make a finished run current again. */
+    async useRun(run: number) {
+      return ok(api.POST("/calibration/use-run/", { body: { run } }));
     },
 
     /** POST /observatory/plan/: a camera's plan for a night, as JSON. */

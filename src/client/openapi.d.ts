@@ -482,6 +482,10 @@ export interface paths {
           content: {
             "application/json": {
               active_flg: boolean;
+              /** @description The calibration run that made this point (POST /calibration/get-run/); null if not calibrated */
+              calibration_run: number | null;
+              /** @description That run's calibration algorithm version */
+              calibration_version: string | null;
               /** @description DataProduct id */
               data_product: number | null;
               data_type: string;
@@ -497,6 +501,8 @@ export interface paths {
               mjd: number | null;
               observer: string;
               observers: (string | number)[];
+              /** @description Quality flag of a calibrated point: low_zeropoint (its frame's zero point > 3σ below the camera's running median: POST /observatory/camera-health/); null when none. Not in the CSV download's six columns */
+              quality_flag: string | null;
               source_location: string;
               source_name: string;
               /** @description Target id */
@@ -601,6 +607,10 @@ export interface paths {
           content: {
             "application/json": {
               active_flg: boolean;
+              /** @description The calibration run that made this point (POST /calibration/get-run/); null if not calibrated */
+              calibration_run: number | null;
+              /** @description That run's calibration algorithm version */
+              calibration_version: string | null;
               /** @description DataProduct id */
               data_product: number | null;
               data_type: string;
@@ -616,6 +626,8 @@ export interface paths {
               mjd: number | null;
               observer: string;
               observers: (string | number)[];
+              /** @description Quality flag of a calibrated point: low_zeropoint (its frame's zero point > 3σ below the camera's running median: POST /observatory/camera-health/); null when none. Not in the CSV download's six columns */
+              quality_flag: string | null;
               source_location: string;
               source_name: string;
               /** @description Target id */
@@ -2326,6 +2338,104 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/calibration/compare-runs/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Differences between two calibration runs (b − a): target and every band
+     * @description Which inputs are the same (file, reference stars, filter request, matching radius, cuts, version), the target's magnitude and zero point in both with the differences, and per band (survey/band) the zero points, scatter, N and pass/chosen flags of both. Not in BHTOM2.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description First calibration run id */
+            a: number | string | null;
+            /** @description Second calibration run id (differences are b − a) */
+            b: number | string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  detail: string;
+                }
+              | {
+                  [key: string]: string[];
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/calibration/get-calibration-res/": {
     parameters: {
       query?: never;
@@ -2409,6 +2519,297 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/calibration/get-run/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The whole record of one calibration run
+     * @description Inputs (file and catalogue SHA-256, filter request, matching radius, reference cone: surveys, radius, number of stars and the SHA-256 of their rows in canonical order, cuts), calibration_version and skytom_version, and every output (target magnitude or limit, zero point, scatter, outliers, N, per-band table, plot path). The uploader, the observers, staff and superusers may see it. Not in BHTOM2.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Calibration run id */
+            run: number | string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  detail: string;
+                }
+              | {
+                  [key: string]: string[];
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/calibration/list-runs/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The calibration runs of a data product, or of a list of run ids
+     * @description `dataproduct`: every run of that data product, oldest first; or `runs`: those runs (what recalibrate answered, to follow their progress; runs the caller may not see are left out). Each item: id, status, current, request, target magnitude, zero point, and delta_zeropoint / delta_mag from the product's current run. Who may see: as get-run. Not in BHTOM2.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description The runs of this data product */
+            dataproduct?: number | string | null;
+            /** @description Or these runs (as recalibrate answered) */
+            runs?: number[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              data: {
+                [key: string]: unknown;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  detail: string;
+                }
+              | {
+                  [key: string]: string[];
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/calibration/recalibrate/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Recalibrate selected data products as new calibration runs (staff)
+     * @description Selectors (at least one, combined with AND): target (exact name), oname (camera), dataproduct_ids, mjd_min/mjd_max, survey (of the current calibration). Settings: filter (e.g. GaiaSP/V) and match_dist (arcsec, ≤ 0 = automatic); default each product's current ones. Each selected photometry/fits_file product gets a new calibration run, queued; when it finishes its values replace the product's calibration and light-curve point in one transaction (readers never see 0 or 2 points). Old runs are kept (POST /calibration/use-run/ restores one). dry_run: trial runs, recorded but never made current — compare them with POST /calibration/compare-runs/. Answers {"Success": {"queued": N, "ids": [data product ids], "runs": [new run ids, same order], "dry_run": …}}. Not in BHTOM2.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Only these data products (ids; one or a list) */
+            dataproduct_ids?: (number | string)[] | number | string | null;
+            /** @description Trial runs: recorded and comparable (compare-runs), the points are not switched */
+            dry_run?: boolean | string | number | null;
+            /** @description New filter request, e.g. GaiaSP/V (default: each product's current one) */
+            filter?: string | number | null;
+            /** @description New matching radius, arcsec (≤ 0 = automatic) */
+            match_dist?: number | string | null;
+            /** @description Only data products observed at or before this MJD */
+            mjd_max?: number | string | null;
+            /** @description Only data products observed at or after this MJD */
+            mjd_min?: number | string | null;
+            /** @description Only data products of this camera (ONAME) */
+            oname?: string | number | null;
+            /** @description Only data products whose current calibration used this survey (GaiaSP, GaiaDR3, 2MASS) */
+            survey?: string | number | null;
+            /** @description Only data products of this target (exact name) */
+            target?: string | number | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              Success: {
+                dry_run: boolean;
+                ids: number[];
+                queued: number;
+                runs: number[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  detail: string;
+                }
+              | {
+                  [key: string]: string[];
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/calibration/restart-calib-by-dataproduct/": {
     parameters: {
       query?: never;
@@ -2420,7 +2821,7 @@ export interface paths {
     put?: never;
     /**
      * Restart calibrations selected by data product (data_product_id) (staff)
-     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON; errors are {"detail": …} or a field → messages dict (BHTOM2: {"Error": "Oops.. something went wrong. Error: …"} with CPCS's status).
+     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. A thin alias of POST /calibration/recalibrate/: each product gets a new calibration run, its point is replaced when the run finishes. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON; errors are {"detail": …} or a field → messages dict (BHTOM2: {"Error": "Oops.. something went wrong. Error: …"} with CPCS's status).
      */
     post: {
       parameters: {
@@ -2534,7 +2935,7 @@ export interface paths {
     put?: never;
     /**
      * Restart calibrations selected by calibration id range (id_from, id_to) (staff)
-     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON; errors are {"detail": …} or a field → messages dict (BHTOM2: {"Error": "Oops.. something went wrong. Error: …"} with CPCS's status).
+     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. A thin alias of POST /calibration/recalibrate/: each product gets a new calibration run, its point is replaced when the run finishes. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON; errors are {"detail": …} or a field → messages dict (BHTOM2: {"Error": "Oops.. something went wrong. Error: …"} with CPCS's status).
      */
     post: {
       parameters: {
@@ -2648,7 +3049,7 @@ export interface paths {
     put?: never;
     /**
      * Restart calibrations selected by target (target_name or target_id, mjd_min, mjd_max) (staff)
-     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON; errors are {"detail": …} or a field → messages dict (BHTOM2: {"Error": "Oops.. something went wrong. Error: …"} with CPCS's status).
+     * @description Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. A thin alias of POST /calibration/recalibrate/: each product gets a new calibration run, its point is replaced when the run finishes. Differs from BHTOM2: validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON; errors are {"detail": …} or a field → messages dict (BHTOM2: {"Error": "Oops.. something went wrong. Error: …"} with CPCS's status).
      */
     post: {
       parameters: {
@@ -2734,6 +3135,102 @@ export interface paths {
         };
         /** @description Default Response */
         403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/calibration/use-run/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Make a finished calibration run its data product's current one again (staff)
+     * @description The calibration row, its per-band table and the light-curve point get exactly that run's values, in one transaction. Answers the run's record (as get-run). Not in BHTOM2.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Calibration run id */
+            run: number | string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  detail: string;
+                }
+              | {
+                  [key: string]: string[];
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
           headers: {
             [name: string]: unknown;
           };
@@ -3686,6 +4183,10 @@ export interface paths {
               current_page: number;
               data: {
                 active_flg: boolean;
+                /** @description The calibration run that made this point (POST /calibration/get-run/); null if not calibrated */
+                calibration_run: number | null;
+                /** @description That run's calibration algorithm version */
+                calibration_version: string | null;
                 /** @description DataProduct id */
                 data_product: number | null;
                 data_type: string;
@@ -3701,6 +4202,8 @@ export interface paths {
                 mjd: number | null;
                 observer: string;
                 observers: (string | number)[];
+                /** @description Quality flag of a calibrated point: low_zeropoint (its frame's zero point > 3σ below the camera's running median: POST /observatory/camera-health/); null when none. Not in the CSV download's six columns */
+                quality_flag: string | null;
                 source_location: string;
                 source_name: string;
                 /** @description Target id */
@@ -3930,6 +4433,95 @@ export interface paths {
               };
               /** @enum {string} */
               Status: "Created";
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  detail: string;
+                }
+              | {
+                  [key: string]: string[];
+                };
+          };
+        };
+        /** @description No token, or not a valid one */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              detail: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/observatory/camera-health/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Health of one camera over time: zero point, scatter, limit, FWHM, stars, calibrated/failed
+     * @description Every photometry/FITS upload of the camera (ONAME) in the MJD range, in time order: status, current calibration run, exposure, zero point and zero point normalised to 1 s (ZP + 2.5·log10(t); CPCS's sign: m_inst − m_cat, larger = less light), scatter, limiting magnitude, FWHM, stars matched, and the quality flag (`low_zeropoint`: > 3σ less light than the running median of the camera's 20 earlier frames, σ from the MAD, at least 0.05 mag). Summary: uploads, fraction calibrated and failed, median 1-s zero point, frames flagged. Not in BHTOM2.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description To this MJD */
+            mjd_max?: number | string | null;
+            /** @description From this MJD */
+            mjd_min?: number | string | null;
+            /** @description Camera ONAME */
+            oname: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: unknown;
             };
           };
         };

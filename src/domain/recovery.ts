@@ -39,7 +39,7 @@ async function referencedPaths(database: Database, paths: string[]): Promise<Set
   return new Set(rows.flatMap((r) => [r.data, r.photometryData ?? ""]).filter((p) => paths.includes(p)));
 }
 
-/** Plots and previews named `<data product id>.png` whose data product is gone. */
+/** Plots and previews named `<data product id>.png` (or `<id>-run<run id>.png`) whose data product is gone. */
 async function removeOrphanPlots(database: Database, dataDir: string): Promise<number> {
   let removed = 0;
   for (const folder of ["plots/calibration", "plots/fits"]) {
@@ -49,17 +49,17 @@ async function removeOrphanPlots(database: Database, dataDir: string): Promise<n
     } catch {
       continue;
     }
-    const ids = names
-      .map((n) => /^(\d+)\.png$/.exec(n)?.[1])
-      .filter((id) => id !== undefined)
-      .map(Number);
+    const owner = (n: string) => /^(\d+)(?:-run\d+)?\.png$/.exec(n)?.[1];
+    const ids = [...new Set(names.map(owner).filter((id) => id !== undefined))].map(Number);
     if (!ids.length) continue;
     const rows = await database.db
       .select({ id: dataProducts.id })
       .from(dataProducts)
       .where(inArray(dataProducts.id, ids));
     const alive = new Set(rows.map((r) => r.id));
-    const gone = ids.filter((id) => !alive.has(id)).map((id) => `${folder}/${id}.png`);
+    const gone = names
+      .filter((n) => owner(n) !== undefined && !alive.has(Number(owner(n))))
+      .map((n) => `${folder}/${n}`);
     removed += await removeStoredFiles(dataDir, gone);
   }
   return removed;

@@ -1,5 +1,6 @@
 /** Calibration results and restarts (API guide: get-calibration-res, restart-calib-by-*). */
 import { Type } from "@sinclair/typebox";
+import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Database } from "../db/connection.ts";
 import type { JobQueue } from "../db/queue.ts";
@@ -8,7 +9,17 @@ import {
   restartCalibrations,
   type RestartRequest,
 } from "../domain/calibration/service.ts";
-import { CalibrationResultsBody, RestartBody } from "../domain/calibration/schemas.ts";
+import {
+  CalibrationResultsBody,
+  CompareRunsBody,
+  ListRunsBody,
+  RecalibrateBody,
+  RestartBody,
+  RunBody,
+} from "../domain/calibration/schemas.ts";
+import { compareRuns, getRun, listRunSummaries, useRun } from "../domain/calibration/history.ts";
+import { recalibrate } from "../domain/calibration/recalibrate.ts";
+import { requireInteger } from "../domain/input.ts";
 import { BadRequestError } from "../domain/errors.ts";
 import { requireActor } from "./auth.ts";
 import { HttpAnswer } from "../http-kit/answer.ts";
@@ -83,7 +94,9 @@ export const calibrationRoutes: FastifyPluginAsyncTypebox<{
       description:
         "Optional: filter (new filter request, e.g. GaiaSP/V), match_dist (arcsec; ≤ 0 = automatic), and the " +
         "selectors old_filter, oname, status, status_message. The selected calibrations go back to status C and are " +
-        'queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. Differs from BHTOM2: ' +
+        'queued again. Answers {"Success": {"restarted": N, "ids": [data product ids]}}. A thin alias of ' +
+        "POST /calibration/recalibrate/: each product gets a new calibration run, its point is replaced when the " +
+        "run finishes. Differs from BHTOM2: " +
         'validated here (BHTOM2 forwarded to CPCS); non-staff get 403 JSON; errors are {"detail": …} or a field ' +
         '→ messages dict (BHTOM2: {"Error": "Oops.. something went wrong. Error: …"} with CPCS\'s status).',
       body: RestartBody,
@@ -95,9 +108,10 @@ export const calibrationRoutes: FastifyPluginAsyncTypebox<{
         403: Detail,
       },
     },
-    handler: async (request: { body: RestartRequest }) => {
+    handler: async (request: FastifyRequest<{ Body: RestartRequest }>) => {
       if (!queue) throw new Error("background queue unavailable");
-      const ids = await restartCalibrations(database, queue, kind, request.body);
+      const actor = requireActor(request);
+      const ids = await restartCalibrations(database, queue, kind, request.body, actor.username);
       return { Success: { restarted: ids.length, ids } };
     },
   });
@@ -110,4 +124,147 @@ export const calibrationRoutes: FastifyPluginAsyncTypebox<{
     "/calibration/restart-calib-by-dataproduct/",
     restart("dataproduct", "data product (data_product_id)"),
   );
+
+  app.post(
+    "/calibration/recalibrate/",
+    {
+      config: { auth: "staff" },
+      schema: {
+        tags: ["calibration"],
+        summary: "Recalibrate selected data products as new calibration runs (staff)",
+        description:
+          "Selectors (at least one, combined with AND): target (exact name), oname (camera), dataproduct_ids, " +
+          "mjd_min/mjd_max, survey (of the current calibration). Settings: filter (e.g. GaiaSP/V) and match_dist " +
+          "(arcsec, ≤ 0 = automatic); default each product's current ones. Each selected photometry/fits_file " +
+          "product gets a new calibration run, queued; when it finishes its values replace the product's " +
+          "calibration and light-curve point in one transaction (readers never see 0 or 2 points). Old runs are " +
+          "kept (POST /calibration/use-run/ restores one). dry_run: trial runs, recorded but never made current — " +
+          "compare them with POST /calibration/compare-runs/. Answers " +
+          '{"Success": {"queued": N, "ids": [data product ids], "runs": [new run ids, same order], "dry_run": …}}. ' +
+          "Not in BHTOM2.",
+        body: RecalibrateBody,
+        response: {
+          200: Type.Object({
+            Success: Type.Object({
+              queued: Type.Integer(),
+              ids: Type.Array(Type.Integer()),
+              runs: Type.Array(Type.Integer()),
+              dry_run: Type.Boolean(),
+            }),
+          }),
+          400: Type.Union([Detail, FieldErrorsSchema]),
+          403: Detail,
+        },
+      },
+    },
+    async (request) => {
+      if (!queue) throw new Error("background queue unavailable");
+      const r = await recalibrate(database, queue, requireActor(request), request.body);
+      return { Success: { queued: r.ids.length, ids: r.ids, runs: r.runs, dry_run: r.dryRun } };
+    },
+  );
+
+  app.post(
+    "/calibration/use-run/",
+    {
+      config: { auth: "staff" },
+      schema: {
+        tags: ["calibration"],
+        summary: "Make a finished calibration run its data product's current one again (staff)",
+        description:
+          "The calibration row, its per-band table and the light-curve point get exactly that run's values, in " +
+          "one transaction. Answers the run's record (as get-run). Not in BHTOM2.",
+        body: RunBody,
+        response: {
+          200: Type.Record(Type.String(), Type.Unknown()),
+          400: Type.Union([Detail, FieldErrorsSchema]),
+          403: Detail,
+          404: Detail,
+        },
+      },
+    },
+    async (request) => useRun(database, requireActor(request), requireInteger(request.body.run, "run")),
+  );
+
+  app.post(
+    "/calibration/get-run/",
+    {
+      schema: {
+        tags: ["calibration"],
+        summary: "The whole record of one calibration run",
+        description:
+          "Inputs (file and catalogue SHA-256, filter request, matching radius, reference cone: surveys, radius, " +
+          "number of stars and the SHA-256 of their rows in canonical order, cuts), calibration_version and " +
+          "skytom_version, and every output (target magnitude or limit, zero point, scatter, outliers, N, per-band " +
+          "table, plot path). The uploader, the observers, staff and superusers may see it. Not in BHTOM2.",
+        body: RunBody,
+        response: {
+          200: Type.Record(Type.String(), Type.Unknown()),
+          400: Type.Union([Detail, FieldErrorsSchema]),
+          403: Detail,
+          404: Detail,
+        },
+      },
+    },
+    async (request) => getRun(database.db, requireActor(request), requireInteger(request.body.run, "run")),
+  );
+
+  app.post(
+    "/calibration/compare-runs/",
+    {
+      schema: {
+        tags: ["calibration"],
+        summary: "Differences between two calibration runs (b − a): target and every band",
+        description:
+          "Which inputs are the same (file, reference stars, filter request, matching radius, cuts, version), " +
+          "the target's magnitude and zero point in both with the differences, and per band (survey/band) the " +
+          "zero points, scatter, N and pass/chosen flags of both. Not in BHTOM2.",
+        body: CompareRunsBody,
+        response: {
+          200: Type.Record(Type.String(), Type.Unknown()),
+          400: Type.Union([Detail, FieldErrorsSchema]),
+          403: Detail,
+          404: Detail,
+        },
+      },
+    },
+    async (request) =>
+      compareRuns(
+        database.db,
+        requireActor(request),
+        requireInteger(request.body.a, "a"),
+        requireInteger(request.body.b, "b"),
+      ),
+  );
+
+  app.post(
+    "/calibration/list-runs/",
+    {
+      schema: {
+        tags: ["calibration"],
+        summary: "The calibration runs of a data product, or of a list of run ids",
+        description:
+          "`dataproduct`: every run of that data product, oldest first; or `runs`: those runs (what recalibrate " +
+          "answered, to follow their progress; runs the caller may not see are left out). Each item: id, status, " +
+          "current, request, target magnitude, zero point, and delta_zeropoint / delta_mag from the product's " +
+          "current run. Who may see: as get-run. Not in BHTOM2.",
+        body: ListRunsBody,
+        response: {
+          200: Type.Object({ data: Type.Array(Type.Record(Type.String(), Type.Unknown())) }),
+          400: Type.Union([Detail, FieldErrorsSchema]),
+          403: Detail,
+        },
+      },
+    },
+    async (request) => {
+      const { dataproduct, runs } = request.body;
+      const data = await listRunSummaries(database.db, requireActor(request), {
+        dataproduct: given(dataproduct) ? requireInteger(dataproduct, "dataproduct") : undefined,
+        runs,
+      });
+      return { data };
+    },
+  );
 };
+
+const given = (v: unknown) => v !== undefined && v !== null && v !== "";

@@ -23,6 +23,8 @@ import {
   UpdateObservatoryBody,
 } from "../domain/observatories/schemas.ts";
 import * as observatories from "../domain/observatories/service.ts";
+import { cameraHealth } from "../domain/calibration/health.ts";
+import { NumberLike } from "../domain/input.ts";
 import { requireActor } from "./auth.ts";
 import { envelope, resolvePage } from "./pagination.ts";
 import { Detail, FieldErrorsSchema } from "./schemas.ts";
@@ -58,6 +60,34 @@ export const observatoriesRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: s
     dataDir,
     exampleFile: observatories.exampleFileFrom(request.receivedFiles),
   });
+
+  app.post(
+    "/observatory/camera-health/",
+    {
+      schema: {
+        tags: ["observatories"],
+        summary: "Health of one camera over time: zero point, scatter, limit, FWHM, stars, calibrated/failed",
+        description:
+          "Every photometry/FITS upload of the camera (ONAME) in the MJD range, in time order: status, current " +
+          "calibration run, exposure, zero point and zero point normalised to 1 s (ZP + 2.5·log10(t); CPCS's " +
+          "sign: m_inst − m_cat, larger = less light), scatter, limiting magnitude, FWHM, stars matched, and the " +
+          "quality flag (`low_zeropoint`: > 3σ less light than the running median of the camera's 20 earlier " +
+          "frames, σ from the MAD, at least 0.05 mag). Summary: uploads, fraction calibrated and failed, median " +
+          "1-s zero point, frames flagged. Not in BHTOM2.",
+        body: Type.Object({
+          oname: Type.String({ maxLength: 255, description: "Camera ONAME" }),
+          mjd_min: Type.Optional(NumberLike("From this MJD")),
+          mjd_max: Type.Optional(NumberLike("To this MJD")),
+        }),
+        response: {
+          200: Type.Record(Type.String(), Type.Unknown()),
+          400: Type.Union([Detail, FieldErrorsSchema]),
+          404: Detail,
+        },
+      },
+    },
+    async (request) => cameraHealth(db, requireActor(request), request.body),
+  );
 
   app.post(
     "/observatory/createObservatory/",

@@ -43,9 +43,13 @@ export const JOBS = {
   harvestTarget: HARVEST_JOB,
 } as const;
 
-/** A queued data product; `waitingSince` (ISO time) once it has waited for reference stars. */
+/**
+ * A queued data product; `runId` names the calibration run to carry out (recalibrate, restarts);
+ * `waitingSince` (ISO time) once it has waited for reference stars.
+ */
 export interface ProcessJobData {
   dataProductId: number;
+  runId?: number;
   waitingSince?: string;
 }
 
@@ -61,9 +65,10 @@ export async function startWorkers(
     async (job) => {
       const t0 = performance.now();
       const id = job.data.dataProductId;
+      const runId = job.data.runId;
       let steps: FitsJobTimings | undefined;
       try {
-        steps = await processDataProduct(database, id, { dataDir: opts.dataDir, provider });
+        steps = await processDataProduct(database, id, { dataDir: opts.dataDir, provider, runId });
       } catch (err) {
         // Reference stars that cannot be had now: the product waits and the job comes back at retryAt.
         if (err instanceof ArchiveError) {
@@ -75,8 +80,8 @@ export async function startWorkers(
           if (await markWaitingForReferenceStars(database, id, err.message, err.retryAt, since)) {
             await queue.send(
               JOBS.processDataProduct,
-              { dataProductId: id, waitingSince: since.toISOString() } satisfies ProcessJobData,
-              { startAfter: err.retryAt, singletonKey: `dp-${id}` },
+              { dataProductId: id, runId, waitingSince: since.toISOString() } satisfies ProcessJobData,
+              { startAfter: err.retryAt, singletonKey: runId === undefined ? `dp-${id}` : `run-${runId}` },
             );
           }
           return;

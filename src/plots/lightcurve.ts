@@ -15,6 +15,8 @@ export interface LightCurvePoint {
   facility: string;
   observer: string;
   dataProductId: number | null;
+  /** Quality flag of a calibrated point (low_zeropoint: camera health), null when none. */
+  qualityFlag?: string | null;
 }
 
 /** Colour-blind-safe palette (Okabe & Ito 2008), then Tableau 10. */
@@ -70,7 +72,8 @@ function hover(p: LightCurvePoint, limit: boolean, kind: LightCurveKind = "magni
     : `${p.mag.toFixed(3)} ± ${p.error.toFixed(3)}${unit}`;
   const who = [p.facility, p.observer].filter(Boolean).join(" / ");
   const dp = p.dataProductId ? `<br>data product ${p.dataProductId}` : "";
-  return `MJD ${p.mjd.toFixed(5)}<br>${p.filter}: ${mag}${who ? `<br>${who}` : ""}${dp}`;
+  const flag = p.qualityFlag ? `<br>flag: ${p.qualityFlag}` : "";
+  return `MJD ${p.mjd.toFixed(5)}<br>${p.filter}: ${mag}${who ? `<br>${who}` : ""}${dp}${flag}`;
 }
 
 /**

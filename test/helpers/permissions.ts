@@ -7,7 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
-import { calibrations, reducedDatums } from "../../src/db/schema/index.ts";
+import { calibrationRuns, calibrations, reducedDatums } from "../../src/db/schema/index.ts";
 import { eq } from "drizzle-orm";
 import type { TestApp, TestUser } from "./app.ts";
 import { multipart, type FilePart } from "./multipart.ts";
@@ -275,6 +275,31 @@ export class World {
       })
       .returning();
     return { target: tg, dpId, calId: cal.id, oname: cam.oname };
+  }
+
+  /** A calibrated upload of "user" whose calibration is a finished calibration run (the current one). */
+  async calibrationRun() {
+    const c = await this.calibrated();
+    const [run] = await this.t.tdb.database.db
+      .insert(calibrationRuns)
+      .values({
+        dataProductId: c.dpId,
+        status: "S",
+        filterRequest: "GaiaSP/any",
+        mag: 16.5,
+        magError: 0.04,
+        zeropoint: 0.1,
+        survey: "GaiaSP",
+        bestFilter: "V",
+        lightCurveFilter: "V(GaiaSP)",
+        npoints: 40,
+      })
+      .returning();
+    await this.t.tdb.database.db
+      .update(calibrations)
+      .set({ runId: run.id })
+      .where(eq(calibrations.id, c.calId));
+    return { ...c, runId: run.id };
   }
 
   /** A target group of "user" holding one fresh target. */

@@ -1,10 +1,14 @@
-/** `skytom calib ID…`: calibration results of data products, and their calibration plots. */
+/**
+ * `skytom calib ID…`: calibration results of data products, and their calibration plots; `skytom calib runs`
+ * and `skytom calib recalibrate` (calib-runs.ts).
+ */
 import { writeFile } from "node:fs/promises";
 import { extname } from "node:path";
 import type { CalibrationResult } from "../../client/index.ts";
 import { UsageError } from "../output.ts";
 import { connect, fixed, observerCommand, printJson, table } from "./common.ts";
 import type { RemoteFlags } from "./config.ts";
+import { addRunCommands } from "./calib-runs.ts";
 
 /** Where the plot of `id` goes: FILE for one id, FILE with `_<id>` before the extension for several. */
 export function plotPath(file: string, id: number, several: boolean): string {
@@ -20,11 +24,17 @@ export function bandLabel(r: Pick<CalibrationResult, "survey" | "best_filter" | 
 }
 
 export function calibCommand() {
-  return observerCommand("calib", "calibration results of data products (the ids `skytom upload` prints)", [
-    "skytom calib 42",
-    "skytom calib 42 43 44 --json",
-    "skytom calib 42 --plot calib42.png",
-  ])
+  const cmd = observerCommand(
+    "calib",
+    "calibration results of data products (the ids `skytom upload` prints)",
+    [
+      "skytom calib 42",
+      "skytom calib 42 43 44 --json",
+      "skytom calib 42 --plot calib42.png",
+      "skytom calib runs 42",
+      "skytom calib recalibrate --target Gaia24abc --filter GaiaSP/V",
+    ],
+  )
     .argument("<ids...>", "data product ids")
     .option("--plot <file>", "save the calibration plot (PNG); with several ids, FILE_<id>.png each")
     .option("--json", "print the results as JSON (with the per-band zero points)")
@@ -84,4 +94,6 @@ export function calibCommand() {
       for (const p of written) console.log(`plot saved: ${p}`);
       if (o.plot && written.length === 0) console.log("no calibration plot available");
     });
+  addRunCommands(cmd);
+  return cmd;
 }

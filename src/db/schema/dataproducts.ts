@@ -14,6 +14,7 @@ import {
   pgTable,
   serial,
   text,
+  type AnyPgColumn,
   uniqueIndex,
   varchar,
 } from "drizzle-orm/pg-core";
@@ -132,6 +133,10 @@ export const reducedDatums = pgTable(
     filter: varchar({ length: 100 }).notNull().default(""),
     extraData: jsonb(),
     activeFlg: boolean().notNull().default(true),
+    /** The calibration run whose values this point carries (calibrated points only). */
+    calibrationRunId: integer().references((): AnyPgColumn => calibrationRuns.id, { onDelete: "set null" }),
+    /** Quality flag of a calibrated point (QUALITY_FLAGS), null when none; not in BHTOM's CSV columns. */
+    qualityFlag: varchar({ length: 30 }).$type<QualityFlag>(),
     created: created(),
     downloadLine: text().generatedAlwaysAs(sql.raw(DOWNLOAD_LINE_SQL)),
   },
@@ -142,6 +147,7 @@ export const reducedDatums = pgTable(
     ),
     index("reduced_datums_target_mjd_idx").on(t.targetId, t.mjd, t.id),
     index().on(t.dataProductId),
+    index().on(t.calibrationRunId),
   ],
 );
 
@@ -202,7 +208,110 @@ export const calibrations = pgTable("calibrations", {
   calibrationLog: varchar({ length: 500 }),
   /** The filter request this calibration ran with. */
   filterRequest: varchar({ length: 50 }).notNull().default("GaiaSP/any"),
+  /** The data product's current calibration run: these values are that run's (calibration-runs.md). */
+  runId: integer().references((): AnyPgColumn => calibrationRuns.id, { onDelete: "set null" }),
 });
+
+/** Quality flags of a calibrated frame: its zero point fell > 3σ below the camera's running median. */
+export const QUALITY_FLAGS = ["low_zeropoint"] as const;
+export type QualityFlag = (typeof QUALITY_FLAGS)[number];
+
+/**
+ * One calibration of one data product, never changed once finished (docs/calibration-runs.md): its inputs
+ * (the file's and the catalogue's SHA-256, the reference cone and the content hash of its stars, the filter
+ * request, the matching radius, the cuts), the algorithm's and skytom's versions, and every output. A data
+ * product's current run is `calibrations.run_id`; its light-curve point carries `calibration_run_id`.
+ * `make_current` false: a trial (recalibrate's dry_run) that never replaces the current run by itself.
+ */
+export const calibrationRuns = pgTable(
+  "calibration_runs",
+  {
+    id: serial().primaryKey(),
+    dataProductId: integer()
+      .notNull()
+      .references(() => dataProducts.id, { onDelete: "cascade" }),
+    /** C queued, P running, S finished, E failed. */
+    status: char({ length: 1 }).$type<Status>().notNull().default("C"),
+    statusMessage: text().notNull().default(""),
+    /** Why the run was made: upload, restart, recalibrate. */
+    reason: varchar({ length: 20 }).notNull().default("upload"),
+    makeCurrent: boolean().notNull().default(true),
+    /** Username of whoever asked for it ("" for the upload's own run). */
+    requestedBy: varchar({ length: 150 }).notNull().default(""),
+    created: created(),
+    finished: tstz(),
+    algorithmVersion: varchar({ length: 20 }),
+    skytomVersion: varchar({ length: 40 }),
+    // Inputs
+    /** SHA-256 of the data product's stored file (the upload). */
+    fileSha256: char({ length: 64 }),
+    /** SHA-256 of the instrumental catalogue calibrated (the upload, or the one measured from the image). */
+    catalogueSha256: char({ length: 64 }),
+    filterRequest: varchar({ length: 50 }).notNull(),
+    /** Requested matching radius, arcsec; null = automatic. */
+    matchDistRequested: float(),
+    targetRa: float(),
+    targetDec: float(),
+    /** Epoch of the reference stars' positions (the observation), MJD. */
+    epochMjd: float(),
+    /** Surveys asked for the reference cone. */
+    referenceSurveys: jsonb().$type<string[]>(),
+    coneRadiusDeg: float(),
+    referenceStars: integer(),
+    /** SHA-256 of the reference stars' rows in canonical order (src/astro/calibrate/canonical.ts). */
+    referenceSha256: char({ length: 64 }),
+    /** The cuts applied (CALIBRATION_CUTS). */
+    cuts: jsonb().$type<Record<string, number>>(),
+    // Outputs (the fields of the calibrations row)
+    mag: float(),
+    /** −1 = limit. */
+    magError: float(),
+    zeropoint: float(),
+    zeropointErr: float(),
+    outlierFraction: float(),
+    scatter: float(),
+    npoints: integer(),
+    bestFilter: varchar({ length: 10 }),
+    survey: varchar({ length: 32 }),
+    /** Matching radius used, arcsec. */
+    matchDist: float(),
+    isLimit: boolean().notNull().default(false),
+    /** `V(GaiaSP)`: the light-curve point's filter. */
+    lightCurveFilter: varchar({ length: 100 }),
+    /** Rows of the catalogue, usable, matched to the reference, kept after the astrometric cut. */
+    rowsTotal: integer(),
+    rowsUsable: integer(),
+    starsMatched: integer(),
+    starsKept: integer(),
+    calibrationPlot: varchar({ length: 500 }),
+    /** Seconds (the one output that is not reproducible). */
+    processingTime: float(),
+    qualityFlag: varchar({ length: 30 }).$type<QualityFlag>(),
+  },
+  (t) => [index().on(t.dataProductId, t.id)],
+);
+
+/** The per-band table of a calibration run (every candidate band, passed or not). */
+export const calibrationRunBands = pgTable(
+  "calibration_run_bands",
+  {
+    id: serial().primaryKey(),
+    runId: integer()
+      .notNull()
+      .references(() => calibrationRuns.id, { onDelete: "cascade" }),
+    survey: varchar({ length: 32 }).notNull(),
+    band: varchar({ length: 10 }).notNull(),
+    zeropoint: float(),
+    zeropointErr: float(),
+    scatter: float(),
+    outlierFraction: float(),
+    npoints: integer().notNull().default(0),
+    passed: boolean().notNull().default(false),
+    chosen: boolean().notNull().default(false),
+    reason: text().notNull().default(""),
+  },
+  (t) => [index().on(t.runId)],
+);
 
 /** The per-band table of a calibration (every candidate band, passed or not). */
 export const calibrationBands = pgTable(

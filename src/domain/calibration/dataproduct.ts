@@ -4,41 +4,24 @@
  * or of a `fits_file` one (measured by the FITS job) is read, run through the pipeline (pipeline.ts) with
  * the target's position and the product's filter request and matching radius, and stored — the calibration row with its
  * per-band table, and (unless a dry run) one light-curve point with filter `<band>(<survey>)`.
- * Status letters move C → P → S or E. Re-running a job replaces its results, never duplicates a point:
- * the result is written in one transaction that first locks the data product's row, so two runs of the
- * same job (a worker presumed dead by its lease while still running, and the retry) write one after
- * the other, and the later one deletes the earlier one's point before adding its own.
+ * Status letters move C → P → S or E. Each calibration is a calibration run (runs.ts): re-running a job
+ * makes a new run whose result replaces the earlier one's, never duplicating a point — the result is
+ * written in one transaction that first locks the data product's row; two deliveries of the same job
+ * (a worker presumed dead by its lease while still running, and the retry) carry out the same run, and
+ * only the first to finish records it.
  */
+import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { eq } from "drizzle-orm";
-import type { CalibrationResult } from "../../astro/calibrate/index.ts";
 import { inTransaction, type Database } from "../../db/connection.ts";
-import {
-  calibrationBands,
-  calibrations,
-  cameras,
-  dataProducts,
-  observatories,
-  targets,
-  users,
-} from "../../db/schema/index.ts";
+import { calibrations, dataProducts } from "../../db/schema/index.ts";
 import { storedPath } from "../../storage.ts";
-import { replaceDataProductPoints, type NewPoint } from "../datums/store.ts";
+import { qualityFlagFor } from "./health.ts";
 import { calibrationPlot, runCalibration, type CalibrationDeps } from "./pipeline.ts";
+import { failRun, finishRun, loadDataProduct, makeRunCurrent, openRun, type RunInputs } from "./runs.ts";
 
-async function load(database: Database, id: number) {
-  const [row] = await database.db
-    .select({ dp: dataProducts, target: targets, observatory: observatories.name, uploader: users.username })
-    .from(dataProducts)
-    .innerJoin(targets, eq(targets.id, dataProducts.targetId))
-    .leftJoin(cameras, eq(cameras.id, dataProducts.cameraId))
-    .leftJoin(observatories, eq(observatories.id, cameras.observatoryId))
-    .leftJoin(users, eq(users.id, dataProducts.userId))
-    .where(eq(dataProducts.id, id));
-  return row;
-}
-
+/** The product and its calibration row go to P (running); returns the try's number. */
 async function markStarted(
   database: Database,
   id: number,
@@ -78,28 +61,22 @@ async function markStarted(
   });
 }
 
-async function markFailed(database: Database, id: number, message: string, seconds: number): Promise<void> {
-  await inTransaction(database, async (tx) => {
-    await tx.update(dataProducts).set({ status: "E", statusMessage: message }).where(eq(dataProducts.id, id));
-    await tx
-      .update(calibrations)
-      .set({ status: "E", statusMessage: message, processingTime: seconds })
-      .where(eq(calibrations.dataProductId, id));
-  });
-}
-
 /** What calibrating a stored data product uses: the pipeline's services and the data directory. */
 export interface CalibrateOptions extends CalibrationDeps {
   /** Data directory (SKYTOM_DATA): the catalogue is read from it, the plot written to it. */
   dataDir: string;
   now?: () => Date;
+  /** The queued run to carry out (recalibrate, restart); default: the product's own (runs.ts openRun). */
+  runId?: number;
 }
 
-type Loaded = NonNullable<Awaited<ReturnType<typeof load>>>;
+const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
 
 /**
- * Calibrate one `photometry` or `fits_file` data product. Data problems end in status E with a message;
- * infrastructure failures (database, provider) throw so the queue retries the job.
+ * Calibrate one `photometry` or `fits_file` data product as one calibration run (runs.ts). Data problems
+ * end in status E with a message; infrastructure failures (database, provider) throw so the queue retries
+ * the job (the run stays open and the retry carries it out). A run that is to become current replaces the
+ * product's calibration and point when it finishes; a trial run (dry_run) is only recorded.
  */
 export async function calibrateDataProduct(
   database: Database,
@@ -107,59 +84,86 @@ export async function calibrateDataProduct(
   opts: CalibrateOptions,
 ): Promise<CalibrateTimings | undefined> {
   const now = opts.now ?? (() => new Date());
-  const row = await load(database, id);
+  const row = await loadDataProduct(database.db, id);
   if (!row || (row.dp.dataProductType !== "photometry" && row.dp.dataProductType !== "fits_file"))
     return undefined;
   const { dp, target } = row;
+  const run = await openRun(database.db, dp, opts.runId);
+  if (!run) return undefined;
   // An uploaded catalogue, or the one the FITS job measured.
   const cataloguePath = dp.dataProductType === "photometry" ? dp.data : dp.photometryData;
   const t0 = performance.now();
   const seconds = () => +((performance.now() - t0) / 1000).toFixed(3);
+  const inputs: RunInputs = {
+    fileSha256: dp.sha256,
+    catalogueSha256: null,
+    targetRa: target.ra,
+    targetDec: target.dec,
+    epochMjd: dp.mjd,
+  };
+  const fail = (message: string) =>
+    inTransaction(database, async (tx) => {
+      const failed = await failRun(tx, run.id, inputs, message, seconds());
+      if (failed?.makeCurrent) await makeRunCurrent(tx, failed);
+    });
   if (dp.mjd === null || target.ra === null || target.dec === null || !cataloguePath) {
-    await markFailed(database, id, "no MJD, catalogue or target position to calibrate with", 0);
+    await fail("no MJD, catalogue or target position to calibrate with");
     return undefined;
   }
-  await markStarted(database, id, dp.mjd, dp.filter, now());
+  if (run.makeCurrent) await markStarted(database, id, dp.mjd, run.filterRequest, now());
 
   let text: string;
   try {
     text = await readFile(storedPath(opts.dataDir, cataloguePath), "utf8");
   } catch (err) {
-    await markFailed(database, id, `cannot read the uploaded file: ${(err as Error).message}`, seconds());
+    await fail(`cannot read the uploaded file: ${(err as Error).message}`);
     return undefined;
   }
+  inputs.catalogueSha256 = sha256(text);
   const tRun = performance.now();
-  const run = await runCalibration(
+  const result = await runCalibration(
     {
       catalogueText: text,
       target: { raDeg: target.ra, decDeg: target.dec },
-      filterRequest: dp.filter,
-      matchDistArcsec: dp.matchDist ?? undefined,
+      filterRequest: run.filterRequest,
+      matchDistArcsec: run.matchDistRequested ?? undefined,
       epochMjd: dp.mjd,
     },
     opts,
   );
-  if (!run.ok) {
-    await markFailed(database, id, `catalogue: ${run.error}`, seconds());
+  if (!result.ok) {
+    await fail(`catalogue: ${result.error}`);
     return undefined;
   }
+  Object.assign(inputs, {
+    referenceSurveys: result.surveys,
+    coneRadiusDeg: result.radiusDeg,
+    referenceStars: result.reference.raDeg.length,
+    referenceSha256: result.referenceSha256,
+    qualityFlag: result.result.ok
+      ? await qualityFlagFor(database.db, dp, result.result.calibrationData.zeropoint)
+      : null,
+  });
   const tPlot = performance.now();
   const plot = calibrationPlot(
-    run.result,
+    result.result,
     "png",
-    `${target.name} — data product ${id}, MJD ${dp.mjd.toFixed(5)}`,
+    `${target.name} — data product ${id}, run ${run.id}, MJD ${dp.mjd.toFixed(5)}`,
   );
   let plotPath: string | null = null;
   if (plot !== null) {
-    plotPath = `plots/calibration/${id}.png`;
+    plotPath = `plots/calibration/${id}-run${run.id}.png`;
     await mkdir(dirname(storedPath(opts.dataDir, plotPath)), { recursive: true });
     await writeFile(storedPath(opts.dataDir, plotPath), plot);
   }
   const tStore = performance.now();
-  await storeResult(database, row, run.result, plotPath, seconds());
+  await inTransaction(database, async (tx) => {
+    const finished = await finishRun(tx, run.id, inputs, result.result, plotPath, seconds());
+    if (finished?.makeCurrent) await makeRunCurrent(tx, finished);
+  });
   return {
-    cone: run.coneSeconds * 1000,
-    fit: tPlot - tRun - run.coneSeconds * 1000,
+    cone: result.coneSeconds * 1000,
+    fit: tPlot - tRun - result.coneSeconds * 1000,
     plot: tStore - tPlot,
     store: performance.now() - tStore,
   };
@@ -172,95 +176,3 @@ export interface CalibrateTimings {
   plot: number;
   store: number;
 }
-
-/**
- * Store a calibration's result in one transaction: the calibration row and its per-band table, the
- * product's light-curve point (replacing an earlier run's), the target's last point and the status.
- */
-async function storeResult(
-  database: Database,
-  row: Loaded,
-  result: CalibrationResult,
-  plotPath: string | null,
-  seconds: number,
-): Promise<void> {
-  const { dp, target } = row;
-  const id = dp.id;
-  const c = result.calibrationData;
-  const status = result.ok ? "S" : "E";
-  const message = c.status_message;
-  await inTransaction(database, async (tx) => {
-    // Serialise concurrent runs of this job (see the file comment).
-    await tx.select({ id: dataProducts.id }).from(dataProducts).where(eq(dataProducts.id, id)).for("update");
-    const [cal] = await tx
-      .update(calibrations)
-      .set({
-        status,
-        statusMessage: message,
-        mag: c.mag,
-        magError: c.mag_error,
-        ra: c.ra,
-        dec: c.dec,
-        zeropoint: c.zeropoint,
-        zeropointErr: result.zeropointErr,
-        outlierFraction: c.outlier_fraction,
-        scatter: c.scatter,
-        npoints: c.npoints,
-        bestFilter: c.best_filter,
-        survey: c.survey,
-        matchDist: c.match_distans ?? 0,
-        calibrationPlot: plotPath,
-        noPlot: plotPath === null,
-        processingTime: seconds,
-      })
-      .where(eq(calibrations.dataProductId, id))
-      .returning({ id: calibrations.id });
-    await tx.delete(calibrationBands).where(eq(calibrationBands.calibrationId, cal.id));
-    if (result.bands.length) {
-      await tx.insert(calibrationBands).values(
-        result.bands.map((b) => ({
-          calibrationId: cal.id,
-          survey: b.survey,
-          band: b.band,
-          zeropoint: finite(b.zp),
-          zeropointErr: finite(b.zpErr),
-          scatter: finite(b.scatter),
-          outlierFraction: finite(b.outlierFraction),
-          npoints: b.n,
-          passed: b.passed,
-          chosen: b.survey === c.survey && b.band === c.best_filter,
-          reason: b.reason ?? "",
-        })),
-      );
-    }
-    const point = lightCurvePoint(row, result);
-    await replaceDataProductPoints(tx, target.id, id, point ? [point] : []);
-    const summary = result.ok
-      ? `${result.isLimit ? "Limit" : "Calibrated"} ${c.mag?.toFixed(3)} in ${result.standardisedTo}` +
-        (dp.dryRun ? " (dry run: no point added)" : "")
-      : message;
-    await tx.update(dataProducts).set({ status, statusMessage: summary }).where(eq(dataProducts.id, id));
-  });
-}
-
-/** The product's light-curve point: the calibrated magnitude (or limit), none for a failure or dry run. */
-function lightCurvePoint({ dp, observatory, uploader }: Loaded, result: CalibrationResult): NewPoint | null {
-  const c = result.calibrationData;
-  if (!result.ok || dp.dryRun || dp.mjd === null) return null;
-  if (c.mag === null || c.mag_error === null || !result.lightCurveFilter) return null;
-  return {
-    dataType: "photometry",
-    sourceLocation: "cpcs",
-    mjd: dp.mjd,
-    observer: dp.observers[0] ?? uploader ?? "",
-    observers: dp.observers,
-    facility: observatory ?? dp.facility,
-    value: c.mag,
-    error: c.mag_error,
-    valueUnit: "MAG",
-    filter: result.lightCurveFilter,
-  };
-}
-
-const finite = (v: number | null | undefined) =>
-  v === null || v === undefined || !Number.isFinite(v) ? null : v;

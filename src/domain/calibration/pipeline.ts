@@ -8,8 +8,10 @@
  * Every step is a separate function with explicit inputs and outputs; `runCalibration` chains the ones
  * before storing. Nothing here touches the database or the data directory.
  */
+import { createHash } from "node:crypto";
 import { calibrateCatalogue, type CalibrationResult } from "../../astro/calibrate/index.ts";
-import { surveysOfRequest, type ReferenceCatalogue } from "../../astro/calibrate/bands.ts";
+import { surveysOfRequest, type ReferenceCatalogue, type Survey } from "../../astro/calibrate/bands.ts";
+import { canonicalReference, referenceRowsText } from "../../astro/calibrate/canonical.ts";
 import { angularSeparationDeg } from "../../astro/coords.ts";
 import { parseInstrumentalCatalogue, type ParseResult } from "../../astro/sextractor.ts";
 import type { ReferenceProvider } from "../../catalog/provider.ts";
@@ -48,7 +50,12 @@ export type CalibrationRun =
       parsed: ParsedCatalogue;
       /** Radius of the reference cone around the target, deg. */
       radiusDeg: number;
+      /** The surveys asked for the reference cone. */
+      surveys: Survey[];
+      /** The reference stars in canonical order (canonical.ts): what was fitted. */
       reference: ReferenceCatalogue;
+      /** SHA-256 (hex) of the reference stars' rows in canonical order. */
+      referenceSha256: string;
       result: CalibrationResult;
       /** Time spent fetching the reference stars (the cone), s; the rest of `seconds` is parse + fit. */
       coneSeconds: number;
@@ -79,17 +86,26 @@ export function referenceRadiusDeg(
 
 /**
  * Step 3: the reference stars within `radiusDeg` of the target — of the surveys the filter request can use
- * (all of them when none is given), at the observation's epoch. Provider failures propagate (an archive that
- * cannot be reached now: src/catalog/errors.ts).
+ * (all of them when none is given), at the observation's epoch, in canonical order (whatever order the
+ * provider's rows came in: canonical.ts). Provider failures propagate (an archive that cannot be reached
+ * now: src/catalog/errors.ts).
  */
-export function referenceCone(
+export async function referenceCone(
   deps: CalibrationDeps,
   target: CalibrationRequest["target"],
   radiusDeg: number,
   options: { filterRequest?: string; epochMjd?: number } = {},
 ): Promise<ReferenceCatalogue> {
   const surveys = options.filterRequest === undefined ? undefined : surveysOfRequest(options.filterRequest);
-  return deps.provider.cone(target.raDeg, target.decDeg, radiusDeg, surveys, { epochMjd: options.epochMjd });
+  const stars = await deps.provider.cone(target.raDeg, target.decDeg, radiusDeg, surveys, {
+    epochMjd: options.epochMjd,
+  });
+  return canonicalReference(stars);
+}
+
+/** SHA-256 (hex) of a canonical reference catalogue's rows (referenceRowsText). */
+export function referenceSha256(reference: ReferenceCatalogue): string {
+  return createHash("sha256").update(referenceRowsText(reference)).digest("hex");
 }
 
 /** Step 4: CPCS calibration of the parsed catalogue against the reference stars (src/astro/calibrate). */
@@ -148,7 +164,9 @@ export async function runCalibration(
     ok: true,
     parsed,
     radiusDeg,
+    surveys: surveysOfRequest(request.filterRequest),
     reference,
+    referenceSha256: referenceSha256(reference),
     result,
     coneSeconds,
     seconds: (performance.now() - t0) / 1000,

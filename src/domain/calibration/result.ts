@@ -15,6 +15,7 @@ import { ForbiddenError, NotFoundError } from "../errors.ts";
 import { isStaff, requireStaff, type Actor } from "../permissions.ts";
 import { canSee, restartCalibrations } from "./service.ts";
 import { DATUM_COLUMNS, type DatumRow } from "../datums/repo.ts";
+import { listRuns, type RunListItem } from "./history.ts";
 
 export type ResultRow = Awaited<ReturnType<typeof getDataProduct>>;
 
@@ -30,6 +31,10 @@ export interface DataProductResult {
   canDelete: boolean;
   /** Staff, and the product has a calibration to restart. */
   canRestart: boolean;
+  /** Every calibration run, oldest first, with ΔZP and Δmag from the current one (for those who may see them). */
+  runs: RunListItem[];
+  /** Staff: may make another run current. */
+  canUseRun: boolean;
 }
 
 /** The instrumental catalogue of a data product: the uploaded one, or the one measured from its image. */
@@ -54,10 +59,13 @@ export async function dataProductResult(db: Executor, actor: Actor, id: number):
     .where(eq(reducedDatums.dataProductId, id))
     .orderBy(asc(reducedDatums.mjd), asc(reducedDatums.id))
     .limit(1000);
+  const runs = canSeeResult || isStaff(actor) ? await listRuns(db, actor, id) : [];
   return {
     row,
     bands,
     points,
+    runs,
+    canUseRun: isStaff(actor),
     canSeeResult,
     canDownload: dp.userId === actor.id || dp.observers.includes(actor.username) || isStaff(actor),
     catalogue: cataloguePath(dp),

@@ -64,3 +64,44 @@ export const RestartBody = Type.Object({
   status_message: Text("Only calibrations whose status message contains this", 500),
 });
 export type RestartInput = Static<typeof RestartBody>;
+
+export const RecalibrateBody = Type.Object({
+  target: Text("Only data products of this target (exact name)", 100),
+  oname: Text("Only data products of this camera (ONAME)"),
+  dataproduct_ids: Type.Optional(
+    Type.Unsafe<unknown>({
+      type: ["array", "integer", "string", "null"],
+      items: { type: ["integer", "string"], maxLength: 20, pattern: ID_PATTERN },
+      maxItems: 10_000,
+      maxLength: 20,
+      description: "Only these data products (ids; one or a list)",
+    }),
+  ),
+  mjd_min: Type.Optional(NumberLike("Only data products observed at or after this MJD")),
+  mjd_max: Type.Optional(NumberLike("Only data products observed at or before this MJD")),
+  survey: Text("Only data products whose current calibration used this survey (GaiaSP, GaiaDR3, 2MASS)", 32),
+  filter: Text("New filter request, e.g. GaiaSP/V (default: each product's current one)"),
+  match_dist: Type.Optional(NumberLike("New matching radius, arcsec (≤ 0 = automatic)")),
+  dry_run: Type.Optional(
+    Type.Unsafe<boolean | string | number | null>({
+      type: ["boolean", "string", "integer", "null"],
+      maxLength: 10,
+      description: "Trial runs: recorded and comparable (compare-runs), the points are not switched",
+    }),
+  ),
+});
+export type RecalibrateInput = Static<typeof RecalibrateBody>;
+
+const RunId = (description: string) => IntegerLike(description);
+export const RunBody = Type.Object({ run: RunId("Calibration run id") });
+export const CompareRunsBody = Type.Object({
+  a: RunId("First calibration run id"),
+  b: RunId("Second calibration run id (differences are b − a)"),
+});
+
+export const ListRunsBody = Type.Object({
+  dataproduct: Type.Optional(IntegerLike("The runs of this data product")),
+  runs: Type.Optional(
+    Type.Array(Type.Integer(), { maxItems: 10_000, description: "Or these runs (as recalibrate answered)" }),
+  ),
+});

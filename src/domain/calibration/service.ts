@@ -4,12 +4,12 @@
  * calibrations with a new filter or matching radius.
  */
 import { readFile } from "node:fs/promises";
-import { and, asc, eq, gte, inArray, like, lte, sql, type SQL } from "drizzle-orm";
-import { FilterRequestError, parseFilterRequest } from "../../astro/calibrate/bands.ts";
-import { inTransaction, type Database, type Executor } from "../../db/connection.ts";
+import { and, asc, eq, gte, like, lte, sql, type SQL } from "drizzle-orm";
+import type { Database, Executor } from "../../db/connection.ts";
 import type { JobQueue } from "../../db/queue.ts";
 import {
   calibrationBands,
+  calibrationRuns,
   calibrations,
   cameras,
   dataProducts,
@@ -18,17 +18,23 @@ import {
 } from "../../db/schema/index.ts";
 import { storedPath } from "../../storage.ts";
 import { ccdphotBlock } from "../dataproducts/service.ts";
-import { PROCESS_JOB } from "../dataproducts/upload.ts";
 import { BadRequestError } from "../errors.ts";
 import { booleanWord, containsPattern, integerValue } from "../input.ts";
 import type { Actor } from "../permissions.ts";
+import { queueRuns, runSettings } from "./recalibrate.ts";
 
 type CalRow = typeof calibrations.$inferSelect;
 type DpRow = typeof dataProducts.$inferSelect;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-function resultItem(c: CalRow, dp: DpRow, bands: (typeof calibrationBands.$inferSelect)[], link: string) {
+function resultItem(
+  c: CalRow,
+  dp: DpRow,
+  bands: (typeof calibrationBands.$inferSelect)[],
+  link: string,
+  version: string | null,
+) {
   return {
     dataproduct: dp.id,
     use_catalog: null,
@@ -70,6 +76,8 @@ function resultItem(c: CalRow, dp: DpRow, bands: (typeof calibrationBands.$infer
       reason: b.reason,
     })),
     file_download_link: link,
+    calibration_run: c.runId,
+    calibration_version: version,
   };
 }
 
@@ -116,10 +124,11 @@ export async function calibrationResults(
   for (const w of wanted) {
     const where = "id" in w ? eq(dataProducts.id, w.id) : like(dataProducts.data, containsPattern(w.name));
     const rows = await db
-      .select({ c: calibrations, dp: dataProducts, job: fitsJobs })
+      .select({ c: calibrations, dp: dataProducts, job: fitsJobs, version: calibrationRuns.algorithmVersion })
       .from(dataProducts)
       .innerJoin(calibrations, eq(calibrations.dataProductId, dataProducts.id))
       .leftJoin(fitsJobs, eq(fitsJobs.dataProductId, dataProducts.id))
+      .leftJoin(calibrationRuns, eq(calibrationRuns.id, calibrations.runId))
       .where(where)
       .orderBy(asc(dataProducts.id))
       .limit(200);
@@ -129,7 +138,7 @@ export async function calibrationResults(
       });
       continue;
     }
-    for (const { c, dp, job } of rows) {
+    for (const { c, dp, job, version } of rows) {
       if (!canSee(actor, dp)) {
         items.push({ "calib-res": "It's not your data", plot: null });
         continue;
@@ -144,6 +153,7 @@ export async function calibrationResults(
         dp,
         bands,
         `${baseUrl}/common/api/downloadPhotometryFile/?id=${dp.id}`,
+        version,
       );
       item.plot = withPlot && c.calibrationPlot ? await plotDataUrl(dataDir, c.calibrationPlot) : null;
       if (dp.dataProductType === "fits_file") item.ccdphot_results = ccdphotBlock(job);
@@ -212,58 +222,34 @@ function restartWhere(kind: "id" | "target" | "dataproduct", r: RestartRequest):
 }
 
 /**
- * Restart the selected calibrations (staff): optionally with a new filter request and matching radius
- * (negative or 0 = automatic), reset to status C and re-queued. Returns the data product ids.
+ * Restart the selected calibrations (staff): each gets a new calibration run (recalibrate.ts), optionally
+ * with a new filter request and matching radius (negative or 0 = automatic), queued; the product goes back
+ * to status C and keeps its point until the run finishes. Returns the data product ids.
  */
 export async function restartCalibrations(
   database: Database,
   queue: JobQueue,
   kind: "id" | "target" | "dataproduct",
   r: RestartRequest,
+  requestedBy = "",
 ): Promise<number[]> {
   const where = restartWhere(kind, r);
-  let filter: string | undefined;
-  if (given(r.filter)) {
-    filter = String(r.filter);
-    try {
-      parseFilterRequest(filter);
-    } catch (err) {
-      if (err instanceof FilterRequestError) throw new BadRequestError(`filter: ${err.message}`);
-      throw err;
-    }
-  }
-  const matchDist = given(r.match_dist) ? num(r.match_dist, "match_dist") : undefined;
-  await queue.declare(PROCESS_JOB);
-  return inTransaction(database, async (tx, client) => {
-    const rows = await tx
-      .select({ dpId: dataProducts.id })
-      .from(calibrations)
-      .innerJoin(dataProducts, eq(dataProducts.id, calibrations.dataProductId))
-      .innerJoin(targets, eq(targets.id, dataProducts.targetId))
-      .leftJoin(cameras, eq(cameras.id, dataProducts.cameraId))
-      .where(where)
-      .orderBy(asc(dataProducts.id))
-      .limit(10_000);
-    const ids = rows.map((x) => x.dpId);
-    if (ids.length === 0) return [];
-    await tx
-      .update(dataProducts)
-      .set({
-        status: "C",
-        statusMessage: "Calibration restarted",
-        ...(filter ? { filter } : {}),
-        ...(matchDist !== undefined ? { matchDist: matchDist > 0 ? matchDist : null } : {}),
-      })
-      .where(inArray(dataProducts.id, ids));
-    await tx
-      .update(calibrations)
-      .set({
-        status: "C",
-        statusMessage: "Calibration restarted",
-        ...(filter ? { filterRequest: filter } : {}),
-      })
-      .where(inArray(calibrations.dataProductId, ids));
-    for (const id of ids) await queue.send(PROCESS_JOB, { dataProductId: id }, { client });
-    return ids;
-  });
+  const settings = runSettings(r.filter, r.match_dist);
+  const rows = await database.db
+    .select({ dpId: dataProducts.id })
+    .from(calibrations)
+    .innerJoin(dataProducts, eq(dataProducts.id, calibrations.dataProductId))
+    .innerJoin(targets, eq(targets.id, dataProducts.targetId))
+    .leftJoin(cameras, eq(cameras.id, dataProducts.cameraId))
+    .where(where)
+    .orderBy(asc(dataProducts.id))
+    .limit(10_000);
+  const queued = await queueRuns(
+    database,
+    queue,
+    rows.map((x) => x.dpId),
+    settings,
+    { reason: "restart", makeCurrent: true, requestedBy },
+  );
+  return queued.ids;
 }

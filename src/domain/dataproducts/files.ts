@@ -1,17 +1,18 @@
 /**
  * Every file stored for data products: the upload itself, what was made from it (the FITS job's
- * instrumental catalogue and preview, the calibration plot). The
+ * instrumental catalogue and preview, the calibration plot of every calibration run). The
  * one list deletes remove (deleteTarget, deleteDataProduct, deleteReducedDatum's data product), after
  * their transaction commits.
  */
-import { eq, type SQL } from "drizzle-orm";
+import { eq, inArray, type SQL } from "drizzle-orm";
 import type { Executor } from "../../db/connection.ts";
-import { calibrations, dataProducts, fitsJobs } from "../../db/schema/index.ts";
+import { calibrationRuns, calibrations, dataProducts, fitsJobs } from "../../db/schema/index.ts";
 
 /** Stored paths (relative to the data directory) of the data products `where` selects. */
 export async function storedFilesOf(db: Executor, where: SQL): Promise<string[]> {
   const rows = await db
     .select({
+      id: dataProducts.id,
       data: dataProducts.data,
       photometry: dataProducts.photometryData,
       fits: dataProducts.fitsData,
@@ -22,6 +23,16 @@ export async function storedFilesOf(db: Executor, where: SQL): Promise<string[]>
     .leftJoin(calibrations, eq(calibrations.dataProductId, dataProducts.id))
     .leftJoin(fitsJobs, eq(fitsJobs.dataProductId, dataProducts.id))
     .where(where);
-  const paths = rows.flatMap((r) => [r.data, r.photometry, r.fits, r.plot, r.preview]);
+  const ids = rows.map((r) => r.id);
+  const runPlots = ids.length
+    ? await db
+        .select({ plot: calibrationRuns.calibrationPlot })
+        .from(calibrationRuns)
+        .where(inArray(calibrationRuns.dataProductId, ids))
+    : [];
+  const paths = [
+    ...rows.flatMap((r) => [r.data, r.photometry, r.fits, r.plot, r.preview]),
+    ...runPlots.map((r) => r.plot),
+  ];
   return [...new Set(paths.filter((p): p is string => !!p))];
 }

@@ -1,7 +1,8 @@
 /**
  * Processing of a queued data product (the job PROCESS_JOB runs): FITS images are measured, then their
  * catalogue calibrated (fits.ts); uploaded instrumental catalogues are calibrated (calibration/dataproduct.ts).
- * Other types need no processing.
+ * Other types need no processing. A queued calibration run (recalibrate, restart: `opts.runId`) of an
+ * image already measured only calibrates its catalogue again.
  */
 import { eq } from "drizzle-orm";
 import type { Database } from "../../db/connection.ts";
@@ -16,10 +17,12 @@ export async function processDataProduct(
   opts: CalibrateOptions,
 ): Promise<FitsJobTimings | undefined> {
   const [dp] = await database.db
-    .select({ type: dataProducts.dataProductType })
+    .select({ type: dataProducts.dataProductType, catalogue: dataProducts.photometryData })
     .from(dataProducts)
     .where(eq(dataProducts.id, id));
-  if (dp?.type === "fits_file") return processFits(database, id, opts);
-  if (dp?.type === "photometry") await calibrateDataProduct(database, id, opts);
+  if (dp?.type === "fits_file" && !(opts.runId !== undefined && dp.catalogue))
+    return processFits(database, id, opts);
+  // A recalibration of a measured image calibrates its catalogue again; it is not measured again.
+  if (dp?.type === "fits_file" || dp?.type === "photometry") await calibrateDataProduct(database, id, opts);
   return undefined;
 }

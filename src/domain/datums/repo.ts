@@ -4,13 +4,19 @@
  */
 import { and, asc, eq, getTableColumns, inArray, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Db, Executor } from "../../db/connection.ts";
-import { dataProducts, reducedDatums, targets } from "../../db/schema/index.ts";
+import { calibrationRuns, dataProducts, reducedDatums, targets } from "../../db/schema/index.ts";
 import type { ValueUnit } from "../../vocabulary.ts";
 
 /** A point's columns, without its stored download line (read only by downloads/batches.ts). */
-const { downloadLine: _line, ...DATUM_COLUMNS } = getTableColumns(reducedDatums);
-export { DATUM_COLUMNS };
-export type DatumRow = Omit<typeof reducedDatums.$inferSelect, "downloadLine">;
+const { downloadLine: _line, ...POINT_COLUMNS } = getTableColumns(reducedDatums);
+/** A point's columns and the algorithm version of the calibration run that made it (lineage). */
+export const DATUM_COLUMNS = {
+  ...POINT_COLUMNS,
+  calibrationVersion: sql<string | null>`(select ${calibrationRuns.algorithmVersion} from ${calibrationRuns}
+    where ${calibrationRuns.id} = ${reducedDatums.calibrationRunId})`,
+};
+export type PointRow = Omit<typeof reducedDatums.$inferSelect, "downloadLine">;
+export type DatumRow = PointRow & { calibrationVersion: string | null };
 
 /** Tolerances of BHTOM's delete/deactivate match (§G.5): MJD (days), value and error (their unit). */
 export const MATCH_TOLERANCE = { mjd: 1e-6, value: 1e-3, error: 1e-3 } as const;
@@ -84,7 +90,7 @@ export async function deleteById(db: Executor, id: number): Promise<void> {
   await db.delete(reducedDatums).where(eq(reducedDatums.id, id));
 }
 
-export async function setActive(db: Executor, id: number, active: boolean): Promise<DatumRow> {
+export async function setActive(db: Executor, id: number, active: boolean): Promise<PointRow> {
   const [row] = await db
     .update(reducedDatums)
     .set({ activeFlg: active })

@@ -86,6 +86,18 @@ export const DatumItem = Type.Object({
   active_flg: Type.Boolean(),
   target: Type.Integer({ description: "Target id" }),
   data_product: Type.Union([Type.Integer(), Type.Null()], { description: "DataProduct id" }),
+  calibration_run: Type.Union([Type.Integer(), Type.Null()], {
+    description:
+      "The calibration run that made this point (POST /calibration/get-run/); null if not calibrated",
+  }),
+  calibration_version: Type.Union([Type.String(), Type.Null()], {
+    description: "That run's calibration algorithm version",
+  }),
+  quality_flag: Type.Union([Type.String(), Type.Null()], {
+    description:
+      "Quality flag of a calibrated point: low_zeropoint (its frame's zero point > 3σ below the camera's running " +
+      "median: POST /observatory/camera-health/); null when none. Not in the CSV download's six columns",
+  }),
 });
 export type DatumItemOutput = Static<typeof DatumItem>;
 

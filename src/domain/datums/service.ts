@@ -53,6 +53,9 @@ export function datumItem(d: repo.DatumRow): DatumItemOutput {
     active_flg: d.activeFlg,
     target: d.targetId,
     data_product: d.dataProductId,
+    calibration_run: d.calibrationRunId,
+    calibration_version: d.calibrationVersion,
+    quality_flag: d.qualityFlag,
   };
 }
 
@@ -192,5 +195,5 @@ export async function setActiveById(
 async function changeActive(tx: Executor, row: repo.DatumRow, active: boolean): Promise<DatumItemOutput> {
   const updated = row.activeFlg === active ? row : await repo.setActive(tx, row.id, active);
   await refreshLastPoint(tx, row.targetId);
-  return datumItem(updated);
+  return datumItem({ ...updated, calibrationVersion: row.calibrationVersion });
 }

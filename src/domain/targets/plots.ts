@@ -24,6 +24,7 @@ export async function lightCurvePoints(
       filter: reducedDatums.filter,
       facility: reducedDatums.facility,
       observer: reducedDatums.observer,
+      qualityFlag: reducedDatums.qualityFlag,
       dataProductId: reducedDatums.dataProductId,
     })
     .from(reducedDatums)

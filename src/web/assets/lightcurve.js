@@ -2,7 +2,7 @@
 /* The light curves on a target's page: each reads its plotly figure from a <script type="application/json">
    (built by src/plots/lightcurve.ts: the magnitudes, the same figure get-plots returns, and the radio fluxes)
    and draws it into its holder. The radio buttons "MJD" / "Date (UTC)" switch the x axis between MJD and
-   calendar dates. */
+   calendar dates. A click on a point opens its data product (/datums/<id>/ redirects there). */
 (function () {
   "use strict";
   if (!window.Plotly) return;
@@ -60,7 +60,14 @@
       return window.Plotly.react(holder, traces(axis), Object.assign({}, layout, { xaxis: xaxis }), config);
     }
 
-    draw("mjd");
+    draw("mjd").then(function () {
+      // A point opens the data product it came from (its calibration runs are listed there).
+      holder.on("plotly_click", function (event) {
+        var point = event && event.points && event.points[0];
+        if (point && point.customdata !== undefined)
+          window.location.href = "/datums/" + point.customdata + "/";
+      });
+    });
     var radios = document.querySelectorAll('input[name="' + axisName + '"]');
     for (var i = 0; i < radios.length; i++) {
       radios[i].addEventListener("change", function (event) {

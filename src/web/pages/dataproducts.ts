@@ -11,8 +11,10 @@ import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import { dataProductResult, restartDataProduct, resultImagePath } from "../../domain/calibration/result.ts";
+import { getRun, useRun } from "../../domain/calibration/history.ts";
 import { deleteDataProduct, listUploads, photometryFile } from "../../domain/dataproducts/service.ts";
 import { NotFoundError } from "../../domain/errors.ts";
+import { findById } from "../../domain/datums/repo.ts";
 import { isStaff } from "../../domain/permissions.ts";
 import { findUser } from "../../domain/users/service.ts";
 import { removeStoredFiles, storedPath } from "../../storage.ts";
@@ -152,6 +154,28 @@ export const dataproductPages: FastifyPluginAsync<WebOptions> = async (app, opts
     flash(request, reply, "success", `Data product ${id} deleted.`);
     return redirect(reply, "/dataproducts/");
   });
+
+  // A light-curve point → the data product it came from (the light curve's points link here on click).
+  app.get<{ Params: { id: string } }>("/datums/:id/", async (request, reply) => {
+    requireLogin(request);
+    const point = await findById(db, productId(request.params.id));
+    if (!point?.dataProductId) throw new NotFoundError("This point did not come from a data product.");
+    return redirect(reply, `/dataproducts/${point.dataProductId}/`);
+  });
+
+  app.post<{ Params: { id: string }; Body: { run?: string } }>(
+    "/dataproducts/:id/use-run/",
+    async (request, reply) => {
+      const actor = requireStaff(request);
+      const id = productId(request.params.id);
+      const run = productId(String(request.body?.run ?? ""));
+      if ((await getRun(db, actor, run)).dataproduct !== id)
+        throw new NotFoundError(`Run ${run} is not a run of data product ${id}.`);
+      await useRun(database, actor, run);
+      flash(request, reply, "success", `Calibration run ${run} is now current.`);
+      return redirect(reply, `/dataproducts/${id}/#calibration-runs`);
+    },
+  );
 
   app.post<{ Params: { id: string } }>("/dataproducts/:id/restart/", async (request, reply) => {
     const actor = requireStaff(request);

@@ -12,6 +12,8 @@ import { isStaff, type Actor } from "../../domain/permissions.ts";
 import { flash, redirect, requireLogin, safeNext, type WebOptions } from "../context.ts";
 import { formValues } from "../forms.ts";
 import { render } from "../render.ts";
+import { cameraHealth } from "../../domain/calibration/health.ts";
+import { jsonIsland } from "./targets.ts";
 import { canEdit, observatoryId } from "./observatories-fields.ts";
 import { observatoryFormPages } from "./observatories-forms.ts";
 
@@ -69,6 +71,57 @@ export const observatoryPages: FastifyPluginAsync<WebOptions> = async (app, opts
       here: request.url,
     });
   });
+
+  // One camera's health over time (zero points, flags): the API's camera-health, with a plot.
+  app.get<{ Params: { oname: string }; Querystring: { mjd_min?: string; mjd_max?: string } }>(
+    "/observatory/camera/:oname/health/",
+    async (request, reply) => {
+      const actor = requireLogin(request);
+      const health = await cameraHealth(db, actor, { oname: request.params.oname, ...request.query });
+      const ok = health.frames.filter((fr) => fr.zeropoint !== null);
+      const trace = (frames: typeof ok, name: string, colour: string, symbol: string) => ({
+        type: "scatter",
+        mode: "markers",
+        name,
+        x: frames.map((fr) => fr.mjd),
+        y: frames.map((fr) => fr.zeropoint_1s ?? fr.zeropoint),
+        text: frames.map((fr) => `data product ${fr.dataproduct}<br>ZP ${fr.zeropoint?.toFixed(3)}`),
+        marker: { color: colour, size: 8, symbol },
+      });
+      const figure = {
+        data: [
+          trace(
+            ok.filter((fr) => !fr.quality_flag),
+            "frames",
+            "#1f77b4",
+            "circle",
+          ),
+          trace(
+            ok.filter((fr) => fr.quality_flag),
+            "flagged (low_zeropoint)",
+            "#d62728",
+            "x",
+          ),
+        ].filter((tr) => tr.x.length),
+        layout: {
+          xaxis: { title: { text: "MJD" } },
+          yaxis: {
+            title: { text: "Zero point, 1 s when known (mag; up = more light)" },
+            autorange: "reversed",
+          },
+          hovermode: "closest",
+        },
+      };
+      return render(reply, "observatory/health", {
+        title: `Camera health ${health.oname}`,
+        styles: ["observatory.css", "targets.css"],
+        health,
+        figureJson: ok.length ? jsonIsland(figure) : null,
+        plotly: true,
+        scripts: ["lightcurve.js"],
+      });
+    },
+  );
 
   app.get("/observatory/:id/", async (request, reply) => {
     const actor = requireLogin(request);
