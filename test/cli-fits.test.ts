@@ -6,6 +6,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { readFitsFile } from "../src/astro/fits/file.ts";
 import { skyToPixel, wcsFromHeader } from "../src/astro/wcs/index.ts";
 import { fitsCommand, truthPath } from "../src/cli/fits.ts";
+import { bayerLayout, splitBayer } from "../src/astro/image/bayer.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "skytom-cli-fits-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,5 +88,47 @@ describe("skytom fits synth", () => {
     await expect(run("synth", "--out", out, "--size", "0")).rejects.toThrow(/--size: 0 is out of range/);
     await expect(run("synth", "--out", out, "--dec", "95")).rejects.toThrow(/--dec: 95 is out of range/);
     await expect(run("synth", "--out", out, "--stars", "-1")).rejects.toThrow(/--stars/);
+  });
+});
+
+describe("skytom fits synth --bayer --colour-term", () => {
+  it("writes a one-shot-colour mosaic: BAYERPAT, no FILTER, each pixel from its channel; truth per channel", async () => {
+    const out = join(dir, "osc.fits");
+    const summary = await run(
+      ...["synth", "--out", out, "--size", "256", "--stars", "40", "--bayer", "rggb"],
+      ...["--colour-term", "0.1", "--target-bv", "1.2", "--target-mag", "15"],
+    );
+    expect(summary).toMatch(
+      /one-shot-colour \(RGGB\) frame .* colour term 0\.1\/mag of B−V, target R=\d+\.\d{3} V=15\.000 B=16\.200/,
+    );
+    const img = await readFitsFile(out);
+    const h = img.header;
+    expect(h.get("BAYERPAT")).toBe("RGGB");
+    expect(h.get("ROWORDER")).toBe("BOTTOM-UP");
+    expect(h.get("FILTER")).toBeUndefined();
+    const layout = bayerLayout((k) => h.get(k));
+    const ch = splitBayer(img.data as Float32Array, img.width, img.height, layout!);
+    // the target (frame centre) is brighter in R than in B: R − B ≈ −(1.2 + 0.58·1.2) … per pixel peak
+    const at = (a: Float32Array) => a[64 * ch.width + 64] - 500;
+    expect(at(ch.R)).toBeGreaterThan(at(ch.B));
+    const [head, ...rows] = readFileSync(truthPath(out), "utf8").trimEnd().split("\n");
+    expect(head).toBe("x,y,ra,dec,mag_R,mag_V,mag_B,is_target");
+    const target = rows.map((r) => r.split(",").map(Number)).find((r) => r[7] === 1)!;
+    expect(target.slice(4, 7)).toEqual([expect.any(Number), 15, 16.2]);
+    await expect(run("synth", "--out", out, "--bayer", "RGBW")).rejects.toThrow(/expected one of RGGB/);
+  });
+
+  it("--colour-term renders stars at m + k·(B−V) while the truth keeps m", async () => {
+    const a = join(dir, "k0.fits");
+    const b = join(dir, "k1.fits");
+    await run("synth", "--out", a, "--size", "128", "--stars", "20", "--seed", "5");
+    await run("synth", "--out", b, "--size", "128", "--stars", "20", "--seed", "5", "--colour-term", "0.5");
+    expect(readFileSync(truthPath(a), "utf8")).toBe(readFileSync(truthPath(b), "utf8"));
+    const sum = async (p: string) => {
+      let total = 0;
+      for (const v of (await readFitsFile(p)).data as Float32Array) total += v - 500;
+      return total;
+    };
+    expect(await sum(b)).toBeLessThan(await sum(a)); // redder stars (B−V > 0) are fainter through k > 0
   });
 });

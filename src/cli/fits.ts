@@ -5,6 +5,8 @@
 import { writeFile } from "node:fs/promises";
 import { Command } from "commander";
 import { writeFits } from "../astro/fits/write.ts";
+import { BAYER_PATTERNS, type BayerPattern } from "../astro/image/bayer.ts";
+import { DEFAULT_CHANNEL_BANDS, makeBayerImage } from "../astro/synth/bayer.ts";
 import { makeSyntheticImage } from "../astro/synth/image.ts";
 import type { SipDistortion } from "../astro/wcs/tan.ts";
 import { ValidationError } from "../domain/errors.ts";
@@ -47,6 +49,62 @@ export function truthPath(out: string): string {
   return `${out.replace(/\.(fits?|fts)$/i, "")}.truth.csv`;
 }
 
+/** `--bayer`: the mosaic FITS and a truth table with each channel's band magnitude. */
+async function writeBayer(
+  o: {
+    out: string;
+    size: number;
+    ra: number;
+    dec: number;
+    scale: number;
+    stars: number;
+    seed: number;
+    colourTerm: number;
+    pattern: BayerPattern;
+    sip: boolean;
+  },
+  target: { raDeg: number; decDeg: number; v: number; bv: number },
+): Promise<void> {
+  const im = makeBayerImage({
+    seed: o.seed,
+    width: o.size,
+    height: o.size,
+    nStars: o.stars,
+    centerRaDeg: o.ra,
+    centerDecDeg: o.dec,
+    pixelScaleArcsec: o.scale,
+    pattern: o.pattern,
+    colourTerm: o.colourTerm,
+    target,
+    ...(o.sip ? { sip: demoSip(o.size) } : {}),
+  });
+  const { R, G, B } = im.channels;
+  const bands = DEFAULT_CHANNEL_BANDS;
+  const lines = [`x,y,ra,dec,mag_${bands.R},mag_${bands.G},mag_${bands.B},is_target`];
+  for (let i = 0; i < G.truth.x.length; i++) {
+    const t = G.truth;
+    lines.push(
+      `${t.x[i].toFixed(4)},${t.y[i].toFixed(4)},${t.raDeg[i].toFixed(7)},${t.decDeg[i].toFixed(7)},` +
+        `${R.truth.mag[i].toFixed(4)},${t.mag[i].toFixed(4)},${B.truth.mag[i].toFixed(4)},${t.isTarget[i]}`,
+    );
+  }
+  const csv = truthPath(o.out);
+  await writeFile(
+    o.out,
+    writeFits({ data: im.data, width: o.size, height: o.size, bitpix: -32, header: im.header }),
+  );
+  await writeFile(csv, `${lines.join("\n")}\n`);
+  const m = im.targetMag;
+  console.log(
+    `wrote ${o.size}×${o.size} one-shot-colour (${o.pattern}) frame to ${o.out} (RA ${o.ra}, Dec ${o.dec}, ` +
+      `${o.scale}″/px, colour term ${o.colourTerm}/mag of B−V` +
+      (m
+        ? `, target ${bands.R}=${m.R.toFixed(3)} ${bands.G}=${m.G.toFixed(3)} ${bands.B}=${m.B.toFixed(3)}`
+        : "") +
+      `); truth: ${csv}`,
+  );
+}
+
 export function fitsCommand(): Command {
   const cmd = new Command("fits").description(
     "FITS images: source catalogues of a batch of files; synthetic frames for tests and demos",
@@ -70,10 +128,21 @@ export function fitsCommand(): Command {
     .option("--target-ra <deg>", "target RA, deg (default: the frame centre)")
     .option("--target-dec <deg>", "target Dec, deg (default: the frame centre)")
     .option("--sip", "add a 2nd-order SIP distortion (≈ 2 px at the corners)")
+    .option(
+      "--colour-term <k>",
+      "the camera's colour term, mag per mag of B−V: stars are rendered at m_band + k·(B−V) (docs/colour.md)",
+      "0",
+    )
+    .option(
+      "--bayer <pattern>",
+      "a one-shot-colour frame: RGGB, BGGR, GRBG or GBRG (R, G, B channels see Johnson R, V, B; BAYERPAT in the header)",
+    )
+    .option("--target-bv <mag>", "the target's B−V (for --colour-term and --bayer)", "0.7")
     .addHelpText(
       "after",
       "\nExamples:\n  $ skytom fits synth --out field.fits --size 2048 --ra 150 --dec 2 --stars 3000 --seed 1\n" +
-        "  $ skytom fits synth --out small.fits --size 512 --scale 0.6 --target-mag 17 --sip",
+        "  $ skytom fits synth --out small.fits --size 512 --scale 0.6 --target-mag 17 --sip\n" +
+        "  $ skytom fits synth --out osc.fits --size 1024 --bayer RGGB --colour-term 0.1 --target-bv 1.2",
     )
     .action(async (o) => {
       const size = numberOption("--size", o.size, 16, 8192, true);
@@ -87,6 +156,23 @@ export function fitsCommand(): Command {
       const targetDec = o.targetDec === undefined ? dec : numberOption("--target-dec", o.targetDec, -90, 90);
       const out = String(o.out);
       if (out.trim() === "") throw ValidationError.field("--out", "must name a file");
+      const colourTerm = numberOption("--colour-term", o.colourTerm, -2, 2);
+      const targetBv = numberOption("--target-bv", o.targetBv, -1, 4);
+      if (o.bayer !== undefined) {
+        const pattern = BAYER_PATTERNS.find((p) => p === String(o.bayer).toUpperCase());
+        if (!pattern) throw ValidationError.field("--bayer", `expected one of ${BAYER_PATTERNS.join(", ")}`);
+        if (size % 2) throw ValidationError.field("--size", "a Bayer frame needs an even size");
+        await writeBayer(
+          { out, size, ra, dec, scale, stars, seed, colourTerm, pattern, sip: !!o.sip },
+          {
+            raDeg: targetRa,
+            decDeg: targetDec,
+            v: targetMag,
+            bv: targetBv,
+          },
+        );
+        return;
+      }
 
       const im = makeSyntheticImage({
         seed,
@@ -96,7 +182,8 @@ export function fitsCommand(): Command {
         centerRaDeg: ra,
         centerDecDeg: dec,
         pixelScaleArcsec: scale,
-        target: { raDeg: targetRa, decDeg: targetDec, mag: targetMag },
+        target: { raDeg: targetRa, decDeg: targetDec, mag: targetMag, bv: targetBv },
+        colourTerm,
         ...(o.sip ? { sip: demoSip(size) } : {}),
       });
       const t = im.truth;

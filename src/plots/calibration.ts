@@ -4,7 +4,10 @@
  * of that band's sample, inliers and outliers in two colours, the zero-point line m_inst = m_cat + ZP with
  * the ±σ band (dashed edges, as the legacy plot) — titled "<band> (<survey>): ZP=… σ=… N=…", the chosen
  * band's title in red. As in the legacy plot, x and y span the same number of magnitudes (data range
- * ± 0.5 mag, the wider of the two), so the ZP line runs at 45°.
+ * ± 0.5 mag, the wider of the two), so the ZP line runs at 45°. When the chosen band was fitted with a
+ * colour term (src/astro/calibrate/colour.ts), one more panel follows it: the residual
+ * m_inst − m_cat − ZP against the reference colour, with the fitted line k·(c − c₀) and the ±σ band,
+ * titled "<band> residual vs <colour>: k=… ± … (<source>) c₀=…".
  *
  * Rendering: each panel is an Observable Plot figure built in a linkedom document (no browser), the
  * panels are placed in one SVG grid with their titles and a legend; PNG output rasterises that SVG with
@@ -133,6 +136,82 @@ function panelSvg(panel: PlotPanel, size: number, document: LinkedDocument): str
   return svg.outerHTML.replace(/(\.\d\d)\d+/g, "$1");
 }
 
+/** Title of the residual-vs-colour panel. */
+export function colourPanelTitle(panel: PlotPanel): string {
+  const ct = panel.colourTerm;
+  if (!ct) return "";
+  const err = Number.isFinite(ct.kErr) ? ` ± ${ct.kErr.toFixed(3)}` : "";
+  return `${panel.band} residual vs ${ct.index}: k=${ct.k.toFixed(3)}${err} (${ct.kSource}) c₀=${ct.c0.toFixed(2)}`;
+}
+
+/** The residual-vs-colour panel of a band fitted with a colour term (file comment). */
+function colourPanelSvg(panel: PlotPanel, size: number, document: LinkedDocument): string {
+  const ct = panel.colourTerm;
+  const colour = panel.colour;
+  if (!ct || !colour) return "";
+  const res = Float64Array.from(panel.instMag, (m, k) => m - panel.catMag[k] - panel.zp);
+  const inliers: number[] = [];
+  const outliers: number[] = [];
+  for (let k = 0; k < res.length; k++) (panel.inlier[k] ? inliers : outliers).push(k);
+  let cLo = Infinity;
+  let cHi = -Infinity;
+  for (const c of colour) {
+    cLo = Math.min(cLo, c);
+    cHi = Math.max(cHi, c);
+  }
+  const x: [number, number] = Number.isFinite(cLo) ? [cLo - 0.1, cHi + 0.1] : [-0.5, 1.5];
+  const spread = Math.max(0.3, 4 * panel.scatter, Math.abs(ct.k) * (x[1] - x[0]));
+  const y: [number, number] = [-spread, spread];
+  const at = (c: number, off: number) => [c, ct.k * (c - ct.c0) + off];
+  const dot = (idx: number[], fill: string, opacity: number) =>
+    Plot.dot(idx, {
+      x: Float64Array.from(idx, (k) => colour[k]),
+      y: Float64Array.from(idx, (k) => res[k]),
+      r: 1.7,
+      fill,
+      fillOpacity: opacity,
+      stroke: "none",
+    });
+  const svg = Plot.plot({
+    document,
+    width: size + MARGIN.left + MARGIN.right,
+    height: size + MARGIN.top + MARGIN.bottom,
+    marginTop: MARGIN.top,
+    marginRight: MARGIN.right,
+    marginBottom: MARGIN.bottom,
+    marginLeft: MARGIN.left,
+    style: { fontFamily: FONT_FAMILY, fontSize: "11px", color: COLOUR.text, background: "white" },
+    x: {
+      domain: x,
+      label: `reference ${ct.index} [mag]`,
+      labelAnchor: "center",
+      labelArrow: "none",
+      ticks: 5,
+    },
+    y: { domain: y, label: "m_inst − m_cat − ZP [mag]", labelAnchor: "center", labelArrow: "none", ticks: 5 },
+    grid: true,
+    clip: true,
+    marks: [
+      Plot.frame({ stroke: "#999999" }),
+      dot(inliers, COLOUR.inlier, 0.45),
+      dot(outliers, COLOUR.outlier, 0.85),
+      Plot.line([at(x[0], 0), at(x[1], 0)], { stroke: "black", strokeWidth: 1.2 }),
+      Plot.line([at(x[0], -panel.scatter), at(x[1], -panel.scatter)], {
+        stroke: "black",
+        strokeWidth: 0.8,
+        strokeDasharray: "4,3",
+      }),
+      Plot.line([at(x[0], panel.scatter), at(x[1], panel.scatter)], {
+        stroke: "black",
+        strokeWidth: 0.8,
+        strokeDasharray: "4,3",
+      }),
+    ],
+  }) as unknown as RenderedSvg;
+  svg.querySelector("style")?.remove();
+  return svg.outerHTML.replace(/(\.\d\d)\d+/g, "$1");
+}
+
 /** Legend items flowed into rows of at most `widthPx`; returns the markup and the height used (px). */
 function legend(xPx: number, yPx: number, widthPx: number): { svg: string; height: number } {
   const dot = (fill: string) => `<circle cx="5" cy="0" r="4" fill="${fill}"/>`;
@@ -203,8 +282,16 @@ export function calibrationPlotSvg(
   options: Omit<CalibrationPlotOptions, "format"> = {},
 ): string {
   const maxWidth = Math.round(options.width ?? 1500);
-  const panels = input.plot;
-  if (panels.length === 0) return failureSvg(input, maxWidth, options.title);
+  if (input.plot.length === 0) return failureSvg(input, maxWidth, options.title);
+  // Cells: every passing band, and after the chosen one its residual-vs-colour panel when it has one.
+  const panels = input.plot.flatMap((p) =>
+    p.chosen && p.colourTerm && p.colour
+      ? [
+          { panel: p, kind: "band" as const },
+          { panel: p, kind: "colour" as const },
+        ]
+      : [{ panel: p, kind: "band" as const }],
+  );
   const rows0 = Math.ceil(panels.length / 5);
   const columns = Math.max(1, Math.min(panels.length, options.columns ?? Math.ceil(panels.length / rows0)));
   const rows = Math.ceil(panels.length / columns);
@@ -228,10 +315,10 @@ export function calibrationPlotSvg(
     );
   }
   parts.push(key.svg);
-  panels.forEach((panel, i) => {
+  panels.forEach(({ panel, kind }, i) => {
     const x0 = PAD + (i % columns) * (cellW + GAP);
     const y0 = top + Math.floor(i / columns) * (cellH + GAP);
-    const title = panelTitle(panel);
+    const title = kind === "band" ? panelTitle(panel) : colourPanelTitle(panel);
     const fs = fitFont(title, cellW - 4, 13);
     const colour = panel.chosen ? COLOUR.chosen : COLOUR.text;
     const weight = panel.chosen ? ` font-weight="bold"` : "";
@@ -239,7 +326,8 @@ export function calibrationPlotSvg(
       `<text x="${x0 + cellW / 2}" y="${y0 + TITLE_H - 8}" text-anchor="middle" font-size="${fs}"` +
         ` fill="${colour}"${weight}>${escapeXml(title)}</text>`,
     );
-    parts.push(`<g transform="translate(${x0},${y0 + TITLE_H})">${panelSvg(panel, size, document)}</g>`);
+    const body = kind === "band" ? panelSvg(panel, size, document) : colourPanelSvg(panel, size, document);
+    parts.push(`<g transform="translate(${x0},${y0 + TITLE_H})">${body}</g>`);
   });
   return svgRoot(width, height, parts.join(""));
 }

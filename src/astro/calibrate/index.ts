@@ -16,7 +16,7 @@
  * caller (this function reads no clock).
  */
 
-import { crossMatch } from "../crossmatch.ts";
+import { crossMatch, separationArcsec } from "../crossmatch.ts";
 import type { InstrumentalCatalogue } from "../sextractor.ts";
 import { TARGET_NUMBER } from "../sextractor.ts";
 import type { Band, FilterRequest, ReferenceCatalogue, Survey } from "./bands.ts";
@@ -27,9 +27,11 @@ import {
   parseFilterRequest,
   standardisedToName,
 } from "./bands.ts";
+import type { ColourIndex, KSource, TargetColour } from "./colour.ts";
+import { COLOUR_FIT_MIN_STARS, COLOUR_INDEX_OF_BAND, colourCorrection, referenceColours } from "./colour.ts";
 import type { MatchRadiusOptions, MatchRadiusResult } from "./matchRadius.ts";
 import { MATCH_RADIUS_DEFAULTS, matchRadius, pairOffsetsArcsec } from "./matchRadius.ts";
-import type { BandFitRow, BandPanel, CandidateBand, SelectionOptions } from "./select.ts";
+import type { BandColourTerm, BandFitRow, BandPanel, CandidateBand, SelectionOptions } from "./select.ts";
 import { selectBand } from "./select.ts";
 import type { TargetMeasurement, TargetOptions } from "./target.ts";
 import { findTargetRow, measureTarget, usableMask } from "./target.ts";
@@ -49,7 +51,44 @@ export interface CalibrationInput {
   targetIndex?: number;
   /** The parser dropped a NUMBER 999999 row (no measurement) → the result is a limit. */
   forcedTargetDropped?: boolean;
+  /** Colour terms (colour.ts); absent → the plain CPCS zero point. */
+  colour?: ColourRequest;
   options?: CalibrationOptions;
+}
+
+/** How colour terms are fitted and the target's colour found. */
+export interface ColourRequest {
+  /** The colour used for a band, when not the family's (COLOUR_INDEX_OF_BAND); a camera setting. */
+  indexOf?: Partial<Record<Band, ColourIndex>>;
+  /** Prior k per band for sparse frames (a camera's learnt k), mag/mag. */
+  priorK?: Partial<Record<Band, { k: number; kErr: number }>>;
+  /** Fit k only with this many stars with a colour; default COLOUR_FIT_MIN_STARS. */
+  minStars?: number;
+  /** The target's colour when known; used when its index is the chosen band's. */
+  targetColour?: { index: ColourIndex; value: number; err?: number };
+  /**
+   * Target colours from quasi-simultaneous light-curve points of the same camera in the two bands of an
+   * index (src/domain/calibration/colour.ts); used, for the chosen band's index, before the reference.
+   */
+  pointColours?: { index: ColourIndex; value: number; err: number }[];
+}
+
+/** The colour term of the chosen band and the target colour it was applied with. */
+export interface ResultColourTerm {
+  index: ColourIndex;
+  k: number;
+  kErr: number;
+  kSource: KSource;
+  c0: number;
+  colourSpread: number;
+  /** Target colour used (mag), null when unknown (then the systematic term applies). */
+  targetColour: number | null;
+  targetColourErr: number | null;
+  targetColourSource: TargetColour["source"];
+  /** Shift applied to the target, k·(c_t − c₀), mag. */
+  shift: number;
+  /** |k|·s_c added in quadrature when the target colour is unknown, mag (0 otherwise). */
+  systematicErr: number;
 }
 
 /** The Calibration_data fields CPCS fills (null where BHTOM leaves them null on error). */
@@ -77,6 +116,8 @@ export interface PlotPanel extends BandPanel {
   outlierFraction: number;
   /** The chosen band (drawn with a red title). */
   chosen: boolean;
+  /** The band's colour term (the plot adds residuals against colour), null without one. */
+  colourTerm: BandColourTerm | null;
 }
 
 export interface CalibrationResult {
@@ -96,6 +137,8 @@ export interface CalibrationResult {
   plot: PlotPanel[];
   astrometry: MatchRadiusResult | null;
   counts: { rows: number; usable: number; matched: number; kept: number };
+  /** The chosen band's colour term; null without colour terms. */
+  colourTerm: ResultColourTerm | null;
 }
 
 function failure(
@@ -129,7 +172,47 @@ function failure(
     plot: [],
     astrometry: rest.astrometry ?? null,
     counts: rest.counts ?? { rows: input.catalogue.mag.length, usable: 0, matched: 0, kept: 0 },
+    colourTerm: null,
   };
+}
+
+/** Colour index of a band under a colour request. */
+function colourIndexOf(colour: ColourRequest, band: Band): ColourIndex {
+  return colour.indexOf?.[band] ?? COLOUR_INDEX_OF_BAND[band];
+}
+
+/**
+ * The target's colour in `index`: the given one, else one from quasi-simultaneous points in two bands,
+ * else that of its reference counterpart — the nearest reference star with a colour within
+ * max(radius, 1″) of the target position — else none.
+ */
+function targetColourFor(
+  input: CalibrationInput,
+  index: ColourIndex,
+  radiusArcsec: number,
+): TargetColour | null {
+  const given = input.colour?.targetColour;
+  if (given && given.index === index && Number.isFinite(given.value)) {
+    return { value: given.value, err: given.err ?? 0, source: "given" };
+  }
+  const fromPoints = input.colour?.pointColours?.find((p) => p.index === index && Number.isFinite(p.value));
+  if (fromPoints) return { value: fromPoints.value, err: fromPoints.err, source: "points" };
+  const colours = referenceColours(input.reference, index);
+  if (!colours) return null;
+  const r = Math.max(radiusArcsec, 1);
+  const { raDeg, decDeg } = input.reference;
+  let best = -1;
+  let bestSep = Infinity;
+  for (let i = 0; i < raDeg.length; i++) {
+    if (!Number.isFinite(colours.colour[i])) continue;
+    if (Math.abs(decDeg[i] - input.target.decDeg) * 3600 > r) continue;
+    const sep = separationArcsec(raDeg[i], decDeg[i], input.target.raDeg, input.target.decDeg);
+    if (sep <= r && sep < bestSep) {
+      best = i;
+      bestSep = sep;
+    }
+  }
+  return best < 0 ? null : { value: colours.colour[best], err: colours.err[best], source: "reference" };
 }
 
 /** a[idx[0]], a[idx[1]], … */
@@ -203,12 +286,37 @@ export function calibrateCatalogue(input: CalibrationInput): CalibrationResult {
 
   // Steps 4–6: candidate bands on the one sample.
   const keptRef = Int32Array.from(kept, (k) => pairRef[k]);
+  const colourReq = input.colour;
+  const coloursByIndex = new Map<ColourIndex, Float64Array | null>();
+  const sampleColours = (index: ColourIndex) => {
+    if (!coloursByIndex.has(index)) {
+      const all = referenceColours(reference, index);
+      coloursByIndex.set(index, all ? gather(all.colour, keptRef) : null);
+    }
+    return coloursByIndex.get(index) ?? null;
+  };
   const candidates: CandidateBand[] = [];
   const missing: BandFitRow[] = [];
   for (const c of request.candidates) {
     const ref = reference.bands[c.band];
     if (ref && ref.survey === c.survey) {
-      candidates.push({ ...c, mag: gather(ref.mag, keptRef), err: gather(ref.err, keptRef) });
+      const candidate: CandidateBand = { ...c, mag: gather(ref.mag, keptRef), err: gather(ref.err, keptRef) };
+      if (colourReq) {
+        const index = colourIndexOf(colourReq, c.band);
+        const values = sampleColours(index);
+        const prior = colourReq.priorK?.[c.band];
+        if (values) {
+          candidate.colour = {
+            index,
+            values,
+            options: {
+              minStars: colourReq.minStars ?? COLOUR_FIT_MIN_STARS,
+              ...(prior ? { priorK: prior.k, priorKErr: prior.kErr, priorSource: "camera" as const } : {}),
+            },
+          };
+        }
+      }
+      candidates.push(candidate);
     } else {
       const nan = { zp: NaN, zpErr: NaN, scatter: NaN, outlierFraction: NaN, metric: NaN };
       missing.push({
@@ -218,6 +326,7 @@ export function calibrateCatalogue(input: CalibrationInput): CalibrationResult {
         converged: false,
         passed: false,
         reason: "band not in the reference catalogue",
+        colour: null,
       });
     }
   }
@@ -237,7 +346,24 @@ export function calibrateCatalogue(input: CalibrationInput): CalibrationResult {
 
   // Steps 7–8: target or limit with the chosen band.
   const best = sel.rows[sel.best];
-  const t = measureTarget(catalogue, query, best.zp, best.zpErr, options);
+  let colourTerm: ResultColourTerm | null = null;
+  let zpTarget = best.zp;
+  let zpErrTarget = best.zpErr;
+  if (best.colour) {
+    const tc = targetColourFor(input, best.colour.index, astrometry.radiusArcsec);
+    const corr = colourCorrection(best.colour, tc);
+    zpTarget = best.zp + corr.shift;
+    zpErrTarget = Math.sqrt(best.zpErr ** 2 + corr.variance);
+    colourTerm = {
+      ...best.colour,
+      targetColour: tc ? tc.value : null,
+      targetColourErr: tc ? tc.err : null,
+      targetColourSource: tc ? tc.source : "none",
+      shift: corr.shift,
+      systematicErr: corr.systematic,
+    };
+  }
+  const t = measureTarget(catalogue, query, zpTarget, zpErrTarget, options);
   if (t.kind === "none") return failure(input, `Failed: ${t.reason}`, { bands, astrometry, counts });
   const plot: PlotPanel[] = sel.rows.flatMap((r, i) =>
     r.passed
@@ -248,6 +374,7 @@ export function calibrateCatalogue(input: CalibrationInput): CalibrationResult {
             scatter: r.scatter,
             outlierFraction: r.outlierFraction,
             chosen: i === sel.best,
+            colourTerm: r.colour,
           },
         ]
       : [],
@@ -278,6 +405,7 @@ export function calibrateCatalogue(input: CalibrationInput): CalibrationResult {
     plot,
     astrometry,
     counts,
+    colourTerm,
   };
 }
 

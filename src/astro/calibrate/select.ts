@@ -13,6 +13,8 @@
  */
 
 import type { Band, Survey } from "./bands.ts";
+import type { ColourIndex, ColourTermOptions, KSource } from "./colour.ts";
+import { fitColourTerm } from "./colour.ts";
 import type { ZeroPointFit } from "./zeropoint.ts";
 import { fitZeroPoint, inlierProbabilities } from "./zeropoint.ts";
 
@@ -40,6 +42,25 @@ export interface CandidateBand {
   band: Band;
   mag: ArrayLike<number>;
   err: ArrayLike<number>;
+  /**
+   * With a colour term (colour.ts): the reference colour of each sample star (NaN where unknown) and the
+   * fit's options. Only stars with a colour are then fitted; with fewer than minPoints of them the band is
+   * fitted without a colour term.
+   */
+  colour?: { index: ColourIndex; values: ArrayLike<number>; options: ColourTermOptions };
+}
+
+/** The colour term of one band's fit (colour.ts). */
+export interface BandColourTerm {
+  index: ColourIndex;
+  /** mag per mag of colour. */
+  k: number;
+  kErr: number;
+  kSource: KSource;
+  /** Reference colour c₀, mag (median of the fitted stars). */
+  c0: number;
+  /** Robust spread of the fitted stars' colours, mag. */
+  colourSpread: number;
 }
 
 export interface BandFitRow {
@@ -56,6 +77,8 @@ export interface BandFitRow {
   passed: boolean;
   /** Why the band failed ("" when it passed). */
   reason: string;
+  /** The colour term, null when the band was fitted without one. */
+  colour: BandColourTerm | null;
 }
 
 /** Data of one calibration-plot panel: x = catalogue mag, y = instrumental mag, line y = x + ZP. */
@@ -70,6 +93,8 @@ export interface BandPanel {
   instErr: Float64Array;
   /** 1 where the inlier membership probability is ≥ ½. */
   inlier: Uint8Array;
+  /** Reference colour of each star (with a colour term; the plot's residual-vs-colour panel). */
+  colour?: Float64Array;
 }
 
 export interface BandSelection {
@@ -108,8 +133,15 @@ export function selectBand(
   const scratch = new Int32Array(nSample);
   for (const c of candidates) {
     let m = 0;
+    const good = (i: number) =>
+      Number.isFinite(c.mag[i]) && Number.isFinite(c.err[i]) && c.err[i] < o.maxCatErr;
+    const colour = c.colour;
+    let withColour = 0;
+    if (colour)
+      for (let i = 0; i < nSample; i++) if (good(i) && Number.isFinite(colour.values[i])) withColour++;
+    const useColour = colour !== undefined && withColour >= o.minPoints ? colour : undefined;
     for (let i = 0; i < nSample; i++) {
-      if (Number.isFinite(c.mag[i]) && Number.isFinite(c.err[i]) && c.err[i] < o.maxCatErr) scratch[m++] = i;
+      if (good(i) && (!useColour || Number.isFinite(useColour.values[i]))) scratch[m++] = i;
     }
     const panel: BandPanel = {
       survey: c.survey,
@@ -130,10 +162,34 @@ export function selectBand(
       panel.instErr[k] = instErr[i];
       delta[k] = panel.instMag[k] - panel.catMag[k];
     }
-    const fit = m > 0 ? fitZeroPoint(panel.instMag, panel.instErr, panel.catMag, panel.catErr) : emptyFit(0);
-    if (m > 0) {
-      const w = inlierProbabilities(fit, delta, panel.instErr, panel.catErr);
-      for (let k = 0; k < m; k++) panel.inlier[k] = w[k] >= 0.5 ? 1 : 0;
+    let fit: ZeroPointFit;
+    let colourTerm: BandColourTerm | null = null;
+    if (m > 0 && useColour) {
+      panel.colour = Float64Array.from(panel.sampleIndex, (i) => useColour.values[i]);
+      const cf = fitColourTerm(
+        panel.instMag,
+        panel.instErr,
+        panel.catMag,
+        panel.catErr,
+        panel.colour,
+        useColour.options,
+      );
+      fit = cf;
+      colourTerm = {
+        index: useColour.index,
+        k: cf.k,
+        kErr: cf.kErr,
+        kSource: cf.kSource,
+        c0: cf.c0,
+        colourSpread: cf.colourSpread,
+      };
+      for (let k = 0; k < m; k++) panel.inlier[k] = cf.inlierWeight[k] >= 0.5 ? 1 : 0;
+    } else {
+      fit = m > 0 ? fitZeroPoint(panel.instMag, panel.instErr, panel.catMag, panel.catErr) : emptyFit(0);
+      if (m > 0) {
+        const w = inlierProbabilities(fit, delta, panel.instErr, panel.catErr);
+        for (let k = 0; k < m; k++) panel.inlier[k] = w[k] >= 0.5 ? 1 : 0;
+      }
     }
     const reasons: string[] = [];
     if (!(fit.n >= o.minPoints)) reasons.push(`N = ${fit.n} < ${o.minPoints}`);
@@ -154,6 +210,7 @@ export function selectBand(
       metric: fit.scatter / Math.sqrt(fit.n),
       passed: reasons.length === 0,
       reason: reasons.join("; "),
+      colour: colourTerm,
     };
     if (row.passed && (best < 0 || row.metric < rows[best].metric)) best = rows.length;
     rows.push(row);

@@ -23,6 +23,7 @@
 
 import type { Band, ReferenceBand, ReferenceCatalogue, Survey } from "../calibrate/bands.ts";
 import { SURVEY_BANDS } from "../calibrate/bands.ts";
+import { COLOUR_INDICES, type ColourIndex } from "../calibrate/colour.ts";
 import type { InstrumentalCatalogue } from "../sextractor.ts";
 import { TARGET_NUMBER } from "../sextractor.ts";
 import { createRng } from "./random.ts";
@@ -160,10 +161,15 @@ export interface FrameOptions {
   outlierKind?: "variable" | "blend" | "mixed"; // default "mixed"
   /** Extra intrinsic scatter s added to every star (mag), default 0. */
   scatterMag?: number;
-  /** Colour term c in m_inst = m_band + ZP + c·(B−V); default 0. */
+  /** Colour term c in m_inst = m_band + ZP + c·(colour), colour = B−V unless colourIndex says; default 0. */
   colourTerm?: number;
-  /** Target not in the reference; appended last. `forced` → NUMBER 999999. */
-  target?: { raDeg: number; decDeg: number; mag: number; forced?: boolean };
+  /** The colour the colour term multiplies (true magnitudes of the field); default "B-V". */
+  colourIndex?: ColourIndex;
+  /**
+   * Target not in the reference; appended last. `forced` → NUMBER 999999. `colour` (in colourIndex, default
+   * 0) enters through the colour term as for the stars.
+   */
+  target?: { raDeg: number; decDeg: number; mag: number; forced?: boolean; colour?: number };
 }
 
 export interface SynthFrame {
@@ -192,6 +198,9 @@ export function makeFrame(field: SynthField, options: FrameOptions): SynthFrame 
   const kind = options.outlierKind ?? "mixed";
   const s = options.scatterMag ?? 0;
   const ct = options.colourTerm ?? 0;
+  const ci = COLOUR_INDICES[options.colourIndex ?? "B-V"];
+  const colourOf = (i: number): number =>
+    options.colourIndex === undefined ? field.bv[i] : field.mags[ci.blue][i] - field.mags[ci.red][i];
   const errAt = (m: number): number => Math.sqrt(floor ** 2 + (0.2 * 10 ** (0.4 * (m - m5))) ** 2);
 
   const rows: {
@@ -208,7 +217,7 @@ export function makeFrame(field: SynthField, options: FrameOptions): SynthFrame 
     const m = trueBand[i];
     if (!(m <= limit)) continue;
     const err = errAt(m);
-    let inst = m + zp + ct * field.bv[i] + rng.gaussian(0, err) + (s > 0 ? rng.gaussian(0, s) : 0);
+    let inst = m + zp + ct * colourOf(i) + rng.gaussian(0, err) + (s > 0 ? rng.gaussian(0, s) : 0);
     let out = 0;
     if (fOut > 0 && rng.next() < fOut) {
       out = 1;
@@ -227,7 +236,7 @@ export function makeFrame(field: SynthField, options: FrameOptions): SynthFrame 
     rows.push({
       ra: t.raDeg + rng.gaussian(0, sigPos) / 3600 / Math.cos(t.decDeg * DEG),
       dec: t.decDeg + rng.gaussian(0, sigPos) / 3600,
-      mag: t.mag + zp + rng.gaussian(0, err),
+      mag: t.mag + zp + ct * (t.colour ?? 0) + rng.gaussian(0, err),
       err,
       truth: -1,
       trueMag: t.mag,

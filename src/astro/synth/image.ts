@@ -66,8 +66,13 @@ export interface SynthImageOptions {
   saturationAdu?: number; // 60000
   cosmicRays?: number; // 0
   hotPixels?: number; // 0
-  /** A target star (not in the reference catalogue). */
-  target?: { raDeg: number; decDeg: number; mag: number };
+  /** A target star (not in the reference catalogue): its band magnitude and B−V (for the colour term). */
+  target?: { raDeg: number; decDeg: number; mag: number; bv?: number };
+  /**
+   * Colour term of the camera's passband, mag per mag of B−V: field stars are rendered at
+   * m_band + k·(B−V) (src/astro/calibrate/colour.ts; the truth table keeps m_band). Default 0.
+   */
+  colourTerm?: number;
   /** False → noiseless image (sky + stars, still clipped at saturation). Default true. */
   noise?: boolean;
   /** Stamp edge: render each star out to where its profile drops below this many ADU; default 0.05. */
@@ -107,6 +112,8 @@ export interface SynthImage {
   truth: SynthTruth;
   /** Moffat α (px) of the PSF. */
   moffatAlphaPx: number;
+  /** The reference field the stars came from (given or generated). */
+  field: SynthField;
 }
 
 const DEG = Math.PI / 180;
@@ -152,6 +159,7 @@ export function makeSyntheticImage(options: SynthImageOptions): SynthImage {
   const bias = options.biasAdu ?? 0;
   const satur = options.saturationAdu ?? 60000;
   const band = options.band ?? "V";
+  const colourTerm = options.colourTerm ?? 0;
   const floorAdu = options.stampFloorAdu ?? 0.05;
   const maxStamp = options.maxStampRadiusPx ?? 64;
   const rng = createRng(options.seed ^ 0x5eed1234);
@@ -186,7 +194,17 @@ export function makeSyntheticImage(options: SynthImageOptions): SynthImage {
   }
 
   // Truth list: field stars within the frame or whose stamp reaches it, then the target.
-  type Star = { x: number; y: number; ra: number; dec: number; mag: number; idx: number; target: boolean };
+  /** mag: as rendered (with the colour term); trueMag: the band magnitude (the truth table's). */
+  type Star = {
+    x: number;
+    y: number;
+    ra: number;
+    dec: number;
+    mag: number;
+    trueMag: number;
+    idx: number;
+    target: boolean;
+  };
   const stars: Star[] = [];
   const mags = field.mags[band];
   for (let i = 0; i < mags.length; i++) {
@@ -198,7 +216,8 @@ export function makeSyntheticImage(options: SynthImageOptions): SynthImage {
       y: p.y,
       ra: field.raDeg[i],
       dec: field.decDeg[i],
-      mag: mags[i],
+      mag: mags[i] + colourTerm * field.bv[i],
+      trueMag: mags[i],
       idx: i,
       target: false,
     });
@@ -206,7 +225,17 @@ export function makeSyntheticImage(options: SynthImageOptions): SynthImage {
   if (options.target) {
     const t = options.target;
     const p = skyToPixel(wcs, t.raDeg, t.decDeg);
-    if (p) stars.push({ x: p.x, y: p.y, ra: t.raDeg, dec: t.decDeg, mag: t.mag, idx: -1, target: true });
+    if (p)
+      stars.push({
+        x: p.x,
+        y: p.y,
+        ra: t.raDeg,
+        dec: t.decDeg,
+        mag: t.mag,
+        trueMag: t.mag,
+        idx: -1,
+        target: true,
+      });
   }
 
   const img = new Float32Array(width * height);
@@ -320,7 +349,7 @@ export function makeSyntheticImage(options: SynthImageOptions): SynthImage {
     truth.y[i] = s.y;
     truth.raDeg[i] = s.ra;
     truth.decDeg[i] = s.dec;
-    truth.mag[i] = s.mag;
+    truth.mag[i] = s.trueMag;
     truth.fluxAdu[i] = flux;
     truth.snr[i] = fap / Math.sqrt(fap / gain + area * var1);
     truth.saturated[i] = peak[i] + skyHere + bias >= satur ? 1 : 0;
@@ -352,5 +381,5 @@ export function makeSyntheticImage(options: SynthImageOptions): SynthImage {
     FWHM: fwhm,
     MAGZP: zp,
   };
-  return { data: img, width, height, header, wcs, truth, moffatAlphaPx: alpha };
+  return { data: img, width, height, header, wcs, truth, moffatAlphaPx: alpha, field };
 }
