@@ -242,7 +242,15 @@ describe.each(ENGINES)("web admin on %s", (engine) => {
     const jobs = await t.tdb.database.pool.query(
       "select data from pgboss.job where name = 'dataproducts.process'",
     );
-    expect(jobs.rows.map((r) => r.data)).toContainEqual({ dataProductId: ids.dpError });
+    // The restart is a new calibration run (docs/calibration-runs.md), queued for the worker.
+    const [run] = (
+      await t.tdb.database.pool.query(
+        "select id, status, reason from calibration_runs where data_product_id = $1 order by id desc limit 1",
+        [ids.dpError],
+      )
+    ).rows;
+    expect(run).toMatchObject({ status: "C", reason: "restart" });
+    expect(jobs.rows.map((r) => r.data)).toContainEqual({ dataProductId: ids.dpError, runId: run.id });
     const page = pageText((await staffWeb.get("/admin/dataproducts/")).body);
     expect(page).toContain(`Calibration of data product ${ids.dpError} restarted`);
     expect(page).toContain("1 in error");
