@@ -26,6 +26,14 @@ import { HttpAnswer } from "../http-kit/answer.ts";
 import { envelope, resolvePage } from "./pagination.ts";
 import { Detail, FieldErrorsSchema } from "./schemas.ts";
 
+/** What the run endpoints answer: a run's record, or why not. */
+const RUN_RECORD_ANSWERS = {
+  200: Type.Record(Type.String(), Type.Unknown()),
+  400: Type.Union([Detail, FieldErrorsSchema]),
+  403: Detail,
+  404: Detail,
+};
+
 export const calibrationRoutes: FastifyPluginAsyncTypebox<{
   database: Database;
   queue: JobQueue | null;
@@ -175,12 +183,7 @@ export const calibrationRoutes: FastifyPluginAsyncTypebox<{
           "The calibration row, its per-band table and the light-curve point get exactly that run's values, in " +
           "one transaction. Answers the run's record (as get-run). Not in BHTOM2.",
         body: RunBody,
-        response: {
-          200: Type.Record(Type.String(), Type.Unknown()),
-          400: Type.Union([Detail, FieldErrorsSchema]),
-          403: Detail,
-          404: Detail,
-        },
+        response: RUN_RECORD_ANSWERS,
       },
     },
     async (request) => useRun(database, requireActor(request), requireInteger(request.body.run, "run")),
@@ -198,12 +201,7 @@ export const calibrationRoutes: FastifyPluginAsyncTypebox<{
           "skytom_version, and every output (target magnitude or limit, zero point, scatter, outliers, N, per-band " +
           "table, plot path). The uploader, the observers, staff and superusers may see it. Not in BHTOM2.",
         body: RunBody,
-        response: {
-          200: Type.Record(Type.String(), Type.Unknown()),
-          400: Type.Union([Detail, FieldErrorsSchema]),
-          403: Detail,
-          404: Detail,
-        },
+        response: RUN_RECORD_ANSWERS,
       },
     },
     async (request) => getRun(database.db, requireActor(request), requireInteger(request.body.run, "run")),
@@ -220,12 +218,7 @@ export const calibrationRoutes: FastifyPluginAsyncTypebox<{
           "the target's magnitude and zero point in both with the differences, and per band (survey/band) the " +
           "zero points, scatter, N and pass/chosen flags of both. Not in BHTOM2.",
         body: CompareRunsBody,
-        response: {
-          200: Type.Record(Type.String(), Type.Unknown()),
-          400: Type.Union([Detail, FieldErrorsSchema]),
-          403: Detail,
-          404: Detail,
-        },
+        response: RUN_RECORD_ANSWERS,
       },
     },
     async (request) =>
