@@ -35,6 +35,13 @@ export interface paths {
         content: {
           "application/json": {
             additional_info?: string | null;
+            /** @description One-shot-colour (Bayer) frames: the filter request each channel is calibrated to, e.g. {"R": "GaiaSP/R", "G": "GaiaSP/V", "B": "GaiaSP/B"} (the default; null restores it). One band per channel, distinct; a channel left out is not calibrated. A JSON string is accepted too (forms). */
+            bayer_bands?:
+              | {
+                  [key: string]: string;
+                }
+              | string
+              | null;
             /** @description Pixels binned per side (default 1) */
             binning?: number | null;
             /** @description Camera name, unique within its observatory */
@@ -78,6 +85,10 @@ export interface paths {
             "application/json": {
               active_flg: boolean;
               additional_info: string;
+              /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+              bayer_bands: {
+                [key: string]: string;
+              };
               binning: number;
               camera_name: string;
               /** Format: date-time */
@@ -198,6 +209,10 @@ export interface paths {
             "application/json": {
               active_flg: boolean;
               additional_info: string;
+              /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+              bayer_bands: {
+                [key: string]: string;
+              };
               binning: number;
               camera_name: string;
               /** Format: date-time */
@@ -315,6 +330,10 @@ export interface paths {
             "application/json": {
               active_flg: boolean;
               additional_info: string;
+              /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+              bayer_bands: {
+                [key: string]: string;
+              };
               binning: number;
               camera_name: string;
               /** Format: date-time */
@@ -794,6 +813,10 @@ export interface paths {
               cameras: {
                 active_flg: boolean;
                 additional_info: string;
+                /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+                bayer_bands: {
+                  [key: string]: string;
+                };
                 binning: number;
                 camera_name: string;
                 /** Format: date-time */
@@ -942,6 +965,10 @@ export interface paths {
               cameras: {
                 active_flg: boolean;
                 additional_info: string;
+                /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+                bayer_bands: {
+                  [key: string]: string;
+                };
                 binning: number;
                 camera_name: string;
                 /** Format: date-time */
@@ -1059,6 +1086,13 @@ export interface paths {
         content: {
           "application/json": {
             additional_info?: string | null;
+            /** @description One-shot-colour (Bayer) frames: the filter request each channel is calibrated to, e.g. {"R": "GaiaSP/R", "G": "GaiaSP/V", "B": "GaiaSP/B"} (the default; null restores it). One band per channel, distinct; a channel left out is not calibrated. A JSON string is accepted too (forms). */
+            bayer_bands?:
+              | {
+                  [key: string]: string;
+                }
+              | string
+              | null;
             /** @description Pixels binned per side (default 1) */
             binning?: number | null;
             /** @description Camera name, unique within its observatory */
@@ -1102,6 +1136,10 @@ export interface paths {
             "application/json": {
               active_flg: boolean;
               additional_info: string;
+              /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+              bayer_bands: {
+                [key: string]: string;
+              };
               binning: number;
               camera_name: string;
               /** Format: date-time */
@@ -2447,7 +2485,7 @@ export interface paths {
     put?: never;
     /**
      * Calibration results of data products by id (calibid) or stored file name substring (filename)
-     * @description calibid: data product ids (the ids /upload/ answers); filename: substrings of stored file names; the official get_calib_res.py sends `files` (numbers = ids, strings = names): accepted too. getPlot adds the calibration plot as a data URL. 200 items per page. The uploader, the observers and superusers see the values; others get {"calib-res": "It's not your data"}. Each item also has `zeropoint_err` (standard error of the zero point, mag) and `bands` (every candidate band: zero point, scatter, N, passed/why). The light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON; use_catalog is always null (calibrations run against the survey named in `survey`; BHTOM2's catalogue table id has no counterpart).
+     * @description calibid: data product ids (the ids /upload/ answers); filename: substrings of stored file names; the official get_calib_res.py sends `files` (numbers = ids, strings = names): accepted too. getPlot adds the calibration plot as a data URL. 200 items per page. The uploader, the observers and superusers see the values; others get {"calib-res": "It's not your data"}. Each item also has `zeropoint_err` (standard error of the zero point, mag) and `bands` (every candidate band: zero point, scatter, N, passed/why). A one-shot-colour (Bayer) frame gives one item per channel (R, G, B, each calibrated to its camera's bayer_bands band, with its own run); `channel` names it ("" for an ordinary frame). The light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON; use_catalog is always null (calibrations run against the survey named in `survey`; BHTOM2's catalogue table id has no counterpart).
      */
     post: {
       parameters: {
@@ -4602,6 +4640,13 @@ export interface paths {
             /** @description Approximate limiting magnitude, mag (default 18) */
             approx_lim_mag?: number | null;
             authors?: string | null;
+            /** @description One-shot-colour (Bayer) frames: the filter request each channel is calibrated to, e.g. {"R": "GaiaSP/R", "G": "GaiaSP/V", "B": "GaiaSP/B"} (the default; null restores it). One band per channel, distinct; a channel left out is not calibrated. A JSON string is accepted too (forms). */
+            bayer_bands?:
+              | {
+                  [key: string]: string;
+                }
+              | string
+              | null;
             /** @description Pixels binned per side (default 1) */
             binning?: number | null;
             /** @description Only instrumental photometry is uploaded from this observatory, no FITS files (default false) */
@@ -4670,6 +4715,10 @@ export interface paths {
                 cameras: {
                   active_flg: boolean;
                   additional_info: string;
+                  /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+                  bayer_bands: {
+                    [key: string]: string;
+                  };
                   binning: number;
                   camera_name: string;
                   /** Format: date-time */
@@ -5184,6 +5233,10 @@ export interface paths {
                 cameras: {
                   active_flg: boolean;
                   additional_info: string;
+                  /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+                  bayer_bands: {
+                    [key: string]: string;
+                  };
                   binning: number;
                   camera_name: string;
                   /** Format: date-time */
@@ -5569,6 +5622,10 @@ export interface paths {
                 cameras: {
                   active_flg: boolean;
                   additional_info: string;
+                  /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+                  bayer_bands: {
+                    [key: string]: string;
+                  };
                   binning: number;
                   camera_name: string;
                   /** Format: date-time */
@@ -5723,6 +5780,10 @@ export interface paths {
                 cameras: {
                   active_flg: boolean;
                   additional_info: string;
+                  /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+                  bayer_bands: {
+                    [key: string]: string;
+                  };
                   binning: number;
                   camera_name: string;
                   /** Format: date-time */

@@ -17,7 +17,7 @@ import pino from "pino";
 import { dateFromMjd, mjdFromDate } from "../astro/time.ts";
 import type { Database } from "../db/connection.ts";
 import { createQueue, type JobQueue } from "../db/queue.ts";
-import { calibrations, dataProducts, reducedDatums } from "../db/schema/index.ts";
+import { calibrations, dataProducts, reducedDatums, primaryCalibrationOf } from "../db/schema/index.ts";
 import { planUpload, storeUpload, type ReceivedUpload } from "../domain/dataproducts/upload.ts";
 import { findByName } from "../domain/targets/repo.ts";
 import { startWorkers } from "../jobs/index.ts";
@@ -138,7 +138,7 @@ async function collect(
       filter: reducedDatums.filter,
     })
     .from(dataProducts)
-    .leftJoin(calibrations, eq(calibrations.dataProductId, dataProducts.id))
+    .leftJoin(calibrations, primaryCalibrationOf(dataProducts.id))
     .leftJoin(reducedDatums, eq(reducedDatums.dataProductId, dataProducts.id))
     .where(inArray(dataProducts.id, ids));
   const byId = new Map(rows.map((r) => [r.id, r]));

@@ -51,7 +51,9 @@ export const calibrationRoutes: FastifyPluginAsyncTypebox<{
           "official get_calib_res.py sends `files` (numbers = ids, strings = names): accepted too. getPlot adds the " +
           "calibration plot as a data URL. 200 items per page. The uploader, the observers and superusers see the " +
           'values; others get {"calib-res": "It\'s not your data"}. Each item also has `zeropoint_err` (standard ' +
-          "error of the zero point, mag) and `bands` (every candidate band: zero point, scatter, N, passed/why). The " +
+          "error of the zero point, mag) and `bands` (every candidate band: zero point, scatter, N, passed/why). A " +
+          "one-shot-colour (Bayer) frame gives one item per channel (R, G, B, each calibrated to its camera's " +
+          'bayer_bands band, with its own run); `channel` names it ("" for an ordinary frame). The ' +
           "light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: " +
           "a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON; " +
           "use_catalog is always null (calibrations run against the survey named in `survey`; BHTOM2's catalogue " +

@@ -15,6 +15,7 @@ import {
   dataProducts,
   fitsJobs,
   type QualityFlag,
+  primaryCalibrationOf,
 } from "../../db/schema/index.ts";
 import { BadRequestError, NotFoundError } from "../errors.ts";
 import type { Caller } from "../permissions.ts";
@@ -39,7 +40,7 @@ export async function qualityFlagFor(
   const history = await db
     .select({ zp: calibrationRuns.zeropoint, exp: fitsJobs.fitsExp, calExp: calibrations.expTime })
     .from(dataProducts)
-    .innerJoin(calibrations, eq(calibrations.dataProductId, dataProducts.id))
+    .innerJoin(calibrations, primaryCalibrationOf(dataProducts.id))
     .innerJoin(calibrationRuns, eq(calibrationRuns.id, calibrations.runId))
     .leftJoin(fitsJobs, eq(fitsJobs.dataProductId, dataProducts.id))
     .where(
@@ -86,7 +87,7 @@ export async function cameraHealth(db: Executor, _caller: Caller, body: CameraHe
   const rows = await db
     .select({ dp: dataProducts, cal: calibrations, run: calibrationRuns, job: fitsJobs })
     .from(dataProducts)
-    .leftJoin(calibrations, eq(calibrations.dataProductId, dataProducts.id))
+    .leftJoin(calibrations, primaryCalibrationOf(dataProducts.id))
     .leftJoin(calibrationRuns, eq(calibrationRuns.id, calibrations.runId))
     .leftJoin(fitsJobs, eq(fitsJobs.dataProductId, dataProducts.id))
     .where(and(...w))

@@ -1,5 +1,6 @@
 /** API views of observatory, camera and favourite rows, and the paged list shape. */
 import type { Executor } from "../../db/connection.ts";
+import { DEFAULT_BAYER_BANDS } from "./bayer.ts";
 import * as repo from "./repo.ts";
 import type { CameraView, FavouriteView, ObservatoryView } from "./schemas.ts";
 
@@ -26,6 +27,7 @@ export function toCameraView(c: repo.CameraRow): CameraView {
     exposure_time_keyword: c.exposureTimeKeyword,
     mode_recognition_keyword: c.modeRecognitionKeyword,
     additional_info: c.additionalInfo,
+    bayer_bands: { ...(c.bayerBands ?? DEFAULT_BAYER_BANDS) },
     created: c.created.toISOString(),
     modified: c.modified.toISOString(),
   };
