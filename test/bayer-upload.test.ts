@@ -134,6 +134,31 @@ describe.each(ENGINES)("one-shot-colour uploads on %s", (engine) => {
     expect(plot.headers["content-type"]).toMatch(/png/);
   });
 
+  it("bayer_bands: validated on the camera API, shown with the camera, and used by the next calibration", async () => {
+    const patch = (body: unknown) =>
+      t.app.inject({
+        method: "PATCH",
+        url: "/api/cameras/Osc_Mono/",
+        headers: { authorization: `Token ${staff.token}` },
+        payload: body as object,
+      });
+    for (const [bad, why] of [
+      [{ R: "GaiaSP/any" }, /more than one band/],
+      [{ R: "GaiaSP/V", G: "GaiaSP/V" }, /each channel its own band/],
+      [{ X: "GaiaSP/V" }, /not a channel/],
+      ["{oops", /not JSON/],
+    ] as const) {
+      const r = await patch({ bayer_bands: bad });
+      expect(r.statusCode, r.body).toBe(400);
+      expect(JSON.stringify(r.json().bayer_bands), r.body).toMatch(why);
+    }
+    const ok = await patch({ bayer_bands: { R: "GaiaSP/r", G: "GaiaSP/g" } });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json().bayer_bands).toEqual({ R: "GaiaSP/r", G: "GaiaSP/g" });
+    const reset = await patch({ bayer_bands: null });
+    expect(reset.json().bayer_bands).toEqual({ R: "GaiaSP/R", G: "GaiaSP/V", B: "GaiaSP/B" });
+  });
+
   it("an ordinary frame of the same sky still gives one calibration and one point", async () => {
     const g = scene.channels.G;
     const fits = writeFits({
