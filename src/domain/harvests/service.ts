@@ -151,13 +151,14 @@ export async function harvestTarget(
       const harvest = await harvester.fetch(key);
       const added = await storeHarvest(db, target.id, harvest);
       const skipped = harvest.skipped ? `; ${harvest.skipped} unusable rows skipped` : "";
+      const note = harvest.note ? ` (${harvest.note})` : "";
       outcomes.push({
         ...base,
         status: "ok",
         objectId: harvest.objectId,
         returned: harvest.points.length,
         added,
-        message: `${harvest.points.length} points, ${added} new${skipped}`,
+        message: `${harvest.points.length} points, ${added} new${skipped}${note}`,
       });
     } catch (err) {
       if (!(err instanceof SourceError)) throw err;
