@@ -301,6 +301,7 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
     const page = await web.get("/targets/SomeStar/");
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain("Survey data");
+    expect(page.body).toContain("Gaia DR3 epoch photometry (GaiaDR3)");
     expect(page.body).toMatch(/Gaia21zzz[\s\S]*HTTP 500/);
     const res = await web.post("/targets/Gaia22bpl/harvest/", {});
     expect(res.statusCode).toBe(303);
