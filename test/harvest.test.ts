@@ -200,6 +200,11 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
       [17.3, "G"],
     ]);
 
+    // Points harvested before the error model (stored with error 0) get it at the next harvest.
+    await t.tdb.database.db
+      .update(reducedDatums)
+      .set({ error: 0 })
+      .where(eq(reducedDatums.facility, "GaiaAlerts"));
     const again = await harvest({ name: "Gaia22bpl", sources: ["GaiaAlerts"] });
     expect(again.statusCode).toBe(200);
     expect(again.json().results).toEqual([
@@ -224,6 +229,12 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
     ]);
     const after = await pointsOf("Gaia22bpl");
     expect(after.map((p) => p.id).sort()).toEqual(before.map((p) => p.id).sort());
+    expect(
+      after
+        .filter((p) => p.facility === "GaiaAlerts")
+        .map((p) => Number(p.error.toFixed(5)))
+        .sort(),
+    ).toEqual([0.01213, 0.01493, 0.01639, 0.01669]);
     // The light curve (get-plots) shows the survey's band beside the network's.
     const plots = (
       await t.call("POST", "/targets/get-plots/", { targetNames: ["Gaia22bpl"] }, alice.token)

@@ -98,6 +98,8 @@ export class GaiaDr3Harvester implements Harvester {
       return this.empty(url, queriedAt, `Gaia DR3 ${sourceId} has no epoch photometry`, sourceId);
     const file = parseGaiaEpochPhotometry(text);
     if (!file) throw new SourceError(this.name, `${url}: the answer is not a Gaia epoch photometry table`);
+    if (file.sourceId !== null && file.sourceId !== sourceId)
+      throw new SourceError(this.name, `${url}: the answer is the epoch photometry of ${file.sourceId}`);
     return {
       source: this.name,
       objectId: sourceId,
