@@ -7224,7 +7224,7 @@ export interface paths {
     put?: never;
     /**
      * Harvest a target's survey light curves now
-     * @description sources: any of GaiaAlerts, ZTF (default: all). Each source that applies to the target (an alias pattern or its position) is asked now; its new points are stored with filter `<band>(<source>)` and facility = the source, deduplicated by (source, object id, MJD, band); the network's own points are never touched. A failing source is reported in its result and recorded on the target (last attempt and error); it never fails the request. With SKYTOM_OFFLINE=1 no source is asked. Any signed-in user may harvest any target (the points are the surveys' public data). Not in BHTOM2 (its harvesters run on the server's schedule).
+     * @description sources: any of GaiaAlerts, ZTF, GaiaDR3 (default: all). Each source that applies to the target (an alias pattern or its position) is asked now; its new points are stored with filter `<band>(<source>)` and facility = the source, deduplicated by (source, object id, MJD, band); the network's own points are never touched. A failing source is reported in its result and recorded on the target (last attempt and error); it never fails the request. With SKYTOM_OFFLINE=1 no source is asked. Any signed-in user may harvest any target (the points are the surveys' public data). Not in BHTOM2 (its harvesters run on the server's schedule).
      */
     post: {
       parameters: {
