@@ -25,6 +25,7 @@ import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ccdphotCatalogue } from "./helpers/catalogue.ts";
 import { ENGINES } from "./helpers/db.ts";
 import { multipart } from "./helpers/multipart.ts";
+import { pageText, WebClient } from "./helpers/web.ts";
 
 const K = 0.15;
 const ZP = 23.9;
@@ -176,6 +177,15 @@ describe.each(ENGINES)("colour terms in stored calibrations on %s", (engine) => 
     for (const b of withColour.bands.filter((x: { chosen: boolean }) => !x.chosen))
       expect(b.colour_k).toBeNull();
 
+    // The data product page shows the colour term and the target colour used.
+    const web = new WebClient(t.app);
+    await web.login("alice", alice.password);
+    const page = pageText((await web.get(`/dataproducts/${withId}/`)).body);
+    expect(page).toMatch(/Colour term\s*k = 0\.1\d\d ± 0\.\d+ per mag of B-V \(fitted on this frame/);
+    expect(page).toMatch(
+      /Target colour\s*B-V = \d\.\d{3} ± 0\.014 \(from points of this camera within 1 h\)/,
+    );
+
     // colour_terms = false: no colour term, and the numbers of the plain CPCS pipeline to the bit.
     expect(plain.colour_term).toBeNull();
     const direct = await runCalibration(
@@ -209,6 +219,11 @@ describe.each(ENGINES)("colour terms in stored calibrations on %s", (engine) => 
       }),
     ]);
     expect(cams.find((c) => c.camera_name === "Plain")!.learnt_colour_terms).toEqual([]);
+    const obsPage = pageText((await web.get(`/observatory/${obsId}/`)).body);
+    expect(obsPage).toMatch(
+      /Learnt colour terms\s*GaiaSP\/\w+\s*: k = 0\.1\d\d ± 0\.\d{3} per mag of B-V \(1 frames\)/,
+    );
+    expect(obsPage).toContain("off (plain zero point)");
   });
 
   it("a sparse frame (< 30 stars with colours) uses the camera's learnt k", async () => {
