@@ -292,6 +292,13 @@ describe.each(ENGINES)("colour terms in stored calibrations on %s", (engine) => 
     expect(off.statusCode, off.body).toBe(200);
     expect(off.json()).toMatchObject({ colour_terms: false, unfiltered_band: "GaiaSP/R" });
 
+    // The web forms: a new camera starts with colour terms on; the unfiltered band is a field.
+    const web = new WebClient(t.app);
+    await web.login("alice", alice.password);
+    const form = (await web.get("/observatory/create/")).body;
+    expect(form).toMatch(/name="colour_terms" type="checkbox" value="true" checked/);
+    expect(form).toContain('name="unfiltered_band"');
+
     const q = await t.call("POST", "/calibration/recalibrate/", { dataproduct_ids: [id] }, staff.token);
     expect(q.statusCode, q.body).toBe(200);
     await calibrate(id, q.json().Success.runs[0]);
