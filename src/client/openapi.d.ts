@@ -39,6 +39,8 @@ export interface paths {
             binning?: number | null;
             /** @description Camera name, unique within its observatory */
             camera_name?: string | null;
+            /** @description Fit colour terms in this camera's calibrations (default true; false = the plain CPCS zero point; docs/colour.md) */
+            colour_terms?: null | boolean;
             /** @description FITS keyword of the observation start date/time (default DATE-OBS) */
             date_time_keyword?: string | null;
             /** @description Detector height, unbinned pixels (optional) */
@@ -65,6 +67,8 @@ export interface paths {
             saturation_level?: number | null;
             /** @description FITS keyword of the start time when the date keyword holds only a date (default TIME-OBS) */
             time_keyword?: string | null;
+            /** @description Band that unfiltered frames (FITS FILTER Clear, C, CV, L, None or empty) are calibrated to: GaiaDR3/G (default) or one GaiaSP band, e.g. GaiaSP/R */
+            unfiltered_band?: string | null;
           };
         };
       };
@@ -80,6 +84,8 @@ export interface paths {
               additional_info: string;
               binning: number;
               camera_name: string;
+              /** @description Colour terms fitted in this camera's calibrations */
+              colour_terms: boolean;
               /** Format: date-time */
               created: string;
               date_time_keyword: string;
@@ -89,6 +95,19 @@ export interface paths {
               exposure_time_keyword: string;
               gain: number;
               id: number;
+              /** @description The camera's learnt colour term per band (docs/colour.md) */
+              learnt_colour_terms: {
+                band: string;
+                /** @description B-V, g-r, BP-RP or J-K */
+                colour_index: string;
+                /** @description Learnt colour term, mag per mag of colour */
+                k: number;
+                k_err: number;
+                /** @description Robust scatter of the frames' k */
+                k_scatter: number;
+                n_frames: number;
+                survey: string;
+              }[];
               mode_recognition_keyword: string;
               /** Format: date-time */
               modified: string;
@@ -101,6 +120,8 @@ export interface paths {
               readout_speed: number;
               saturation_level: number;
               time_keyword: string;
+              /** @description Band unfiltered frames are calibrated to */
+              unfiltered_band: string;
               user: number | null;
             };
           };
@@ -200,6 +221,8 @@ export interface paths {
               additional_info: string;
               binning: number;
               camera_name: string;
+              /** @description Colour terms fitted in this camera's calibrations */
+              colour_terms: boolean;
               /** Format: date-time */
               created: string;
               date_time_keyword: string;
@@ -209,6 +232,19 @@ export interface paths {
               exposure_time_keyword: string;
               gain: number;
               id: number;
+              /** @description The camera's learnt colour term per band (docs/colour.md) */
+              learnt_colour_terms: {
+                band: string;
+                /** @description B-V, g-r, BP-RP or J-K */
+                colour_index: string;
+                /** @description Learnt colour term, mag per mag of colour */
+                k: number;
+                k_err: number;
+                /** @description Robust scatter of the frames' k */
+                k_scatter: number;
+                n_frames: number;
+                survey: string;
+              }[];
               mode_recognition_keyword: string;
               /** Format: date-time */
               modified: string;
@@ -221,6 +257,8 @@ export interface paths {
               readout_speed: number;
               saturation_level: number;
               time_keyword: string;
+              /** @description Band unfiltered frames are calibrated to */
+              unfiltered_band: string;
               user: number | null;
             };
           };
@@ -317,6 +355,8 @@ export interface paths {
               additional_info: string;
               binning: number;
               camera_name: string;
+              /** @description Colour terms fitted in this camera's calibrations */
+              colour_terms: boolean;
               /** Format: date-time */
               created: string;
               date_time_keyword: string;
@@ -326,6 +366,19 @@ export interface paths {
               exposure_time_keyword: string;
               gain: number;
               id: number;
+              /** @description The camera's learnt colour term per band (docs/colour.md) */
+              learnt_colour_terms: {
+                band: string;
+                /** @description B-V, g-r, BP-RP or J-K */
+                colour_index: string;
+                /** @description Learnt colour term, mag per mag of colour */
+                k: number;
+                k_err: number;
+                /** @description Robust scatter of the frames' k */
+                k_scatter: number;
+                n_frames: number;
+                survey: string;
+              }[];
               mode_recognition_keyword: string;
               /** Format: date-time */
               modified: string;
@@ -338,6 +391,8 @@ export interface paths {
               readout_speed: number;
               saturation_level: number;
               time_keyword: string;
+              /** @description Band unfiltered frames are calibrated to */
+              unfiltered_band: string;
               user: number | null;
             };
           };
@@ -796,6 +851,8 @@ export interface paths {
                 additional_info: string;
                 binning: number;
                 camera_name: string;
+                /** @description Colour terms fitted in this camera's calibrations */
+                colour_terms: boolean;
                 /** Format: date-time */
                 created: string;
                 date_time_keyword: string;
@@ -805,6 +862,19 @@ export interface paths {
                 exposure_time_keyword: string;
                 gain: number;
                 id: number;
+                /** @description The camera's learnt colour term per band (docs/colour.md) */
+                learnt_colour_terms: {
+                  band: string;
+                  /** @description B-V, g-r, BP-RP or J-K */
+                  colour_index: string;
+                  /** @description Learnt colour term, mag per mag of colour */
+                  k: number;
+                  k_err: number;
+                  /** @description Robust scatter of the frames' k */
+                  k_scatter: number;
+                  n_frames: number;
+                  survey: string;
+                }[];
                 mode_recognition_keyword: string;
                 /** Format: date-time */
                 modified: string;
@@ -817,6 +887,8 @@ export interface paths {
                 readout_speed: number;
                 saturation_level: number;
                 time_keyword: string;
+                /** @description Band unfiltered frames are calibrated to */
+                unfiltered_band: string;
                 user: number | null;
               }[];
               comment: string | null;
@@ -944,6 +1016,8 @@ export interface paths {
                 additional_info: string;
                 binning: number;
                 camera_name: string;
+                /** @description Colour terms fitted in this camera's calibrations */
+                colour_terms: boolean;
                 /** Format: date-time */
                 created: string;
                 date_time_keyword: string;
@@ -953,6 +1027,19 @@ export interface paths {
                 exposure_time_keyword: string;
                 gain: number;
                 id: number;
+                /** @description The camera's learnt colour term per band (docs/colour.md) */
+                learnt_colour_terms: {
+                  band: string;
+                  /** @description B-V, g-r, BP-RP or J-K */
+                  colour_index: string;
+                  /** @description Learnt colour term, mag per mag of colour */
+                  k: number;
+                  k_err: number;
+                  /** @description Robust scatter of the frames' k */
+                  k_scatter: number;
+                  n_frames: number;
+                  survey: string;
+                }[];
                 mode_recognition_keyword: string;
                 /** Format: date-time */
                 modified: string;
@@ -965,6 +1052,8 @@ export interface paths {
                 readout_speed: number;
                 saturation_level: number;
                 time_keyword: string;
+                /** @description Band unfiltered frames are calibrated to */
+                unfiltered_band: string;
                 user: number | null;
               }[];
               comment: string | null;
@@ -1063,6 +1152,8 @@ export interface paths {
             binning?: number | null;
             /** @description Camera name, unique within its observatory */
             camera_name: string | null;
+            /** @description Fit colour terms in this camera's calibrations (default true; false = the plain CPCS zero point; docs/colour.md) */
+            colour_terms?: null | boolean;
             /** @description FITS keyword of the observation start date/time (default DATE-OBS) */
             date_time_keyword?: string | null;
             /** @description Detector height, unbinned pixels (optional) */
@@ -1089,6 +1180,8 @@ export interface paths {
             saturation_level?: number | null;
             /** @description FITS keyword of the start time when the date keyword holds only a date (default TIME-OBS) */
             time_keyword?: string | null;
+            /** @description Band that unfiltered frames (FITS FILTER Clear, C, CV, L, None or empty) are calibrated to: GaiaDR3/G (default) or one GaiaSP band, e.g. GaiaSP/R */
+            unfiltered_band?: string | null;
           };
         };
       };
@@ -1104,6 +1197,8 @@ export interface paths {
               additional_info: string;
               binning: number;
               camera_name: string;
+              /** @description Colour terms fitted in this camera's calibrations */
+              colour_terms: boolean;
               /** Format: date-time */
               created: string;
               date_time_keyword: string;
@@ -1113,6 +1208,19 @@ export interface paths {
               exposure_time_keyword: string;
               gain: number;
               id: number;
+              /** @description The camera's learnt colour term per band (docs/colour.md) */
+              learnt_colour_terms: {
+                band: string;
+                /** @description B-V, g-r, BP-RP or J-K */
+                colour_index: string;
+                /** @description Learnt colour term, mag per mag of colour */
+                k: number;
+                k_err: number;
+                /** @description Robust scatter of the frames' k */
+                k_scatter: number;
+                n_frames: number;
+                survey: string;
+              }[];
               mode_recognition_keyword: string;
               /** Format: date-time */
               modified: string;
@@ -1125,6 +1233,8 @@ export interface paths {
               readout_speed: number;
               saturation_level: number;
               time_keyword: string;
+              /** @description Band unfiltered frames are calibrated to */
+              unfiltered_band: string;
               user: number | null;
             };
           };
@@ -2447,7 +2557,7 @@ export interface paths {
     put?: never;
     /**
      * Calibration results of data products by id (calibid) or stored file name substring (filename)
-     * @description calibid: data product ids (the ids /upload/ answers); filename: substrings of stored file names; the official get_calib_res.py sends `files` (numbers = ids, strings = names): accepted too. getPlot adds the calibration plot as a data URL. 200 items per page. The uploader, the observers and superusers see the values; others get {"calib-res": "It's not your data"}. Each item also has `zeropoint_err` (standard error of the zero point, mag) and `bands` (every candidate band: zero point, scatter, N, passed/why). The light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON; use_catalog is always null (calibrations run against the survey named in `survey`; BHTOM2's catalogue table id has no counterpart).
+     * @description calibid: data product ids (the ids /upload/ answers); filename: substrings of stored file names; the official get_calib_res.py sends `files` (numbers = ids, strings = names): accepted too. getPlot adds the calibration plot as a data URL. 200 items per page. The uploader, the observers and superusers see the values; others get {"calib-res": "It's not your data"}. Each item also has `zeropoint_err` (standard error of the zero point, mag), `bands` (every candidate band: zero point, scatter, N, passed/why, and colour_k, colour_k_err, colour_k_source, colour_c0 for the band fitted with a colour term) and `colour_term` (null, or colour_index, k, k_err, k_source, c0, target_colour, target_colour_err, target_colour_source, shift, systematic_err: docs/colour.md). The light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON; use_catalog is always null (calibrations run against the survey named in `survey`; BHTOM2's catalogue table id has no counterpart).
      */
     post: {
       parameters: {
@@ -4608,6 +4718,8 @@ export interface paths {
             calibration_flg?: null | boolean;
             /** @description Camera name, unique within its observatory */
             camera_name: string | null;
+            /** @description Fit colour terms in this camera's calibrations (default true; false = the plain CPCS zero point; docs/colour.md) */
+            colour_terms?: null | boolean;
             comment?: string | null;
             /** @description FITS keyword of the observation start date/time (default DATE-OBS) */
             date_time_keyword?: string | null;
@@ -4649,6 +4761,8 @@ export interface paths {
             telescope?: string | null;
             /** @description FITS keyword of the start time when the date keyword holds only a date (default TIME-OBS) */
             time_keyword?: string | null;
+            /** @description Band that unfiltered frames (FITS FILTER Clear, C, CV, L, None or empty) are calibrated to: GaiaDR3/G (default) or one GaiaSP band, e.g. GaiaSP/R */
+            unfiltered_band?: string | null;
           };
         };
       };
@@ -4672,6 +4786,8 @@ export interface paths {
                   additional_info: string;
                   binning: number;
                   camera_name: string;
+                  /** @description Colour terms fitted in this camera's calibrations */
+                  colour_terms: boolean;
                   /** Format: date-time */
                   created: string;
                   date_time_keyword: string;
@@ -4681,6 +4797,19 @@ export interface paths {
                   exposure_time_keyword: string;
                   gain: number;
                   id: number;
+                  /** @description The camera's learnt colour term per band (docs/colour.md) */
+                  learnt_colour_terms: {
+                    band: string;
+                    /** @description B-V, g-r, BP-RP or J-K */
+                    colour_index: string;
+                    /** @description Learnt colour term, mag per mag of colour */
+                    k: number;
+                    k_err: number;
+                    /** @description Robust scatter of the frames' k */
+                    k_scatter: number;
+                    n_frames: number;
+                    survey: string;
+                  }[];
                   mode_recognition_keyword: string;
                   /** Format: date-time */
                   modified: string;
@@ -4693,6 +4822,8 @@ export interface paths {
                   readout_speed: number;
                   saturation_level: number;
                   time_keyword: string;
+                  /** @description Band unfiltered frames are calibrated to */
+                  unfiltered_band: string;
                   user: number | null;
                 }[];
                 comment: string | null;
@@ -5186,6 +5317,8 @@ export interface paths {
                   additional_info: string;
                   binning: number;
                   camera_name: string;
+                  /** @description Colour terms fitted in this camera's calibrations */
+                  colour_terms: boolean;
                   /** Format: date-time */
                   created: string;
                   date_time_keyword: string;
@@ -5195,6 +5328,19 @@ export interface paths {
                   exposure_time_keyword: string;
                   gain: number;
                   id: number;
+                  /** @description The camera's learnt colour term per band (docs/colour.md) */
+                  learnt_colour_terms: {
+                    band: string;
+                    /** @description B-V, g-r, BP-RP or J-K */
+                    colour_index: string;
+                    /** @description Learnt colour term, mag per mag of colour */
+                    k: number;
+                    k_err: number;
+                    /** @description Robust scatter of the frames' k */
+                    k_scatter: number;
+                    n_frames: number;
+                    survey: string;
+                  }[];
                   mode_recognition_keyword: string;
                   /** Format: date-time */
                   modified: string;
@@ -5207,6 +5353,8 @@ export interface paths {
                   readout_speed: number;
                   saturation_level: number;
                   time_keyword: string;
+                  /** @description Band unfiltered frames are calibrated to */
+                  unfiltered_band: string;
                   user: number | null;
                 }[];
                 comment: string | null;
@@ -5571,6 +5719,8 @@ export interface paths {
                   additional_info: string;
                   binning: number;
                   camera_name: string;
+                  /** @description Colour terms fitted in this camera's calibrations */
+                  colour_terms: boolean;
                   /** Format: date-time */
                   created: string;
                   date_time_keyword: string;
@@ -5580,6 +5730,19 @@ export interface paths {
                   exposure_time_keyword: string;
                   gain: number;
                   id: number;
+                  /** @description The camera's learnt colour term per band (docs/colour.md) */
+                  learnt_colour_terms: {
+                    band: string;
+                    /** @description B-V, g-r, BP-RP or J-K */
+                    colour_index: string;
+                    /** @description Learnt colour term, mag per mag of colour */
+                    k: number;
+                    k_err: number;
+                    /** @description Robust scatter of the frames' k */
+                    k_scatter: number;
+                    n_frames: number;
+                    survey: string;
+                  }[];
                   mode_recognition_keyword: string;
                   /** Format: date-time */
                   modified: string;
@@ -5592,6 +5755,8 @@ export interface paths {
                   readout_speed: number;
                   saturation_level: number;
                   time_keyword: string;
+                  /** @description Band unfiltered frames are calibrated to */
+                  unfiltered_band: string;
                   user: number | null;
                 }[];
                 comment: string | null;
@@ -5725,6 +5890,8 @@ export interface paths {
                   additional_info: string;
                   binning: number;
                   camera_name: string;
+                  /** @description Colour terms fitted in this camera's calibrations */
+                  colour_terms: boolean;
                   /** Format: date-time */
                   created: string;
                   date_time_keyword: string;
@@ -5734,6 +5901,19 @@ export interface paths {
                   exposure_time_keyword: string;
                   gain: number;
                   id: number;
+                  /** @description The camera's learnt colour term per band (docs/colour.md) */
+                  learnt_colour_terms: {
+                    band: string;
+                    /** @description B-V, g-r, BP-RP or J-K */
+                    colour_index: string;
+                    /** @description Learnt colour term, mag per mag of colour */
+                    k: number;
+                    k_err: number;
+                    /** @description Robust scatter of the frames' k */
+                    k_scatter: number;
+                    n_frames: number;
+                    survey: string;
+                  }[];
                   mode_recognition_keyword: string;
                   /** Format: date-time */
                   modified: string;
@@ -5746,6 +5926,8 @@ export interface paths {
                   readout_speed: number;
                   saturation_level: number;
                   time_keyword: string;
+                  /** @description Band unfiltered frames are calibrated to */
+                  unfiltered_band: string;
                   user: number | null;
                 }[];
                 comment: string | null;

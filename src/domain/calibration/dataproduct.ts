@@ -17,6 +17,7 @@ import { eq } from "drizzle-orm";
 import { inTransaction, type Database } from "../../db/connection.ts";
 import { calibrations, dataProducts } from "../../db/schema/index.ts";
 import { storedPath } from "../../storage.ts";
+import { cameraOf, colourRequestFor, frameRequest, learnColourTerm } from "./colour.ts";
 import { qualityFlagFor } from "./health.ts";
 import { calibrationPlot, runCalibration, type CalibrationDeps } from "./pipeline.ts";
 import { failRun, finishRun, loadDataProduct, makeRunCurrent, openRun, type RunInputs } from "./runs.ts";
@@ -121,13 +122,22 @@ export async function calibrateDataProduct(
   }
   inputs.catalogueSha256 = sha256(text);
   const tRun = performance.now();
+  // Colour terms (docs/colour.md): the camera's setting, its learnt k, the target's colour from points.
+  const camera = await cameraOf(database.db, dp.cameraId);
+  const colour = await colourRequestFor(database.db, camera, {
+    targetId: target.id,
+    facility: row.observatory ?? dp.facility,
+    mjd: dp.mjd,
+    dataProductId: dp.id,
+  });
   const result = await runCalibration(
     {
       catalogueText: text,
       target: { raDeg: target.ra, decDeg: target.dec },
-      filterRequest: run.filterRequest,
+      filterRequest: await frameRequest(database.db, dp, camera, run.filterRequest),
       matchDistArcsec: run.matchDistRequested ?? undefined,
       epochMjd: dp.mjd,
+      colour,
     },
     opts,
   );
@@ -160,6 +170,9 @@ export async function calibrateDataProduct(
   await inTransaction(database, async (tx) => {
     const finished = await finishRun(tx, run.id, inputs, result.result, plotPath, seconds());
     if (finished?.makeCurrent) await makeRunCurrent(tx, finished);
+    // A frame that fitted its own k teaches its camera (trial runs do not: they change nothing).
+    if (finished?.makeCurrent && camera && finished.survey && finished.bestFilter)
+      await learnColourTerm(tx, camera.id, finished.survey, finished.bestFilter, finished.colourTerm);
   });
   return {
     cone: result.coneSeconds * 1000,

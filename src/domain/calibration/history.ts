@@ -12,6 +12,7 @@ import { BadRequestError, ForbiddenError, NotFoundError } from "../errors.ts";
 import { isStaff, isSystem, requireStaff, type Caller } from "../permissions.ts";
 import { currentRunId, makeRunCurrent, runBands, runsOf, type RunBandRow, type RunRow } from "./runs.ts";
 import { canSee } from "./service.ts";
+import { bandColour } from "./colour.ts";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -47,6 +48,7 @@ function bandItem(b: RunBandRow) {
     passed: b.passed,
     chosen: b.chosen,
     reason: b.reason,
+    ...bandColour(b),
   };
 }
 
@@ -101,6 +103,7 @@ export function runRecord(run: RunRow, bands: RunBandRow[], current: boolean) {
       calibration_plot: run.calibrationPlot,
       processing_time: run.processingTime,
       quality_flag: run.qualityFlag,
+      colour_term: run.colourTerm ?? null,
       bands: bands.map(bandItem),
     },
   };

@@ -24,6 +24,7 @@ import {
 } from "../../db/schema/index.ts";
 import { VERSION } from "../../version.ts";
 import { replaceDataProductPoints, type NewPoint } from "../datums/store.ts";
+import { storedColourTerm } from "./colour.ts";
 
 export type RunRow = typeof calibrationRuns.$inferSelect;
 export type RunBandRow = typeof calibrationRunBands.$inferSelect;
@@ -194,6 +195,7 @@ export async function finishRun(
       starsMatched: result.counts.matched,
       starsKept: result.counts.kept,
       calibrationPlot: plotPath,
+      colourTerm: storedColourTerm(result.colourTerm),
     })
     .where(stillOpen(runId))
     .returning();
@@ -211,6 +213,10 @@ export async function finishRun(
         passed: b.passed,
         chosen: b.survey === c.survey && b.band === c.best_filter,
         reason: b.reason ?? "",
+        colourK: b.colour ? finite(b.colour.k) : null,
+        colourKErr: b.colour ? finite(b.colour.kErr) : null,
+        colourKSource: b.colour?.kSource ?? null,
+        colourC0: b.colour ? finite(b.colour.c0) : null,
       })),
     );
   }
@@ -290,6 +296,7 @@ export async function makeRunCurrent(tx: Executor, run: RunRow): Promise<void> {
     noPlot: run.calibrationPlot === null,
     processingTime: run.processingTime,
     filterRequest: run.filterRequest,
+    colourTerm: run.colourTerm,
     runId: run.id,
   };
   let cal: { id: number } | undefined;

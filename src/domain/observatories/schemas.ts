@@ -139,6 +139,14 @@ export const cameraFields = {
   exposure_time_keyword: FitsKeyword("FITS keyword of the exposure time, s (default EXPTIME)", 1),
   mode_recognition_keyword: FitsKeyword("FITS keyword naming the readout mode (default empty)", 0),
   additional_info: NullableString({ maxLength: 10000 }),
+  colour_terms: NullableBoolean(
+    "Fit colour terms in this camera's calibrations (default true; false = the plain CPCS zero point; docs/colour.md)",
+  ),
+  unfiltered_band: NullableString({
+    maxLength: 20,
+    description:
+      "Band that unfiltered frames (FITS FILTER Clear, C, CV, L, None or empty) are calibrated to: GaiaDR3/G (default) or one GaiaSP band, e.g. GaiaSP/R",
+  }),
 };
 
 const optional = <T extends Record<string, TSchema>>(fields: T) =>
@@ -263,6 +271,20 @@ export const CameraOut = Type.Object({
   exposure_time_keyword: Type.String(),
   mode_recognition_keyword: Type.String(),
   additional_info: Type.String(),
+  colour_terms: Type.Boolean({ description: "Colour terms fitted in this camera's calibrations" }),
+  unfiltered_band: Type.String({ description: "Band unfiltered frames are calibrated to" }),
+  learnt_colour_terms: Type.Array(
+    Type.Object({
+      survey: Type.String(),
+      band: Type.String(),
+      colour_index: Type.String({ description: "B-V, g-r, BP-RP or J-K" }),
+      k: Type.Number({ description: "Learnt colour term, mag per mag of colour" }),
+      k_err: Type.Number(),
+      k_scatter: Type.Number({ description: "Robust scatter of the frames' k" }),
+      n_frames: Type.Integer(),
+    }),
+    { description: "The camera's learnt colour term per band (docs/colour.md)" },
+  ),
   created: DateTime,
   modified: DateTime,
 });

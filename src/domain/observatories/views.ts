@@ -1,9 +1,13 @@
 /** API views of observatory, camera and favourite rows, and the paged list shape. */
 import type { Executor } from "../../db/connection.ts";
+import { learntColourTerms } from "../calibration/colour.ts";
 import * as repo from "./repo.ts";
 import type { CameraView, FavouriteView, ObservatoryView } from "./schemas.ts";
 
-export function toCameraView(c: repo.CameraRow): CameraView {
+/** A camera's learnt colour terms per band (calibration/colour.ts), as the views show them. */
+export type LearntTerms = CameraView["learnt_colour_terms"];
+
+export function toCameraView(c: repo.CameraRow, learnt: LearntTerms = []): CameraView {
   return {
     id: c.id,
     user: c.userId,
@@ -26,12 +30,19 @@ export function toCameraView(c: repo.CameraRow): CameraView {
     exposure_time_keyword: c.exposureTimeKeyword,
     mode_recognition_keyword: c.modeRecognitionKeyword,
     additional_info: c.additionalInfo,
+    colour_terms: c.colourTerms,
+    unfiltered_band: c.unfilteredBand,
+    learnt_colour_terms: learnt,
     created: c.created.toISOString(),
     modified: c.modified.toISOString(),
   };
 }
 
-export function toObservatoryView(o: repo.ObservatoryRow, cameras: repo.CameraRow[]): ObservatoryView {
+export function toObservatoryView(
+  o: repo.ObservatoryRow,
+  cameras: repo.CameraRow[],
+  learnt: Map<number, LearntTerms> = new Map(),
+): ObservatoryView {
   return {
     id: o.id,
     name: o.name,
@@ -51,7 +62,7 @@ export function toObservatoryView(o: repo.ObservatoryRow, cameras: repo.CameraRo
     modified: o.modified.toISOString(),
     authors: o.authors,
     acknowledgements: o.acknowledgements,
-    cameras: cameras.map(toCameraView),
+    cameras: cameras.map((c) => toCameraView(c, learnt.get(c.id))),
   };
 }
 
@@ -75,7 +86,15 @@ export function toFavouriteView(r: repo.FavouriteListRow): FavouriteView {
 }
 
 export async function observatoryView(db: Executor, row: repo.ObservatoryRow): Promise<ObservatoryView> {
-  return toObservatoryView(row, await repo.camerasOf(db, [row.id]));
+  const cameras = await repo.camerasOf(db, [row.id]);
+  return toObservatoryView(
+    row,
+    cameras,
+    await learntColourTerms(
+      db,
+      cameras.map((c) => c.id),
+    ),
+  );
 }
 
 export interface Paged<T, P> {
