@@ -764,7 +764,7 @@ export interface paths {
     };
     /**
      * Liveness and database check
-     * @description 200 when this process reaches the database (`database` names the engine); 503 with `status: unavailable` and a Retry-After header when the database is down or does not answer within 3 s.
+     * @description 200 when this process reaches the database (`database` names the engine); 503 with `status: unavailable` and a Retry-After header when the database is down or does not answer within 3 s. On the embedded database, whose one session all requests share, a query answered in the last 2 s (or one running for less than 10 s) counts as an answer, so that a busy instance does not look down.
      */
     get: {
       parameters: {
