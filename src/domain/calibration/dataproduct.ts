@@ -19,7 +19,7 @@ import { calibrations, dataProducts } from "../../db/schema/index.ts";
 import { storedPath } from "../../storage.ts";
 import { qualityFlagFor } from "./health.ts";
 import { calibrationPlot, runCalibration, type CalibrationDeps } from "./pipeline.ts";
-import { failRun, finishRun, loadDataProduct, makeRunCurrent, openRun, type RunInputs } from "./runs.ts";
+import { failRun, finishRun, loadDataProduct, openRun, settleRun, type RunInputs } from "./runs.ts";
 
 /** The product and its calibration row go to P (running); returns the try's number. */
 async function markStarted(
@@ -104,7 +104,7 @@ export async function calibrateDataProduct(
   const fail = (message: string) =>
     inTransaction(database, async (tx) => {
       const failed = await failRun(tx, run.id, inputs, message, seconds());
-      if (failed?.makeCurrent) await makeRunCurrent(tx, failed);
+      if (failed?.makeCurrent) await settleRun(tx, failed);
     });
   if (dp.mjd === null || target.ra === null || target.dec === null || !cataloguePath) {
     await fail("no MJD, catalogue or target position to calibrate with");
@@ -159,7 +159,7 @@ export async function calibrateDataProduct(
   const tStore = performance.now();
   await inTransaction(database, async (tx) => {
     const finished = await finishRun(tx, run.id, inputs, result.result, plotPath, seconds());
-    if (finished?.makeCurrent) await makeRunCurrent(tx, finished);
+    if (finished?.makeCurrent) await settleRun(tx, finished);
   });
   return {
     cone: result.coneSeconds * 1000,

