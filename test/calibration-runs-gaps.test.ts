@@ -16,6 +16,7 @@ import {
   observatories,
   reducedDatums,
 } from "../src/db/schema/index.ts";
+import { CALIBRATION_ALGORITHM_VERSION } from "../src/astro/calibrate/canonical.ts";
 import { calibrateDataProduct } from "../src/domain/calibration/dataproduct.ts";
 import type { ReferenceProvider } from "../src/domain/calibration/pipeline.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
@@ -176,5 +177,69 @@ describe.each(ENGINES)("calibration runs' gaps on %s", (engine) => {
       expect(await currentRun(id)).toBe(q.runs[0]);
       expect(await pointsOf(id)).toHaveLength(1);
     });
+  });
+
+  it("the photometry CSV keeps BHTOM's six columns; columns=extended adds quality_flag, calibration_run, calibration_version (API and target page)", async () => {
+    const id = await upload(frameText(13), { mjd: "60602.25" });
+    await calibrate(id);
+    const run = (await currentRun(id))!;
+    // The flag camera health would set (re-decided flags are tested below).
+    await db()
+      .update(calibrationRuns)
+      .set({ qualityFlag: "low_zeropoint" })
+      .where(eq(calibrationRuns.id, run));
+    await db()
+      .update(reducedDatums)
+      .set({ qualityFlag: "low_zeropoint" })
+      .where(eq(reducedDatums.dataProductId, id));
+    const [point] = await pointsOf(id);
+
+    const plain = await t.call("POST", "/targets/download-photometry/", { name: "GapT" }, alice.token);
+    expect(plain.statusCode).toBe(200);
+    const plainLines = plain.body.trimEnd().split("\n");
+    expect(plainLines[0]).toBe("MJD;Magnitude;Error;Facility;Filter;Observer");
+    expect(plainLines.slice(1).every((l) => l.split(";").length === 6)).toBe(true);
+    const same = await t.call(
+      "POST",
+      "/targets/download-photometry/",
+      { name: "GapT", columns: "bhtom" },
+      alice.token,
+    );
+    expect(same.body).toBe(plain.body);
+
+    const ext = await t.call(
+      "POST",
+      "/targets/download-photometry/",
+      { name: "GapT", columns: "extended" },
+      alice.token,
+    );
+    expect(ext.statusCode, ext.body).toBe(200);
+    expect(ext.headers["content-disposition"]).toContain("target_GapT_photometry_extended.csv");
+    const lines = ext.body.trimEnd().split("\n");
+    expect(lines[0]).toBe(
+      "MJD;Magnitude;Error;Facility;Filter;Observer;quality_flag;calibration_run;calibration_version",
+    );
+    expect(lines).toHaveLength(plainLines.length);
+    // The first six columns are the default download's, line for line.
+    expect(lines.slice(1).map((l) => l.split(";").slice(0, 6).join(";"))).toEqual(plainLines.slice(1));
+    const mine = lines.find((l) => l.startsWith(`${point.mjd};`))!.split(";");
+    expect(mine.slice(6)).toEqual(["low_zeropoint", String(run), CALIBRATION_ALGORITHM_VERSION]);
+
+    const bad = await t.call(
+      "POST",
+      "/targets/download-photometry/",
+      { name: "GapT", columns: "wide" },
+      alice.token,
+    );
+    expect(bad.statusCode).toBe(400);
+    expect(Object.keys(bad.json())).toEqual(["columns"]);
+
+    const web = new WebClient(t.app);
+    await web.login("alice", alice.password);
+    const page = await web.get("/targets/GapT/");
+    expect(page.body).toContain('href="/targets/GapT/photometry.csv?columns=extended"');
+    const file = await web.get("/targets/GapT/photometry.csv?columns=extended");
+    expect(file.statusCode).toBe(200);
+    expect(file.body).toBe(ext.body);
   });
 });
