@@ -4,11 +4,12 @@
  * made before runs existed get one (backfill); a frame uploaded later re-decides the flags of the frames
  * after it; camera health says which zero points are normalised to 1 s. One small app per engine.
  */
-import { eq } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeField, makeFrame } from "../src/astro/synth/catalog.ts";
 import type { ReferenceCatalogue } from "../src/astro/calibrate/bands.ts";
 import {
+  calibrationRunBands,
   calibrationRuns,
   calibrations,
   cameras,
@@ -17,6 +18,7 @@ import {
   reducedDatums,
 } from "../src/db/schema/index.ts";
 import { CALIBRATION_ALGORITHM_VERSION } from "../src/astro/calibrate/canonical.ts";
+import { backfillCalibrationRuns } from "../src/domain/calibration/backfill.ts";
 import { calibrateDataProduct } from "../src/domain/calibration/dataproduct.ts";
 import type { ReferenceProvider } from "../src/domain/calibration/pipeline.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
@@ -241,5 +243,76 @@ describe.each(ENGINES)("calibration runs' gaps on %s", (engine) => {
     const file = await web.get("/targets/GapT/photometry.csv?columns=extended");
     expect(file.statusCode).toBe(200);
     expect(file.body).toBe(ext.body);
+  });
+
+  it("backfill: calibrations made before runs existed get a run (reason backfill) at start; chain point → run → file hash; idempotent", async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const id = await upload(frameText(20 + i), { mjd: String(60603.25 + i / 10) });
+      await calibrate(id);
+      ids.push(id);
+    }
+    // Back to before migration 0013: no runs, calibration rows and points without one.
+    await db().update(calibrations).set({ runId: null }).where(inArray(calibrations.dataProductId, ids));
+    await db()
+      .update(reducedDatums)
+      .set({ calibrationRunId: null })
+      .where(inArray(reducedDatums.dataProductId, ids));
+    await db().delete(calibrationRuns).where(inArray(calibrationRuns.dataProductId, ids));
+
+    // Batches of 2: two statements for three calibrations.
+    expect(await backfillCalibrationRuns(db(), 2)).toEqual({ runs: 3, points: 3 });
+    expect(await backfillCalibrationRuns(db(), 2)).toEqual({ runs: 0, points: 0 });
+
+    for (const id of ids) {
+      const [point] = await pointsOf(id);
+      const [cal] = await db().select().from(calibrations).where(eq(calibrations.dataProductId, id));
+      const [dp] = await db().select().from(dataProducts).where(eq(dataProducts.id, id));
+      expect(point.calibrationRunId).not.toBeNull();
+      expect(cal.runId).toBe(point.calibrationRunId);
+      const rec = (
+        await t.call("POST", "/calibration/get-run/", { run: point.calibrationRunId }, alice.token)
+      ).json();
+      expect(rec).toMatchObject({
+        dataproduct: id,
+        current: true,
+        status: "S",
+        reason: "backfill",
+        calibration_version: null,
+        inputs: {
+          file_sha256: dp.sha256,
+          catalogue_sha256: dp.sha256,
+          filter_request: "GaiaSP/any",
+          reference: { sha256: null },
+        },
+        outputs: {
+          mag: cal.mag,
+          zeropoint: cal.zeropoint,
+          light_curve_filter: point.filter,
+          is_limit: false,
+        },
+      });
+      const bands = await db()
+        .select()
+        .from(calibrationRunBands)
+        .where(eq(calibrationRunBands.runId, point.calibrationRunId!))
+        .orderBy(asc(calibrationRunBands.id));
+      expect(bands.length).toBeGreaterThan(1);
+      expect(rec.outputs.bands).toEqual(
+        bands.map((b) => expect.objectContaining({ band: b.band, zeropoint: b.zeropoint, chosen: b.chosen })),
+      );
+    }
+    const list = (
+      await t.call("POST", "/common/api/reducedDatum/", { target_name: "GapT" }, alice.token)
+    ).json();
+    const item = list.data.find((d: { data_product: number }) => d.data_product === ids[0]);
+    expect(item).toMatchObject({ calibration_version: null });
+    expect(item.calibration_run).toEqual(expect.any(Number));
+    // Nothing is left without a run.
+    const orphans = await db()
+      .select()
+      .from(calibrations)
+      .where(and(inArray(calibrations.dataProductId, ids), isNull(calibrations.runId)));
+    expect(orphans).toHaveLength(0);
   });
 });
