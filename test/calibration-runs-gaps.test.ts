@@ -14,6 +14,7 @@ import {
   calibrations,
   cameras,
   dataProducts,
+  fitsJobs,
   observatories,
   reducedDatums,
 } from "../src/db/schema/index.ts";
@@ -314,5 +315,95 @@ describe.each(ENGINES)("calibration runs' gaps on %s", (engine) => {
       .from(calibrations)
       .where(and(inArray(calibrations.dataProductId, ids), isNull(calibrations.runId)));
     expect(orphans).toHaveLength(0);
+  });
+
+  describe("camera health", () => {
+    const frame = async (oname: string, seed: number, mjd: number, zp = ZP, exposureS?: number) => {
+      const id = await upload(frameText(seed, zp), {
+        observatory: oname,
+        mjd: String(mjd),
+        filter: "GaiaSP/V",
+      });
+      if (exposureS !== undefined)
+        await db().insert(fitsJobs).values({ dataProductId: id, fitsExp: exposureS });
+      await calibrate(id);
+      return id;
+    };
+    const flagOf = async (id: number) => {
+      const run = (await currentRun(id))!;
+      const [r] = await db().select().from(calibrationRuns).where(eq(calibrationRuns.id, run));
+      const [p] = await pointsOf(id);
+      return { run: r.qualityFlag, point: p.qualityFlag };
+    };
+    const health = async (oname: string) => {
+      const r = await t.call("POST", "/observatory/camera-health/", { oname }, alice.token);
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json();
+    };
+
+    it("flags are re-decided: frames uploaded later for earlier nights flag an older cloudy frame; its point follows", async () => {
+      await addCamera("Reflag");
+      await frame("Reflag_Cam", 30, 60900.01);
+      await frame("Reflag_Cam", 31, 60900.02);
+      // 1 mag of cloud, uploaded when the camera had two earlier frames: no verdict yet.
+      const cloudy = await frame("Reflag_Cam", 32, 60900.1, ZP + 1);
+      expect(await flagOf(cloudy)).toEqual({ run: null, point: null });
+      await frame("Reflag_Cam", 33, 60900.03);
+      await frame("Reflag_Cam", 34, 60900.04);
+      expect(await flagOf(cloudy)).toEqual({ run: null, point: null });
+      // The fifth earlier night gives the cloudy frame a baseline: flagged now, run and point alike.
+      const fifth = await frame("Reflag_Cam", 35, 60900.05);
+      expect(await flagOf(cloudy)).toEqual({ run: "low_zeropoint", point: "low_zeropoint" });
+      expect(await flagOf(fifth)).toEqual({ run: null, point: null });
+      const h = await health("Reflag_Cam");
+      expect(h.flagged).toBe(1);
+      expect(h.frames.find((f: { dataproduct: number }) => f.dataproduct === cloudy).quality_flag).toBe(
+        "low_zeropoint",
+      );
+      // The CSV's extended columns carry it.
+      const csv = await t.call(
+        "POST",
+        "/targets/download-photometry/",
+        { name: "GapT", columns: "extended" },
+        alice.token,
+      );
+      const [point] = await pointsOf(cloudy);
+      expect(csv.body).toContain(`;low_zeropoint;${point.calibrationRunId};`);
+    });
+
+    it("ZP normalised to 1 s only when the exposure is known; catalogue uploads' zero points are compared only with each other", async () => {
+      await addCamera("Mixed");
+      const raw: number[] = [];
+      for (let i = 0; i < 5; i++) raw.push(await frame("Mixed_Cam", 40 + i, 60950.01 + i / 100));
+      // The same sky with a known 100-s exposure: its 1-s zero point is 5 mag larger than the raw ones,
+      // which is no cloud: it has no frames of its kind to be judged against.
+      const timed = await frame("Mixed_Cam", 45, 60950.06, ZP, 100);
+      expect(await flagOf(timed)).toEqual({ run: null, point: null });
+      // A cloudy catalogue upload is still judged against the catalogue uploads.
+      const cloudy = await frame("Mixed_Cam", 46, 60950.07, ZP + 1);
+      expect(await flagOf(cloudy)).toEqual({ run: "low_zeropoint", point: "low_zeropoint" });
+
+      const h = await health("Mixed_Cam");
+      type F = {
+        dataproduct: number;
+        zeropoint: number;
+        zeropoint_1s: number | null;
+        zeropoint_normalised: boolean;
+        filter: string;
+      };
+      const byId = new Map<number, F>(h.frames.map((f: F) => [f.dataproduct, f]));
+      for (const id of raw)
+        expect(byId.get(id)).toMatchObject({ zeropoint_normalised: false, zeropoint_1s: null });
+      const tf = byId.get(timed)!;
+      expect(tf.zeropoint_normalised).toBe(true);
+      expect(tf.zeropoint_1s! - tf.zeropoint).toBeCloseTo(5, 10);
+      expect(tf.filter).toBe("V(GaiaSP)");
+      expect(h.median_zeropoint_1s).toBeCloseTo(tf.zeropoint_1s!, 10);
+      const web = new WebClient(t.app);
+      await web.login("alice", alice.password);
+      const page = await web.get("/observatory/camera/Mixed_Cam/health/");
+      expect(page.statusCode).toBe(200);
+      expect(pageText(page.body)).toContain("not normalised");
+    });
   });
 });

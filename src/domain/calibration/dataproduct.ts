@@ -141,7 +141,12 @@ export async function calibrateDataProduct(
     referenceStars: result.reference.raDeg.length,
     referenceSha256: result.referenceSha256,
     qualityFlag: result.result.ok
-      ? await qualityFlagFor(database.db, dp, result.result.calibrationData.zeropoint)
+      ? await qualityFlagFor(
+          database.db,
+          dp,
+          result.result.calibrationData.zeropoint,
+          result.result.lightCurveFilter,
+        )
       : null,
   });
   const tPlot = performance.now();

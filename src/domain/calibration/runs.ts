@@ -24,6 +24,7 @@ import {
 } from "../../db/schema/index.ts";
 import { VERSION } from "../../version.ts";
 import { replaceDataProductPoints, type NewPoint } from "../datums/store.ts";
+import { lockCameraFlags, redecideLaterFlags } from "./health.ts";
 
 export type RunRow = typeof calibrationRuns.$inferSelect;
 export type RunBandRow = typeof calibrationRunBands.$inferSelect;
@@ -259,9 +260,12 @@ function summary(dp: LoadedDataProduct["dp"], run: RunRow): string {
 /**
  * Make a finished run the data product's current one, inside the caller's transaction: the calibration
  * row, its per-band table, the light-curve point (replacing the earlier run's), the target's last point,
- * the product's status, filter request and matching radius all become the run's.
+ * the product's status, filter request and matching radius all become the run's; then the quality flags
+ * of the frame and of the camera's frames after it are re-decided (health.ts redecideLaterFlags).
  */
 export async function makeRunCurrent(tx: Executor, run: RunRow): Promise<void> {
+  // Serialise with the camera's other frames changing (their flags depend on this one: health.ts).
+  await lockCameraFlags(tx, run.dataProductId);
   // Serialise with other runs of this product finishing (the later one wins).
   await tx
     .select({ id: dataProducts.id })
@@ -325,6 +329,8 @@ export async function makeRunCurrent(tx: Executor, run: RunRow): Promise<void> {
       matchDist: run.matchDistRequested,
     })
     .where(eq(dataProducts.id, dp.id));
+  // The frame's flag and those of the frames after it, against the camera's frames as they are now.
+  await redecideLaterFlags(tx, dp.id);
 }
 
 /** The data product's current run (undefined: none yet). */
@@ -369,6 +375,7 @@ async function keepCurrentRun(tx: Executor, keep: RunRow, failed: RunRow): Promi
  * Returns whether the run became current.
  */
 export async function settleRun(tx: Executor, run: RunRow): Promise<boolean> {
+  await lockCameraFlags(tx, run.dataProductId);
   if (run.status === "E") {
     await tx
       .select({ id: dataProducts.id })
