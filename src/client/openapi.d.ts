@@ -4602,7 +4602,7 @@ export interface paths {
     put?: never;
     /**
      * Health of one camera over time: zero point, scatter, limit, FWHM, stars, calibrated/failed
-     * @description Every photometry/FITS upload of the camera (ONAME) in the MJD range, in time order: status, current calibration run, exposure, zero point and zero point normalised to 1 s (ZP + 2.5·log10(t); CPCS's sign: m_inst − m_cat, larger = less light), scatter, limiting magnitude, FWHM, stars matched, and the quality flag (`low_zeropoint`: > 3σ less light than the running median of the camera's 20 earlier frames, σ from the MAD, at least 0.05 mag). Summary: uploads, fraction calibrated and failed, median 1-s zero point, frames flagged. Not in BHTOM2.
+     * @description Every photometry/FITS upload of the camera (ONAME) in the MJD range, in time order: status, current calibration run, light-curve filter, exposure, zero point and zero point normalised to 1 s (ZP + 2.5·log10(t); CPCS's sign: m_inst − m_cat, larger = less light) with `zeropoint_normalised`: false (zeropoint_1s null) when the exposure time is unknown — `photometry` catalogue uploads, whose upload API and catalogue header carry none; FITS images have EXPTIME — then scatter, limiting magnitude, FWHM, stars matched, and the quality flag (`low_zeropoint`: > 3σ less light than the running median of the camera's 20 earlier unflagged frames of the same filter and the same kind — 1-s or not normalised — σ from the MAD, at least 0.05 mag; re-decided for the frames after a frame whose run changes). Summary: uploads, fraction calibrated and failed, median 1-s zero point, frames flagged. Not in BHTOM2.
      */
     post: {
       parameters: {
@@ -6841,7 +6841,7 @@ export interface paths {
     put?: never;
     /**
      * Download a target's photometry (magnitudes) as CSV
-     * @description Body {"name": "<exact target name>"}. Answers text/csv, attachment target_<name>_photometry.csv: the header "MJD;Magnitude;Error;Facility;Filter;Observer", then one line per active point in magnitudes (value_unit MAG), sorted by MJD; ";"-separated, "\n" line ends, fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, 1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points the file is the header line alone. Each download is recorded (download type P, the caller's IP: first X-Forwarded-For entry, else the connection's address). Differs from BHTOM2: `name` may also be the target id (digits that are no target's name; BHTOM's download scripts say "name or id", BHTOM2 took names only); an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 {"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order (BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads in constant memory.
+     * @description Body {"name": "<exact target name>"}. Answers text/csv, attachment target_<name>_photometry.csv: the header "MJD;Magnitude;Error;Facility;Filter;Observer", then one line per active point in magnitudes (value_unit MAG), sorted by MJD; ";"-separated, "\n" line ends, fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, 1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points the file is the header line alone. Each download is recorded (download type P, the caller's IP: first X-Forwarded-For entry, else the connection's address). Differs from BHTOM2: `name` may also be the target id (digits that are no target's name; BHTOM's download scripts say "name or id", BHTOM2 took names only); an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 {"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order (BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads in constant memory. The body's `columns` is skytom's: "extended" adds the columns quality_flag;calibration_run;calibration_version after BHTOM's six (the point's quality flag from camera health, the calibration run that made it and that run's calibration_version; empty when none), file target_<name>_photometry_extended.csv, not cached; "bhtom" or no columns: BHTOM's six columns, unchanged (what BHTOM's download_photometry.py reads); another value is a 400 {"columns": [...]}.
      */
     post: {
       parameters: {
@@ -6853,6 +6853,8 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
+            /** @description Not in BHTOM2. "bhtom" (default): BHTOM's six columns. "extended": three more columns after them — quality_flag, calibration_run, calibration_version (the point's camera-health flag, e.g. low_zeropoint; the calibration run that made it; that run's algorithm version; empty when none) */
+            columns?: "bhtom" | "extended";
             /** @description Exact target name (no aliases); digits that are no target's name are read as the target id */
             name: string;
           };

@@ -72,6 +72,8 @@ export const dataProducts = pgTable(
     index().on(t.userId),
     index().on(t.created),
     index().on(t.status),
+    // A camera's frames by time: camera health and re-deciding its flags (calibration-runs.md).
+    index().on(t.cameraId, t.mjd),
   ],
 );
 

@@ -20,7 +20,7 @@ import { storedPath } from "../../storage.ts";
 import { cameraOf, colourRequestFor, frameRequest, learnColourTerm } from "./colour.ts";
 import { qualityFlagFor } from "./health.ts";
 import { calibrationPlot, runCalibration, type CalibrationDeps } from "./pipeline.ts";
-import { failRun, finishRun, loadDataProduct, makeRunCurrent, openRun, type RunInputs } from "./runs.ts";
+import { failRun, finishRun, loadDataProduct, openRun, settleRun, type RunInputs } from "./runs.ts";
 
 /** The product and its calibration row go to P (running); returns the try's number. */
 async function markStarted(
@@ -105,7 +105,7 @@ export async function calibrateDataProduct(
   const fail = (message: string) =>
     inTransaction(database, async (tx) => {
       const failed = await failRun(tx, run.id, inputs, message, seconds());
-      if (failed?.makeCurrent) await makeRunCurrent(tx, failed);
+      if (failed?.makeCurrent) await settleRun(tx, failed);
     });
   if (dp.mjd === null || target.ra === null || target.dec === null || !cataloguePath) {
     await fail("no MJD, catalogue or target position to calibrate with");
@@ -151,7 +151,12 @@ export async function calibrateDataProduct(
     referenceStars: result.reference.raDeg.length,
     referenceSha256: result.referenceSha256,
     qualityFlag: result.result.ok
-      ? await qualityFlagFor(database.db, dp, result.result.calibrationData.zeropoint)
+      ? await qualityFlagFor(
+          database.db,
+          dp,
+          result.result.calibrationData.zeropoint,
+          result.result.lightCurveFilter,
+        )
       : null,
   });
   const tPlot = performance.now();
@@ -169,9 +174,10 @@ export async function calibrateDataProduct(
   const tStore = performance.now();
   await inTransaction(database, async (tx) => {
     const finished = await finishRun(tx, run.id, inputs, result.result, plotPath, seconds());
-    if (finished?.makeCurrent) await makeRunCurrent(tx, finished);
-    // A frame that fitted its own k teaches its camera (trial runs do not: they change nothing).
-    if (finished?.makeCurrent && camera && finished.survey && finished.bestFilter)
+    const current = finished?.makeCurrent ? await settleRun(tx, finished) : false;
+    // A frame that fitted its own k teaches its camera (trial runs and runs that did not become current
+    // do not: they change nothing).
+    if (current && finished && camera && finished.survey && finished.bestFilter)
       await learnColourTerm(tx, camera.id, finished.survey, finished.bestFilter, finished.colourTerm);
   });
   return {

@@ -53,11 +53,13 @@ function bandItem(b: RunBandRow) {
 }
 
 /** The whole record of one run, as get-run answers it. */
-export function runRecord(run: RunRow, bands: RunBandRow[], current: boolean) {
+export function runRecord(run: RunRow, bands: RunBandRow[], currentRun: number | null) {
   return {
     id: run.id,
     dataproduct: run.dataProductId,
-    current,
+    current: currentRun === run.id,
+    /** The data product's current run: another one when this run failed, was a trial or was replaced. */
+    current_run: currentRun,
     status: run.status,
     status_message: run.statusMessage,
     reason: run.reason,
@@ -113,7 +115,7 @@ export type RunRecord = ReturnType<typeof runRecord>;
 /** POST /calibration/get-run/: one run's whole record. */
 export async function getRun(db: Executor, caller: Caller, id: number): Promise<RunRecord> {
   const run = await readableRun(db, caller, id);
-  return runRecord(run, await runBands(db, id), (await currentRunId(db, run.dataProductId)) === id);
+  return runRecord(run, await runBands(db, id), await currentRunId(db, run.dataProductId));
 }
 
 const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
@@ -270,9 +272,13 @@ export async function useRun(database: Database, caller: Caller, id: number): Pr
   requireStaff(caller);
   return inTransaction(database, async (tx) => {
     const run = await readableRun(tx, caller, id);
-    if (run.status !== "S" && run.status !== "E")
+    if (run.status === "E")
+      throw new BadRequestError(
+        `Calibration run ${id} failed (${run.statusMessage || "no message"}): a failed run cannot be made current.`,
+      );
+    if (run.status !== "S")
       throw new BadRequestError(`Calibration run ${id} has not finished (status ${run.status}).`);
     await makeRunCurrent(tx, run);
-    return runRecord(run, await runBands(tx, id), true);
+    return runRecord(run, await runBands(tx, id), id);
   });
 }

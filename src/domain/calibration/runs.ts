@@ -25,6 +25,7 @@ import {
 import { VERSION } from "../../version.ts";
 import { replaceDataProductPoints, type NewPoint } from "../datums/store.ts";
 import { storedColourTerm } from "./colour.ts";
+import { lockCameraFlags, redecideLaterFlags } from "./health.ts";
 
 export type RunRow = typeof calibrationRuns.$inferSelect;
 export type RunBandRow = typeof calibrationRunBands.$inferSelect;
@@ -265,9 +266,12 @@ function summary(dp: LoadedDataProduct["dp"], run: RunRow): string {
 /**
  * Make a finished run the data product's current one, inside the caller's transaction: the calibration
  * row, its per-band table, the light-curve point (replacing the earlier run's), the target's last point,
- * the product's status, filter request and matching radius all become the run's.
+ * the product's status, filter request and matching radius all become the run's; then the quality flags
+ * of the frame and of the camera's frames after it are re-decided (health.ts redecideLaterFlags).
  */
 export async function makeRunCurrent(tx: Executor, run: RunRow): Promise<void> {
+  // Serialise with the camera's other frames changing (their flags depend on this one: health.ts).
+  await lockCameraFlags(tx, run.dataProductId);
   // Serialise with other runs of this product finishing (the later one wins).
   await tx
     .select({ id: dataProducts.id })
@@ -332,6 +336,67 @@ export async function makeRunCurrent(tx: Executor, run: RunRow): Promise<void> {
       matchDist: run.matchDistRequested,
     })
     .where(eq(dataProducts.id, dp.id));
+  // The frame's flag and those of the frames after it, against the camera's frames as they are now.
+  await redecideLaterFlags(tx, dp.id);
+}
+
+/** The data product's current run (undefined: none yet). */
+async function currentRun(db: Executor, dataProductId: number): Promise<RunRow | undefined> {
+  const [row] = await db
+    .select({ run: calibrationRuns })
+    .from(calibrations)
+    .innerJoin(calibrationRuns, eq(calibrationRuns.id, calibrations.runId))
+    .where(eq(calibrations.dataProductId, dataProductId));
+  return row?.run;
+}
+
+/**
+ * A failed run that would have replaced a successful one: the product keeps its current run, calibration
+ * row and point; its status goes back to that run's, with a note naming the failed run.
+ */
+async function keepCurrentRun(tx: Executor, keep: RunRow, failed: RunRow): Promise<void> {
+  const row = await loadDataProduct(tx, keep.dataProductId);
+  if (!row) return;
+  await tx
+    .update(calibrations)
+    .set({ status: keep.status, statusMessage: keep.statusMessage, filterRequest: keep.filterRequest })
+    .where(eq(calibrations.dataProductId, keep.dataProductId));
+  await tx
+    .update(dataProducts)
+    .set({
+      status: keep.status,
+      statusMessage:
+        `${summary(row.dp, keep)}; recalibration run ${failed.id} failed ` +
+        `(${failed.statusMessage || "no message"}), run ${keep.id} stays current`,
+      filter: keep.filterRequest,
+      matchDist: keep.matchDistRequested,
+    })
+    .where(eq(dataProducts.id, keep.dataProductId));
+}
+
+/**
+ * Settle a finished run that is to become current, inside the caller's transaction. A successful run
+ * becomes current (makeRunCurrent). A failed one becomes current only when the product has no successful
+ * current run (an upload's first calibration failing): a failed recalibration never replaces a good
+ * point — it stays recorded (status E, its message) and the earlier run stays current.
+ * Returns whether the run became current.
+ */
+export async function settleRun(tx: Executor, run: RunRow): Promise<boolean> {
+  await lockCameraFlags(tx, run.dataProductId);
+  if (run.status === "E") {
+    await tx
+      .select({ id: dataProducts.id })
+      .from(dataProducts)
+      .where(eq(dataProducts.id, run.dataProductId))
+      .for("update");
+    const keep = await currentRun(tx, run.dataProductId);
+    if (keep && keep.status === "S" && keep.id !== run.id) {
+      await keepCurrentRun(tx, keep, run);
+      return false;
+    }
+  }
+  await makeRunCurrent(tx, run);
+  return true;
 }
 
 /** The data product's current run id (null: none yet). */
