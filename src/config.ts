@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { DEFAULT_GAIA_TAP_URL, DEFAULT_VIZIER_TAP_URL, type ArchiveSettings } from "./catalog/settings.ts";
 import {
   DEFAULT_GAIA_ALERTS_URL,
+  DEFAULT_GAIA_DATALINK_URL,
   DEFAULT_IRSA_URL,
   DEFAULT_SESAME_URL,
   type HarvestSettings,
@@ -133,6 +134,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       gaiaAlertsUrl: httpUrl(env, "SKYTOM_GAIA_ALERTS_URL", DEFAULT_GAIA_ALERTS_URL),
       sesameUrl: httpUrl(env, "SKYTOM_SESAME_URL", DEFAULT_SESAME_URL),
       irsaUrl: httpUrl(env, "SKYTOM_IRSA_URL", DEFAULT_IRSA_URL),
+      gaiaDatalinkUrl: httpUrl(env, "SKYTOM_GAIA_DATALINK_URL", DEFAULT_GAIA_DATALINK_URL),
+      gaiaTapUrl: httpUrl(env, "SKYTOM_GAIA_TAP_URL", DEFAULT_GAIA_TAP_URL),
       offline: flag(env, "SKYTOM_OFFLINE"),
       connectTimeoutMs: integer(env, "SKYTOM_HARVEST_CONNECT_TIMEOUT_MS", 10_000, 100, 600_000),
       queryTimeoutMs: integer(env, "SKYTOM_HARVEST_TIMEOUT_MS", 60_000, 100, 3_600_000),

@@ -8,6 +8,7 @@ import pino from "pino";
 import { ArchiveProvider } from "./catalog/archive.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "pino";
+import { backfillCalibrationRuns } from "./domain/calibration/backfill.ts";
 import { isDatabaseUnavailable, openDatabase, runMigrations, type Database } from "./db/connection.ts";
 import { createQueue, type JobQueue, type QueueOptions } from "./db/queue.ts";
 import type { ReferenceProvider } from "./domain/calibration/pipeline.ts";
@@ -102,6 +103,9 @@ async function closeHttp(app: FastifyInstance): Promise<void> {
 async function recover(database: Database, queue: JobQueue, config: Config, logger: Logger): Promise<void> {
   const report = await recoverAtStart(database, queue, config.dataDir, { owner: database.hostsEmbedded });
   if (Object.values(report).some((n) => n > 0)) logger.info(report, "recovered what a stopped process left");
+  // Calibrations made before calibration runs existed get one (idempotent: nothing to do once done).
+  const backfilled = await backfillCalibrationRuns(database.db);
+  if (backfilled.runs > 0) logger.info(backfilled, "calibration runs backfilled for older calibrations");
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {

@@ -259,7 +259,8 @@ describe("observer CLI against a running server", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toBe(
-      "GaiaAlerts: skipped: does not apply to HarvestMe\nZTF: skipped: offline (SKYTOM_OFFLINE=1): not asked\n",
+      "GaiaAlerts: skipped: does not apply to HarvestMe\nZTF: skipped: offline (SKYTOM_OFFLINE=1): not asked\n" +
+        "GaiaDR3: skipped: offline (SKYTOM_OFFLINE=1): not asked\n",
     );
     const bad = await run(["harvest", "HarvestMe", "--source", "Nope"]);
     expect(bad.code).not.toBe(0);

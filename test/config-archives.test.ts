@@ -52,4 +52,21 @@ describe("loadConfig — the archives", () => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
   });
+
+  it("the Gaia DR3 harvest: SKYTOM_GAIA_DATALINK_URL, and the same SKYTOM_GAIA_TAP_URL as the archives", () => {
+    expect(loadConfig({}).harvests).toMatchObject({
+      gaiaDatalinkUrl: "https://gea.esac.esa.int/data-server/data",
+      gaiaTapUrl: "https://gea.esac.esa.int/tap-server/tap",
+    });
+    const c = loadConfig({
+      SKYTOM_GAIA_DATALINK_URL: "http://mirror.example/data-server/data/",
+      SKYTOM_GAIA_TAP_URL: "http://mirror.example/tap",
+    });
+    expect(c.harvests).toMatchObject({
+      gaiaDatalinkUrl: "http://mirror.example/data-server/data",
+      gaiaTapUrl: "http://mirror.example/tap",
+    });
+    expect(c.archives.gaiaTapUrl).toBe("http://mirror.example/tap");
+    expect(() => loadConfig({ SKYTOM_GAIA_DATALINK_URL: "ftp://x" })).toThrow(ConfigError);
+  });
 });

@@ -72,12 +72,21 @@ describe("IRSA ZTF light curves (parser)", () => {
  * A local stand-in for the Gaia alerts site (Gaia22bpl's file, HTTP 500 for Gaia21zzz, 404 otherwise) and
  * IRSA's ZTF service (the recorded table for any cone).
  */
-async function replayServer(): Promise<{ server: Server; url: string; irsa: string; requests: string[] }> {
+async function replayServer(): Promise<{
+  server: Server;
+  url: string;
+  irsa: string;
+  gaia: string;
+  requests: string[];
+}> {
   const requests: string[] = [];
   const server = createServer((req, res) => {
     requests.push(req.url ?? "");
     if ((req.url ?? "").startsWith("/irsa/cgi-bin/ZTF/nph_light_curves?POS=CIRCLE+")) {
       res.writeHead(200, { "content-type": "text/csv" }).end(ZTF_CSV);
+    } else if ((req.url ?? "").startsWith("/gaia/tap/sync?")) {
+      // The Gaia archive's TAP: no Gaia DR3 source in any cone (harvest-gaia-dr3.test.ts has those).
+      res.writeHead(200, { "content-type": "text/csv" }).end("source_id,has_epoch_photometry,dist\n");
     } else if (req.url === "/alerts/alert/Gaia22bpl/lightcurve.csv") {
       res.writeHead(200, { "content-type": "text/csv" }).end(GAIA22BPL);
     } else if (req.url === "/alerts/alert/Gaia21zzz/lightcurve.csv") {
@@ -88,7 +97,7 @@ async function replayServer(): Promise<{ server: Server; url: string; irsa: stri
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { server, url: `${base}/alerts`, irsa: `${base}/irsa`, requests };
+  return { server, url: `${base}/alerts`, irsa: `${base}/irsa`, gaia: `${base}/gaia`, requests };
 }
 
 describe.each(ENGINES)("harvests on %s", (engine) => {
@@ -104,6 +113,8 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
       offline: false,
       gaiaAlertsUrl: replay.url,
       irsaUrl: replay.irsa,
+      gaiaTapUrl: `${replay.gaia}/tap`,
+      gaiaDatalinkUrl: `${replay.gaia}/data-server/data`,
       retries: 1,
       retryWaitMs: 0,
       minIntervalMs: 0,
@@ -151,23 +162,33 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
       expect(up.statusCode).toBe(201);
       const deadline = Date.now() + 60_000;
       let harvested: Awaited<ReturnType<typeof pointsOf>> = [];
-      // The job is done when both sources (Gaia Alerts by name, ZTF by position) have a harvest state.
+      // The job is done when the three sources (Gaia Alerts by name, ZTF and Gaia DR3 by position) have
+      // a harvest state.
       while (Date.now() < deadline) {
         const states = await t.tdb.database.db.select().from(harvestStates);
-        if (states.filter((s) => s.lastSuccess !== null).length === 2) break;
+        if (states.filter((s) => s.lastSuccess !== null).length === 3) break;
         await new Promise((r) => setTimeout(r, 100));
       }
       harvested = (await pointsOf("Gaia22bpl")).filter((p) => p.facility === "GaiaAlerts");
+      // Errors from BHTOM2's model (gaia-alerts.ts gaiaAlertsError): 10^(0.26 G − 6.26) from G = 17,
+      // 10^(0.2 G − 5.2) below.
       expect(
         harvested
-          .map((p) => [Number(p.mjd.toFixed(5)), p.value, p.error, p.filter, p.sourceName, p.valueUnit])
+          .map((p) => [
+            Number(p.mjd.toFixed(5)),
+            p.value,
+            Number(p.error.toFixed(5)),
+            p.filter,
+            p.sourceName,
+            p.valueUnit,
+          ])
           .sort(),
       ).toEqual(
         [
-          [59639.17538, 17.21, 0, "G(GaiaAlerts)", "Gaia22bpl", "MAG"],
-          [59639.43135, 17.24, 0, "G(GaiaAlerts)", "Gaia22bpl", "MAG"],
-          [59684.77083, 16.87, 0, "G(GaiaAlerts)", "Gaia22bpl", "MAG"],
-          [59701.5, 16.42, 0, "G(GaiaAlerts)", "Gaia22bpl", "MAG"],
+          [59639.17538, 17.21, 0.01639, "G(GaiaAlerts)", "Gaia22bpl", "MAG"],
+          [59639.43135, 17.24, 0.01669, "G(GaiaAlerts)", "Gaia22bpl", "MAG"],
+          [59684.77083, 16.87, 0.01493, "G(GaiaAlerts)", "Gaia22bpl", "MAG"],
+          [59701.5, 16.42, 0.01213, "G(GaiaAlerts)", "Gaia22bpl", "MAG"],
         ].sort(),
       );
       expect(harvested[0].sourceLocation).toBe(`${replay.url}/alert/Gaia22bpl/lightcurve.csv`);
@@ -179,6 +200,11 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
       [17.3, "G"],
     ]);
 
+    // Points harvested before the error model (stored with error 0) get it at the next harvest.
+    await t.tdb.database.db
+      .update(reducedDatums)
+      .set({ error: 0 })
+      .where(eq(reducedDatums.facility, "GaiaAlerts"));
     const again = await harvest({ name: "Gaia22bpl", sources: ["GaiaAlerts"] });
     expect(again.statusCode).toBe(200);
     expect(again.json().results).toEqual([
@@ -193,6 +219,7 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
     ]);
     expect(again.json().states).toMatchObject([
       { source: "GaiaAlerts", object_id: "Gaia22bpl", last_error: null, points_added: 0, points_returned: 4 },
+      { source: "GaiaDR3", object_id: "", last_error: null, points_returned: 0 },
       {
         source: "ZTF",
         object_id: "686103400067717 686203400045588 686303400012345",
@@ -202,6 +229,12 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
     ]);
     const after = await pointsOf("Gaia22bpl");
     expect(after.map((p) => p.id).sort()).toEqual(before.map((p) => p.id).sort());
+    expect(
+      after
+        .filter((p) => p.facility === "GaiaAlerts")
+        .map((p) => Number(p.error.toFixed(5)))
+        .sort(),
+    ).toEqual([0.01213, 0.01493, 0.01639, 0.01669]);
     // The light curve (get-plots) shows the survey's band beside the network's.
     const plots = (
       await t.call("POST", "/targets/get-plots/", { targetNames: ["Gaia22bpl"] }, alice.token)
@@ -268,7 +301,7 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
     ]);
     const bad = await harvest({ name: "PlainStar", sources: ["Nope"] });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().detail).toBe("sources: unknown source(s) Nope; known: GaiaAlerts, ZTF");
+    expect(bad.json().detail).toBe("sources: unknown source(s) Nope; known: GaiaAlerts, ZTF, GaiaDR3");
     const missing = await harvest({ name: "NoSuchTarget" });
     expect(missing.statusCode).toBe(404);
     expect((await t.call("POST", "/targets/harvest/", { name: "PlainStar" })).statusCode).toBe(401);
@@ -279,6 +312,7 @@ describe.each(ENGINES)("harvests on %s", (engine) => {
     const page = await web.get("/targets/SomeStar/");
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain("Survey data");
+    expect(page.body).toContain("Gaia DR3 epoch photometry (GaiaDR3)");
     expect(page.body).toMatch(/Gaia21zzz[\s\S]*HTTP 500/);
     const res = await web.post("/targets/Gaia22bpl/harvest/", {});
     expect(res.statusCode).toBe(303);
@@ -317,6 +351,7 @@ describe("offline", () => {
       expect(res.json().results).toMatchObject([
         { source: "GaiaAlerts", status: "skipped", message: "offline (SKYTOM_OFFLINE=1): not asked" },
         { source: "ZTF", status: "skipped", message: "offline (SKYTOM_OFFLINE=1): not asked" },
+        { source: "GaiaDR3", status: "skipped", message: "offline (SKYTOM_OFFLINE=1): not asked" },
       ]);
       const rows = await t.tdb.database.db
         .select()

@@ -122,6 +122,17 @@ const CASES: Case[] = [
     keys: ["detail"],
     note: /\{"Error": "Oops\.\./,
   },
+  {
+    bhtom:
+      "download-photometry: no columns field (skytom's opt-in extension: a bad value is a 400 naming it)",
+    method: "POST",
+    url: "/targets/download-photometry/",
+    operation: ["/targets/download-photometry/", "post"],
+    body: { name: "Original", columns: "wide" },
+    status: 400,
+    keys: ["columns"],
+    note: /`columns` is skytom's: "extended" adds the columns quality_flag;calibration_run;calibration_version/,
+  },
 ];
 
 describe("error bodies that differ from BHTOM2 are marked in the OpenAPI document", () => {

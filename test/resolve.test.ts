@@ -91,6 +91,10 @@ describe.each(ENGINES)("createTarget by name on %s", (engine) => {
       offline: false,
       sesameUrl: `${replay.base}/sesame`,
       gaiaAlertsUrl: `${replay.base}/alerts`,
+      // Nothing is harvested here; should it be, the archive is the replay (404), never the internet.
+      irsaUrl: `${replay.base}/irsa`,
+      gaiaTapUrl: `${replay.base}/tap`,
+      gaiaDatalinkUrl: `${replay.base}/data-server/data`,
       retries: 0,
       minIntervalMs: 0,
     });

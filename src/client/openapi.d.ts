@@ -35,17 +35,12 @@ export interface paths {
         content: {
           "application/json": {
             additional_info?: string | null;
-            /** @description One-shot-colour (Bayer) frames: the filter request each channel is calibrated to, e.g. {"R": "GaiaSP/R", "G": "GaiaSP/V", "B": "GaiaSP/B"} (the default; null restores it). One band per channel, distinct; a channel left out is not calibrated. A JSON string is accepted too (forms). */
-            bayer_bands?:
-              | {
-                  [key: string]: string;
-                }
-              | string
-              | null;
             /** @description Pixels binned per side (default 1) */
             binning?: number | null;
             /** @description Camera name, unique within its observatory */
             camera_name?: string | null;
+            /** @description Fit colour terms in this camera's calibrations (default true; false = the plain CPCS zero point; docs/colour.md) */
+            colour_terms?: null | boolean;
             /** @description FITS keyword of the observation start date/time (default DATE-OBS) */
             date_time_keyword?: string | null;
             /** @description Detector height, unbinned pixels (optional) */
@@ -72,6 +67,8 @@ export interface paths {
             saturation_level?: number | null;
             /** @description FITS keyword of the start time when the date keyword holds only a date (default TIME-OBS) */
             time_keyword?: string | null;
+            /** @description Band that unfiltered frames (FITS FILTER Clear, C, CV, L, None or empty) are calibrated to: GaiaDR3/G (default) or one GaiaSP band, e.g. GaiaSP/R */
+            unfiltered_band?: string | null;
           };
         };
       };
@@ -85,12 +82,10 @@ export interface paths {
             "application/json": {
               active_flg: boolean;
               additional_info: string;
-              /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
-              bayer_bands: {
-                [key: string]: string;
-              };
               binning: number;
               camera_name: string;
+              /** @description Colour terms fitted in this camera's calibrations */
+              colour_terms: boolean;
               /** Format: date-time */
               created: string;
               date_time_keyword: string;
@@ -100,6 +95,19 @@ export interface paths {
               exposure_time_keyword: string;
               gain: number;
               id: number;
+              /** @description The camera's learnt colour term per band (docs/colour.md) */
+              learnt_colour_terms: {
+                band: string;
+                /** @description B-V, g-r, BP-RP or J-K */
+                colour_index: string;
+                /** @description Learnt colour term, mag per mag of colour */
+                k: number;
+                k_err: number;
+                /** @description Robust scatter of the frames' k */
+                k_scatter: number;
+                n_frames: number;
+                survey: string;
+              }[];
               mode_recognition_keyword: string;
               /** Format: date-time */
               modified: string;
@@ -112,6 +120,8 @@ export interface paths {
               readout_speed: number;
               saturation_level: number;
               time_keyword: string;
+              /** @description Band unfiltered frames are calibrated to */
+              unfiltered_band: string;
               user: number | null;
             };
           };
@@ -209,12 +219,10 @@ export interface paths {
             "application/json": {
               active_flg: boolean;
               additional_info: string;
-              /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
-              bayer_bands: {
-                [key: string]: string;
-              };
               binning: number;
               camera_name: string;
+              /** @description Colour terms fitted in this camera's calibrations */
+              colour_terms: boolean;
               /** Format: date-time */
               created: string;
               date_time_keyword: string;
@@ -224,6 +232,19 @@ export interface paths {
               exposure_time_keyword: string;
               gain: number;
               id: number;
+              /** @description The camera's learnt colour term per band (docs/colour.md) */
+              learnt_colour_terms: {
+                band: string;
+                /** @description B-V, g-r, BP-RP or J-K */
+                colour_index: string;
+                /** @description Learnt colour term, mag per mag of colour */
+                k: number;
+                k_err: number;
+                /** @description Robust scatter of the frames' k */
+                k_scatter: number;
+                n_frames: number;
+                survey: string;
+              }[];
               mode_recognition_keyword: string;
               /** Format: date-time */
               modified: string;
@@ -236,6 +257,8 @@ export interface paths {
               readout_speed: number;
               saturation_level: number;
               time_keyword: string;
+              /** @description Band unfiltered frames are calibrated to */
+              unfiltered_band: string;
               user: number | null;
             };
           };
@@ -330,12 +353,10 @@ export interface paths {
             "application/json": {
               active_flg: boolean;
               additional_info: string;
-              /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
-              bayer_bands: {
-                [key: string]: string;
-              };
               binning: number;
               camera_name: string;
+              /** @description Colour terms fitted in this camera's calibrations */
+              colour_terms: boolean;
               /** Format: date-time */
               created: string;
               date_time_keyword: string;
@@ -345,6 +366,19 @@ export interface paths {
               exposure_time_keyword: string;
               gain: number;
               id: number;
+              /** @description The camera's learnt colour term per band (docs/colour.md) */
+              learnt_colour_terms: {
+                band: string;
+                /** @description B-V, g-r, BP-RP or J-K */
+                colour_index: string;
+                /** @description Learnt colour term, mag per mag of colour */
+                k: number;
+                k_err: number;
+                /** @description Robust scatter of the frames' k */
+                k_scatter: number;
+                n_frames: number;
+                survey: string;
+              }[];
               mode_recognition_keyword: string;
               /** Format: date-time */
               modified: string;
@@ -357,6 +391,8 @@ export interface paths {
               readout_speed: number;
               saturation_level: number;
               time_keyword: string;
+              /** @description Band unfiltered frames are calibrated to */
+              unfiltered_band: string;
               user: number | null;
             };
           };
@@ -728,7 +764,7 @@ export interface paths {
     };
     /**
      * Liveness and database check
-     * @description 200 when this process reaches the database (`database` names the engine); 503 with `status: unavailable` and a Retry-After header when the database is down or does not answer within 3 s.
+     * @description 200 when this process reaches the database (`database` names the engine); 503 with `status: unavailable` and a Retry-After header when the database is down or does not answer within 3 s. On the embedded database, whose one session all requests share, a query answered in the last 2 s (or one running for less than 10 s) counts as an answer, so that a busy instance does not look down.
      */
     get: {
       parameters: {
@@ -813,12 +849,10 @@ export interface paths {
               cameras: {
                 active_flg: boolean;
                 additional_info: string;
-                /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
-                bayer_bands: {
-                  [key: string]: string;
-                };
                 binning: number;
                 camera_name: string;
+                /** @description Colour terms fitted in this camera's calibrations */
+                colour_terms: boolean;
                 /** Format: date-time */
                 created: string;
                 date_time_keyword: string;
@@ -828,6 +862,19 @@ export interface paths {
                 exposure_time_keyword: string;
                 gain: number;
                 id: number;
+                /** @description The camera's learnt colour term per band (docs/colour.md) */
+                learnt_colour_terms: {
+                  band: string;
+                  /** @description B-V, g-r, BP-RP or J-K */
+                  colour_index: string;
+                  /** @description Learnt colour term, mag per mag of colour */
+                  k: number;
+                  k_err: number;
+                  /** @description Robust scatter of the frames' k */
+                  k_scatter: number;
+                  n_frames: number;
+                  survey: string;
+                }[];
                 mode_recognition_keyword: string;
                 /** Format: date-time */
                 modified: string;
@@ -840,6 +887,8 @@ export interface paths {
                 readout_speed: number;
                 saturation_level: number;
                 time_keyword: string;
+                /** @description Band unfiltered frames are calibrated to */
+                unfiltered_band: string;
                 user: number | null;
               }[];
               comment: string | null;
@@ -965,12 +1014,10 @@ export interface paths {
               cameras: {
                 active_flg: boolean;
                 additional_info: string;
-                /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
-                bayer_bands: {
-                  [key: string]: string;
-                };
                 binning: number;
                 camera_name: string;
+                /** @description Colour terms fitted in this camera's calibrations */
+                colour_terms: boolean;
                 /** Format: date-time */
                 created: string;
                 date_time_keyword: string;
@@ -980,6 +1027,19 @@ export interface paths {
                 exposure_time_keyword: string;
                 gain: number;
                 id: number;
+                /** @description The camera's learnt colour term per band (docs/colour.md) */
+                learnt_colour_terms: {
+                  band: string;
+                  /** @description B-V, g-r, BP-RP or J-K */
+                  colour_index: string;
+                  /** @description Learnt colour term, mag per mag of colour */
+                  k: number;
+                  k_err: number;
+                  /** @description Robust scatter of the frames' k */
+                  k_scatter: number;
+                  n_frames: number;
+                  survey: string;
+                }[];
                 mode_recognition_keyword: string;
                 /** Format: date-time */
                 modified: string;
@@ -992,6 +1052,8 @@ export interface paths {
                 readout_speed: number;
                 saturation_level: number;
                 time_keyword: string;
+                /** @description Band unfiltered frames are calibrated to */
+                unfiltered_band: string;
                 user: number | null;
               }[];
               comment: string | null;
@@ -1086,17 +1148,12 @@ export interface paths {
         content: {
           "application/json": {
             additional_info?: string | null;
-            /** @description One-shot-colour (Bayer) frames: the filter request each channel is calibrated to, e.g. {"R": "GaiaSP/R", "G": "GaiaSP/V", "B": "GaiaSP/B"} (the default; null restores it). One band per channel, distinct; a channel left out is not calibrated. A JSON string is accepted too (forms). */
-            bayer_bands?:
-              | {
-                  [key: string]: string;
-                }
-              | string
-              | null;
             /** @description Pixels binned per side (default 1) */
             binning?: number | null;
             /** @description Camera name, unique within its observatory */
             camera_name: string | null;
+            /** @description Fit colour terms in this camera's calibrations (default true; false = the plain CPCS zero point; docs/colour.md) */
+            colour_terms?: null | boolean;
             /** @description FITS keyword of the observation start date/time (default DATE-OBS) */
             date_time_keyword?: string | null;
             /** @description Detector height, unbinned pixels (optional) */
@@ -1123,6 +1180,8 @@ export interface paths {
             saturation_level?: number | null;
             /** @description FITS keyword of the start time when the date keyword holds only a date (default TIME-OBS) */
             time_keyword?: string | null;
+            /** @description Band that unfiltered frames (FITS FILTER Clear, C, CV, L, None or empty) are calibrated to: GaiaDR3/G (default) or one GaiaSP band, e.g. GaiaSP/R */
+            unfiltered_band?: string | null;
           };
         };
       };
@@ -1136,12 +1195,10 @@ export interface paths {
             "application/json": {
               active_flg: boolean;
               additional_info: string;
-              /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
-              bayer_bands: {
-                [key: string]: string;
-              };
               binning: number;
               camera_name: string;
+              /** @description Colour terms fitted in this camera's calibrations */
+              colour_terms: boolean;
               /** Format: date-time */
               created: string;
               date_time_keyword: string;
@@ -1151,6 +1208,19 @@ export interface paths {
               exposure_time_keyword: string;
               gain: number;
               id: number;
+              /** @description The camera's learnt colour term per band (docs/colour.md) */
+              learnt_colour_terms: {
+                band: string;
+                /** @description B-V, g-r, BP-RP or J-K */
+                colour_index: string;
+                /** @description Learnt colour term, mag per mag of colour */
+                k: number;
+                k_err: number;
+                /** @description Robust scatter of the frames' k */
+                k_scatter: number;
+                n_frames: number;
+                survey: string;
+              }[];
               mode_recognition_keyword: string;
               /** Format: date-time */
               modified: string;
@@ -1163,6 +1233,8 @@ export interface paths {
               readout_speed: number;
               saturation_level: number;
               time_keyword: string;
+              /** @description Band unfiltered frames are calibrated to */
+              unfiltered_band: string;
               user: number | null;
             };
           };
@@ -2485,7 +2557,7 @@ export interface paths {
     put?: never;
     /**
      * Calibration results of data products by id (calibid) or stored file name substring (filename)
-     * @description calibid: data product ids (the ids /upload/ answers); filename: substrings of stored file names; the official get_calib_res.py sends `files` (numbers = ids, strings = names): accepted too. getPlot adds the calibration plot as a data URL. 200 items per page. The uploader, the observers and superusers see the values; others get {"calib-res": "It's not your data"}. Each item also has `zeropoint_err` (standard error of the zero point, mag) and `bands` (every candidate band: zero point, scatter, N, passed/why). A one-shot-colour (Bayer) frame gives one item per channel (R, G, B, each calibrated to its camera's bayer_bands band, with its own run); `channel` names it ("" for an ordinary frame). The light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON; use_catalog is always null (calibrations run against the survey named in `survey`; BHTOM2's catalogue table id has no counterpart).
+     * @description calibid: data product ids (the ids /upload/ answers); filename: substrings of stored file names; the official get_calib_res.py sends `files` (numbers = ids, strings = names): accepted too. getPlot adds the calibration plot as a data URL. 200 items per page. The uploader, the observers and superusers see the values; others get {"calib-res": "It's not your data"}. Each item also has `zeropoint_err` (standard error of the zero point, mag), `bands` (every candidate band: zero point, scatter, N, passed/why, and colour_k, colour_k_err, colour_k_source, colour_c0 for the band fitted with a colour term) and `colour_term` (null, or colour_index, k, k_err, k_source, c0, target_colour, target_colour_err, target_colour_source, shift, systematic_err: docs/colour.md). The light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON; use_catalog is always null (calibrations run against the survey named in `survey`; BHTOM2's catalogue table id has no counterpart).
      */
     post: {
       parameters: {
@@ -4530,7 +4602,7 @@ export interface paths {
     put?: never;
     /**
      * Health of one camera over time: zero point, scatter, limit, FWHM, stars, calibrated/failed
-     * @description Every photometry/FITS upload of the camera (ONAME) in the MJD range, in time order: status, current calibration run, exposure, zero point and zero point normalised to 1 s (ZP + 2.5·log10(t); CPCS's sign: m_inst − m_cat, larger = less light), scatter, limiting magnitude, FWHM, stars matched, and the quality flag (`low_zeropoint`: > 3σ less light than the running median of the camera's 20 earlier frames, σ from the MAD, at least 0.05 mag). Summary: uploads, fraction calibrated and failed, median 1-s zero point, frames flagged. Not in BHTOM2.
+     * @description Every photometry/FITS upload of the camera (ONAME) in the MJD range, in time order: status, current calibration run, light-curve filter, exposure, zero point and zero point normalised to 1 s (ZP + 2.5·log10(t); CPCS's sign: m_inst − m_cat, larger = less light) with `zeropoint_normalised`: false (zeropoint_1s null) when the exposure time is unknown — `photometry` catalogue uploads, whose upload API and catalogue header carry none; FITS images have EXPTIME — then scatter, limiting magnitude, FWHM, stars matched, and the quality flag (`low_zeropoint`: > 3σ less light than the running median of the camera's 20 earlier unflagged frames of the same filter and the same kind — 1-s or not normalised — σ from the MAD, at least 0.05 mag; re-decided for the frames after a frame whose run changes). Summary: uploads, fraction calibrated and failed, median 1-s zero point, frames flagged. Not in BHTOM2.
      */
     post: {
       parameters: {
@@ -4640,19 +4712,14 @@ export interface paths {
             /** @description Approximate limiting magnitude, mag (default 18) */
             approx_lim_mag?: number | null;
             authors?: string | null;
-            /** @description One-shot-colour (Bayer) frames: the filter request each channel is calibrated to, e.g. {"R": "GaiaSP/R", "G": "GaiaSP/V", "B": "GaiaSP/B"} (the default; null restores it). One band per channel, distinct; a channel left out is not calibrated. A JSON string is accepted too (forms). */
-            bayer_bands?:
-              | {
-                  [key: string]: string;
-                }
-              | string
-              | null;
             /** @description Pixels binned per side (default 1) */
             binning?: number | null;
             /** @description Only instrumental photometry is uploaded from this observatory, no FITS files (default false) */
             calibration_flg?: null | boolean;
             /** @description Camera name, unique within its observatory */
             camera_name: string | null;
+            /** @description Fit colour terms in this camera's calibrations (default true; false = the plain CPCS zero point; docs/colour.md) */
+            colour_terms?: null | boolean;
             comment?: string | null;
             /** @description FITS keyword of the observation start date/time (default DATE-OBS) */
             date_time_keyword?: string | null;
@@ -4694,6 +4761,8 @@ export interface paths {
             telescope?: string | null;
             /** @description FITS keyword of the start time when the date keyword holds only a date (default TIME-OBS) */
             time_keyword?: string | null;
+            /** @description Band that unfiltered frames (FITS FILTER Clear, C, CV, L, None or empty) are calibrated to: GaiaDR3/G (default) or one GaiaSP band, e.g. GaiaSP/R */
+            unfiltered_band?: string | null;
           };
         };
       };
@@ -4715,12 +4784,10 @@ export interface paths {
                 cameras: {
                   active_flg: boolean;
                   additional_info: string;
-                  /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
-                  bayer_bands: {
-                    [key: string]: string;
-                  };
                   binning: number;
                   camera_name: string;
+                  /** @description Colour terms fitted in this camera's calibrations */
+                  colour_terms: boolean;
                   /** Format: date-time */
                   created: string;
                   date_time_keyword: string;
@@ -4730,6 +4797,19 @@ export interface paths {
                   exposure_time_keyword: string;
                   gain: number;
                   id: number;
+                  /** @description The camera's learnt colour term per band (docs/colour.md) */
+                  learnt_colour_terms: {
+                    band: string;
+                    /** @description B-V, g-r, BP-RP or J-K */
+                    colour_index: string;
+                    /** @description Learnt colour term, mag per mag of colour */
+                    k: number;
+                    k_err: number;
+                    /** @description Robust scatter of the frames' k */
+                    k_scatter: number;
+                    n_frames: number;
+                    survey: string;
+                  }[];
                   mode_recognition_keyword: string;
                   /** Format: date-time */
                   modified: string;
@@ -4742,6 +4822,8 @@ export interface paths {
                   readout_speed: number;
                   saturation_level: number;
                   time_keyword: string;
+                  /** @description Band unfiltered frames are calibrated to */
+                  unfiltered_band: string;
                   user: number | null;
                 }[];
                 comment: string | null;
@@ -5233,12 +5315,10 @@ export interface paths {
                 cameras: {
                   active_flg: boolean;
                   additional_info: string;
-                  /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
-                  bayer_bands: {
-                    [key: string]: string;
-                  };
                   binning: number;
                   camera_name: string;
+                  /** @description Colour terms fitted in this camera's calibrations */
+                  colour_terms: boolean;
                   /** Format: date-time */
                   created: string;
                   date_time_keyword: string;
@@ -5248,6 +5328,19 @@ export interface paths {
                   exposure_time_keyword: string;
                   gain: number;
                   id: number;
+                  /** @description The camera's learnt colour term per band (docs/colour.md) */
+                  learnt_colour_terms: {
+                    band: string;
+                    /** @description B-V, g-r, BP-RP or J-K */
+                    colour_index: string;
+                    /** @description Learnt colour term, mag per mag of colour */
+                    k: number;
+                    k_err: number;
+                    /** @description Robust scatter of the frames' k */
+                    k_scatter: number;
+                    n_frames: number;
+                    survey: string;
+                  }[];
                   mode_recognition_keyword: string;
                   /** Format: date-time */
                   modified: string;
@@ -5260,6 +5353,8 @@ export interface paths {
                   readout_speed: number;
                   saturation_level: number;
                   time_keyword: string;
+                  /** @description Band unfiltered frames are calibrated to */
+                  unfiltered_band: string;
                   user: number | null;
                 }[];
                 comment: string | null;
@@ -5622,12 +5717,10 @@ export interface paths {
                 cameras: {
                   active_flg: boolean;
                   additional_info: string;
-                  /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
-                  bayer_bands: {
-                    [key: string]: string;
-                  };
                   binning: number;
                   camera_name: string;
+                  /** @description Colour terms fitted in this camera's calibrations */
+                  colour_terms: boolean;
                   /** Format: date-time */
                   created: string;
                   date_time_keyword: string;
@@ -5637,6 +5730,19 @@ export interface paths {
                   exposure_time_keyword: string;
                   gain: number;
                   id: number;
+                  /** @description The camera's learnt colour term per band (docs/colour.md) */
+                  learnt_colour_terms: {
+                    band: string;
+                    /** @description B-V, g-r, BP-RP or J-K */
+                    colour_index: string;
+                    /** @description Learnt colour term, mag per mag of colour */
+                    k: number;
+                    k_err: number;
+                    /** @description Robust scatter of the frames' k */
+                    k_scatter: number;
+                    n_frames: number;
+                    survey: string;
+                  }[];
                   mode_recognition_keyword: string;
                   /** Format: date-time */
                   modified: string;
@@ -5649,6 +5755,8 @@ export interface paths {
                   readout_speed: number;
                   saturation_level: number;
                   time_keyword: string;
+                  /** @description Band unfiltered frames are calibrated to */
+                  unfiltered_band: string;
                   user: number | null;
                 }[];
                 comment: string | null;
@@ -5780,12 +5888,10 @@ export interface paths {
                 cameras: {
                   active_flg: boolean;
                   additional_info: string;
-                  /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
-                  bayer_bands: {
-                    [key: string]: string;
-                  };
                   binning: number;
                   camera_name: string;
+                  /** @description Colour terms fitted in this camera's calibrations */
+                  colour_terms: boolean;
                   /** Format: date-time */
                   created: string;
                   date_time_keyword: string;
@@ -5795,6 +5901,19 @@ export interface paths {
                   exposure_time_keyword: string;
                   gain: number;
                   id: number;
+                  /** @description The camera's learnt colour term per band (docs/colour.md) */
+                  learnt_colour_terms: {
+                    band: string;
+                    /** @description B-V, g-r, BP-RP or J-K */
+                    colour_index: string;
+                    /** @description Learnt colour term, mag per mag of colour */
+                    k: number;
+                    k_err: number;
+                    /** @description Robust scatter of the frames' k */
+                    k_scatter: number;
+                    n_frames: number;
+                    survey: string;
+                  }[];
                   mode_recognition_keyword: string;
                   /** Format: date-time */
                   modified: string;
@@ -5807,6 +5926,8 @@ export interface paths {
                   readout_speed: number;
                   saturation_level: number;
                   time_keyword: string;
+                  /** @description Band unfiltered frames are calibrated to */
+                  unfiltered_band: string;
                   user: number | null;
                 }[];
                 comment: string | null;
@@ -6720,7 +6841,7 @@ export interface paths {
     put?: never;
     /**
      * Download a target's photometry (magnitudes) as CSV
-     * @description Body {"name": "<exact target name>"}. Answers text/csv, attachment target_<name>_photometry.csv: the header "MJD;Magnitude;Error;Facility;Filter;Observer", then one line per active point in magnitudes (value_unit MAG), sorted by MJD; ";"-separated, "\n" line ends, fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, 1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points the file is the header line alone. Each download is recorded (download type P, the caller's IP: first X-Forwarded-For entry, else the connection's address). Differs from BHTOM2: `name` may also be the target id (digits that are no target's name; BHTOM's download scripts say "name or id", BHTOM2 took names only); an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 {"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order (BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads in constant memory.
+     * @description Body {"name": "<exact target name>"}. Answers text/csv, attachment target_<name>_photometry.csv: the header "MJD;Magnitude;Error;Facility;Filter;Observer", then one line per active point in magnitudes (value_unit MAG), sorted by MJD; ";"-separated, "\n" line ends, fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, 1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points the file is the header line alone. Each download is recorded (download type P, the caller's IP: first X-Forwarded-For entry, else the connection's address). Differs from BHTOM2: `name` may also be the target id (digits that are no target's name; BHTOM's download scripts say "name or id", BHTOM2 took names only); an unknown target is a 404 JSON (BHTOM2: 500 HTML); a missing or blank name is a 400 {"name": [...]} (BHTOM2: {"Error": "Something went wrong"}); points with equal MJD are in id order (BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads in constant memory. The body's `columns` is skytom's: "extended" adds the columns quality_flag;calibration_run;calibration_version after BHTOM's six (the point's quality flag from camera health, the calibration run that made it and that run's calibration_version; empty when none), file target_<name>_photometry_extended.csv, not cached; "bhtom" or no columns: BHTOM's six columns, unchanged (what BHTOM's download_photometry.py reads); another value is a 400 {"columns": [...]}.
      */
     post: {
       parameters: {
@@ -6732,6 +6853,8 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
+            /** @description Not in BHTOM2. "bhtom" (default): BHTOM's six columns. "extended": three more columns after them — quality_flag, calibration_run, calibration_version (the point's camera-health flag, e.g. low_zeropoint; the calibration run that made it; that run's algorithm version; empty when none) */
+            columns?: "bhtom" | "extended";
             /** @description Exact target name (no aliases); digits that are no target's name are read as the target id */
             name: string;
           };
@@ -7285,7 +7408,7 @@ export interface paths {
     put?: never;
     /**
      * Harvest a target's survey light curves now
-     * @description sources: any of GaiaAlerts, ZTF (default: all). Each source that applies to the target (an alias pattern or its position) is asked now; its new points are stored with filter `<band>(<source>)` and facility = the source, deduplicated by (source, object id, MJD, band); the network's own points are never touched. A failing source is reported in its result and recorded on the target (last attempt and error); it never fails the request. With SKYTOM_OFFLINE=1 no source is asked. Any signed-in user may harvest any target (the points are the surveys' public data). Not in BHTOM2 (its harvesters run on the server's schedule).
+     * @description sources: any of GaiaAlerts, ZTF, GaiaDR3 (default: all). Each source that applies to the target (an alias pattern or its position) is asked now; its new points are stored with filter `<band>(<source>)` and facility = the source, deduplicated by (source, object id, MJD, band); the network's own points are never touched. A failing source is reported in its result and recorded on the target (last attempt and error); it never fails the request. With SKYTOM_OFFLINE=1 no source is asked. Any signed-in user may harvest any target (the points are the surveys' public data). Not in BHTOM2 (its harvesters run on the server's schedule).
      */
     post: {
       parameters: {

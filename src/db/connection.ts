@@ -30,6 +30,11 @@ export interface Database {
   readonly engine: Engine;
   /** True when this process hosts the embedded database (and so must keep running for others to use it). */
   readonly hostsEmbedded: boolean;
+  /**
+   * When this process hosts the embedded database: its single session's activity (epoch ms of the last
+   * answer, and of the start of the query running now, 0 when idle), read without a query.
+   */
+  readonly sessionActivity?: () => { lastAnswerMs: number; busySinceMs: number };
   close(): Promise<void>;
 }
 
@@ -142,11 +147,13 @@ export async function openDatabase(
   });
   const db = drizzle({ client: pool, schema, casing: "snake_case" }) as Db;
   let closed = false;
+  const hosted = host;
   return {
     db,
     pool,
     engine,
     hostsEmbedded: host !== null,
+    ...(hosted ? { sessionActivity: () => hosted.activity.read() } : {}),
     async close() {
       if (closed) return;
       closed = true;

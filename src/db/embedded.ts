@@ -22,6 +22,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startModuleWorker } from "../threads.ts";
+import { SessionActivity } from "./pglite-server.ts";
 
 /** Port number in the socket file name, so `pg` finds it as `host=<dir>`: `<dir>/.s.PGSQL.<port>`. */
 export const SOCKET_PORT = 5432;
@@ -194,6 +195,8 @@ export interface EmbeddedHost {
   /** `host` for `pg`: the directory holding the socket. */
   readonly host: string;
   readonly port: number;
+  /** The single session's activity (pglite-server.ts), read without queueing for the session. */
+  readonly activity: SessionActivity;
   stop(): Promise<void>;
 }
 
@@ -207,9 +210,11 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedHost> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const path = socketPath(dataDir);
     rmSync(path, { force: true });
+    const activity = new SessionActivity();
     const worker = startModuleWorker(new URL("./pglite-worker.ts", import.meta.url), {
       dataDir: pgDir,
       socketPath: path,
+      activity: activity.buffer,
     });
     await new Promise<void>((ready, fail) => {
       const onMessage = (msg: { type: string; message?: string }) => {
@@ -226,6 +231,7 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedHost> {
     return {
       host: dir,
       port: SOCKET_PORT,
+      activity,
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -32,6 +32,34 @@ export interface PgliteServerOptions {
   /** Unix socket path. */
   path: string;
   onError?: (err: unknown) => void;
+  /** Where the session's activity is published for other threads (see SessionActivity). */
+  activity?: SessionActivity;
+}
+
+/**
+ * The PGlite session's activity, in memory shared with the thread that started the database: when it last
+ * finished answering a message group, and since when it has been running one (0: idle). Read without a
+ * query, so the health check need not queue behind the single session (embedded.ts, health.routes.ts).
+ */
+export class SessionActivity {
+  private readonly cells: BigInt64Array;
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(16)) {
+    this.cells = new BigInt64Array(buffer);
+  }
+  started(now = Date.now()): void {
+    Atomics.store(this.cells, 1, BigInt(now));
+  }
+  finished(now = Date.now()): void {
+    Atomics.store(this.cells, 0, BigInt(now));
+    Atomics.store(this.cells, 1, 0n);
+  }
+  /** Epoch ms of the last answer (0: none yet) and of the start of the group running now (0: none). */
+  read(): { lastAnswerMs: number; busySinceMs: number } {
+    return {
+      lastAnswerMs: Number(Atomics.load(this.cells, 0)),
+      busySinceMs: Number(Atomics.load(this.cells, 1)),
+    };
+  }
 }
 
 export class PgliteServer {
@@ -76,15 +104,20 @@ export class PgliteServer {
       if (!release) release = await this.lock.acquire();
       if (closed) return;
       let tail = Buffer.alloc(0);
-      await this.opts.db.runExclusive(() =>
-        this.opts.db.execProtocolRawStream(new Uint8Array(message), {
-          onRawData: (chunk: Uint8Array) => {
-            if (chunk.length === 0) return;
-            tail = Buffer.concat([tail, Buffer.from(chunk)]).subarray(-6);
-            if (!closed && socket.writable) socket.write(Buffer.from(chunk));
-          },
-        }),
-      );
+      this.opts.activity?.started();
+      try {
+        await this.opts.db.runExclusive(() =>
+          this.opts.db.execProtocolRawStream(new Uint8Array(message), {
+            onRawData: (chunk: Uint8Array) => {
+              if (chunk.length === 0) return;
+              tail = Buffer.concat([tail, Buffer.from(chunk)]).subarray(-6);
+              if (!closed && socket.writable) socket.write(Buffer.from(chunk));
+            },
+          }),
+        );
+      } finally {
+        this.opts.activity?.finished();
+      }
       // ReadyForQuery = 'Z' int32(5) status; status 'I' means no transaction is open.
       const idle = tail.length === 6 && tail[0] === 0x5a && tail[5] === 0x49;
       if (endsGroup && idle && release) {

@@ -6,14 +6,16 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
-import { PgliteServer } from "./pglite-server.ts";
+import { PgliteServer, SessionActivity } from "./pglite-server.ts";
 
 interface WorkerInput {
   dataDir: string;
   socketPath: string;
+  /** SessionActivity's shared memory, read by the parent thread. */
+  activity: SharedArrayBuffer;
 }
 
-const { dataDir, socketPath } = workerData as WorkerInput;
+const { dataDir, socketPath, activity } = workerData as WorkerInput;
 const port = parentPort;
 if (!port) throw new Error("pglite-worker must run in a worker thread");
 
@@ -22,6 +24,7 @@ try {
   const server = new PgliteServer({
     db,
     path: socketPath,
+    activity: new SessionActivity(activity),
     onError: (err) => port.postMessage({ type: "log", message: String(err) }),
   });
   await server.start();

@@ -4,7 +4,7 @@
  * name on a line of its own, then a header (`#Date JD(TCB) averagemag` or `Date,JD(TCB),averagemag`), then
  * one line per transit: `2022-03-04 05:06:07,2459642.71258,17.23`. `averagemag` is the G magnitude, or
  * `untrusted` / `null` for points the alerts team does not vouch for: those lines are skipped. The file
- * gives no errors: points are stored with error 0. JD(TCB) is taken as JD (MJD = JD − 2400000.5; TCB
+ * gives no errors: each point gets the error BHTOM2 gives it (gaiaAlertsError, below). JD(TCB) is taken as JD (MJD = JD − 2400000.5; TCB
  * differs from UTC by about a minute, far below the cadence of Gaia's transits).
  */
 import { parse } from "csv-parse/sync";
@@ -24,6 +24,19 @@ export const GAIA_ALERT_NAME = /^Gaia\d{2}[a-z]{2,4}$/;
 export interface GaiaAlertsCurve {
   points: { mjd: number; mag: number }[];
   skipped: number;
+}
+
+/**
+ * The error of a Gaia Alerts G magnitude, which the light curve does not give: BHTOM2's model
+ * (`g_gaia_error` in BHTOM-Team/bhtom2, bhtom2/brokers/gaia_alerts.py; the same form as the
+ * `estimateGaiaError` of the Microlensing Observation Portal, "from Gaia DR2 papers, degraded by ×10"):
+ * log10 σ = 0.2·G − 5.2 for 13.5 ≤ G < 17 (σ = 0.0032 mag at 13.5 and brighter, 0.016 just below 17)
+ * and 0.26·G − 6.26 from G = 17 (0.014 at 17, 0.087 at 20). BHTOM2 tests 13.5 < G < 17 and G > 17, which leaves G = 13.5
+ * and 17 exactly with log10 σ = 0 (σ = 1 mag); here the bounds are closed so that no point gets that.
+ */
+export function gaiaAlertsError(mag: number): number {
+  const g = Math.max(mag, 13.5);
+  return 10 ** (g < 17 ? 0.2 * g - 5.2 : 0.26 * g - 6.26);
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -85,7 +98,13 @@ export class GaiaAlertsHarvester implements Harvester {
       objectId: alertName,
       url,
       queriedAt,
-      points: curve.points.map((p) => ({ mjd: p.mjd, value: p.mag, error: 0, unit: "MAG", band: "G" })),
+      points: curve.points.map((p) => ({
+        mjd: p.mjd,
+        value: p.mag,
+        error: gaiaAlertsError(p.mag),
+        unit: "MAG",
+        band: "G",
+      })),
       skipped: curve.skipped,
     };
   }

@@ -1,6 +1,7 @@
 /** The survey sources skytom harvests, made from the settings (src/config.ts → here). */
 import { SourceFetcher } from "./fetcher.ts";
 import { GaiaAlertsHarvester, GaiaAlertsIndex } from "./gaia-alerts.ts";
+import { GaiaDr3Harvester } from "./gaia-dr3.ts";
 import { ZtfHarvester } from "./ztf.ts";
 import { SesameResolver, type Resolution } from "./sesame.ts";
 import type { HarvestSettings } from "./settings.ts";
@@ -35,6 +36,12 @@ export function makeHarvesters(settings: HarvestSettings): HarvesterSet {
     harvesters: [
       new GaiaAlertsHarvester(settings.gaiaAlertsUrl, new SourceFetcher("GaiaAlerts", settings)),
       new ZtfHarvester(settings.irsaUrl, new SourceFetcher("ZTF", settings)),
+      // One fetcher (one rate limit) for the archive's TAP and DataLink services: both are gea.esac.esa.int.
+      new GaiaDr3Harvester(
+        settings.gaiaTapUrl,
+        settings.gaiaDatalinkUrl,
+        new SourceFetcher("GaiaDR3", settings),
+      ),
     ],
     sesame: { name: "Sesame", title: sesame.title, resolve: (n) => sesame.resolve(n) },
     gaiaAlertsIndex: { name: "GaiaAlertsIndex", title: index.title, resolve: (n) => index.resolve(n) },

@@ -3,12 +3,16 @@
  * limits, concurrency, rate limits and retries — read from the environment by src/config.ts and passed
  * down from there (README: configuration, what leaves the machine).
  */
+import { DEFAULT_GAIA_TAP_URL } from "../catalog/settings.ts";
 
 /** Gaia Science Alerts (Cambridge): `{base}/alert/<name>/lightcurve.csv`, `{base}/alerts.csv`. */
 export const DEFAULT_GAIA_ALERTS_URL = "https://gsaweb.ast.cam.ac.uk/alerts";
 
 /** IRSA (ZTF light curves: `{base}/cgi-bin/ZTF/nph_light_curves`). */
 export const DEFAULT_IRSA_URL = "https://irsa.ipac.caltech.edu";
+
+/** The ESA Gaia archive's DataLink data service (Gaia DR3 epoch photometry): `{base}?RETRIEVAL_TYPE=…`. */
+export const DEFAULT_GAIA_DATALINK_URL = "https://gea.esac.esa.int/data-server/data";
 
 /** CDS Sesame's plain-text service: `{base}/-oI/A?<name>`. */
 export const DEFAULT_SESAME_URL = "https://cds.unistra.fr/cgi-bin/nph-sesame";
@@ -20,6 +24,10 @@ export interface HarvestSettings {
   sesameUrl: string;
   /** SKYTOM_IRSA_URL. */
   irsaUrl: string;
+  /** SKYTOM_GAIA_DATALINK_URL. */
+  gaiaDatalinkUrl: string;
+  /** SKYTOM_GAIA_TAP_URL (shared with the reference-star catalogues). */
+  gaiaTapUrl: string;
   /** SKYTOM_OFFLINE=1: never ask a source; harvests report "offline" and store nothing. */
   offline: boolean;
   /** SKYTOM_HARVEST_CONNECT_TIMEOUT_MS: time to open a connection. */
@@ -39,6 +47,8 @@ export const OFFLINE_HARVESTS: HarvestSettings = {
   gaiaAlertsUrl: DEFAULT_GAIA_ALERTS_URL,
   sesameUrl: DEFAULT_SESAME_URL,
   irsaUrl: DEFAULT_IRSA_URL,
+  gaiaDatalinkUrl: DEFAULT_GAIA_DATALINK_URL,
+  gaiaTapUrl: DEFAULT_GAIA_TAP_URL,
   offline: true,
   connectTimeoutMs: 10_000,
   queryTimeoutMs: 60_000,

@@ -6,7 +6,7 @@
  */
 
 /** The sources skytom harvests, one list (the request schema and the docs derive from it). */
-export const SOURCES = ["GaiaAlerts", "ZTF"] as const;
+export const SOURCES = ["GaiaAlerts", "ZTF", "GaiaDR3"] as const;
 export type SourceName = (typeof SOURCES)[number];
 /** Every service this floor asks: the light-curve sources and the name resolvers. */
 export type ServiceName = SourceName | "Sesame" | "GaiaAlertsIndex";
@@ -45,6 +45,8 @@ export interface Harvest {
   points: HarvestedPoint[];
   /** Rows the source marked unusable and that were skipped (untrusted, null, flagged). */
   skipped: number;
+  /** Why there are no points when the source has nothing for the object ("no Gaia DR3 source within 1″"). */
+  note?: string;
 }
 
 export interface Harvester {

@@ -6,6 +6,7 @@
 import { Readable } from "node:stream";
 import type { FastifyRequest } from "fastify";
 import type { Db } from "../db/connection.ts";
+import type { DownloadColumns } from "../domain/downloads/extended.ts";
 import type { DownloadCacheOptions } from "../domain/downloads/file-cache.ts";
 import {
   DOWNLOAD_BATCH,
@@ -35,6 +36,7 @@ export async function openCsvDownload(
   actor: Actor,
   kind: DownloadKind,
   name: string,
+  columns: DownloadColumns = "bhtom",
 ): Promise<{ body: Readable; disposition: string }> {
   const cache: DownloadCacheOptions | null = dataDir
     ? {
@@ -42,7 +44,7 @@ export async function openCsvDownload(
         onError: (err, what) => request.log.warn({ err }, `Download cache: ${what} failed; not cached`),
       }
     : null;
-  const file = await startDownload(db, actor, kind, name, clientIp(request), DOWNLOAD_BATCH, cache);
+  const file = await startDownload(db, actor, kind, name, clientIp(request), DOWNLOAD_BATCH, cache, columns);
   const body = Readable.from(file.chunks, { objectMode: false, highWaterMark: 64 * 1024 });
   body.on("error", (err) => request.log.error({ err }, "CSV download failed while streaming"));
   return { body, disposition: contentDisposition(file.fileName) };

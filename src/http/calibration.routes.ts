@@ -51,7 +51,10 @@ export const calibrationRoutes: FastifyPluginAsyncTypebox<{
           "official get_calib_res.py sends `files` (numbers = ids, strings = names): accepted too. getPlot adds the " +
           "calibration plot as a data URL. 200 items per page. The uploader, the observers and superusers see the " +
           'values; others get {"calib-res": "It\'s not your data"}. Each item also has `zeropoint_err` (standard ' +
-          "error of the zero point, mag) and `bands` (every candidate band: zero point, scatter, N, passed/why). A " +
+          "error of the zero point, mag), `bands` (every candidate band: zero point, scatter, N, passed/why, and " +
+          "colour_k, colour_k_err, colour_k_source, colour_c0 for the band fitted with a colour term) and " +
+          "`colour_term` (null, or colour_index, k, k_err, k_source, c0, target_colour, target_colour_err, " +
+          "target_colour_source, shift, systematic_err: docs/colour.md). A " +
           "one-shot-colour (Bayer) frame gives one item per channel (R, G, B, each calibrated to its camera's " +
           'bayer_bands band, with its own run); `channel` names it ("" for an ordinary frame). The ' +
           "light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: " +

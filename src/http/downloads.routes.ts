@@ -3,8 +3,11 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest, FastifySchema } from "fastify";
 import type { Db } from "../db/connection.ts";
+import { EXTENDED_COLUMNS } from "../domain/downloads/extended.ts";
 import {
   DownloadBody,
+  PhotometryDownloadBody,
+  type PhotometryDownloadInput,
   DownloadedListBody,
   DownloadedPage,
   type DownloadedListInput,
@@ -25,12 +28,21 @@ const CSV_DIFFERS =
   "(BHTOM2: unspecified); the file is streamed as it is read (chunked, no Content-Length), so any size downloads " +
   "in constant memory.";
 
+/** The photometry download's opt-in columns (src/domain/downloads/extended.ts), in its "Differs" note. */
+const EXTENDED_NOTE =
+  ` The body's \`columns\` is skytom's: "extended" adds the columns ${EXTENDED_COLUMNS.join(";")} after ` +
+  "BHTOM's six (the point's quality flag from camera health, the calibration run that made it and that run's " +
+  'calibration_version; empty when none), file target_<name>_photometry_extended.csv, not cached; "bhtom" or ' +
+  "no columns: BHTOM's six columns, unchanged (what BHTOM's download_photometry.py reads); another value is a " +
+  '400 {"columns": [...]}.';
+
 export const downloadsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir?: string }> = async (
   app,
   { db, dataDir },
 ) => {
   const csvSchema = (kind: DownloadKind, summary: string, content: string) => {
     const spec = DOWNLOAD_KINDS[kind];
+    const extended = kind === "photometry" ? EXTENDED_NOTE : "";
     return {
       tags: ["downloads"],
       summary,
@@ -40,8 +52,9 @@ export const downloadsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir?: stri
         'fields holding ; " or a newline quoted with inner quotes doubled, floats as Python writes them (16.0, ' +
         "1e-05), empty for null. Limits (negative errors) are included; deactivated points are not; with no points " +
         "the file is the header line alone. Each download is recorded (download type " +
-        `${spec.type}, the caller's IP: first X-Forwarded-For entry, else the connection's address). ${CSV_DIFFERS}`,
-      body: DownloadBody,
+        `${spec.type}, the caller's IP: first X-Forwarded-For entry, else the connection's address). ${CSV_DIFFERS}` +
+        extended,
+      body: kind === "photometry" ? PhotometryDownloadBody : DownloadBody,
       // Typed as FastifySchema's `unknown`: the 200 answer is a byte stream, not a serialised value.
       response: {
         200: { description: "The CSV file", content: { "text/csv": { schema: Type.String() } } },
@@ -82,6 +95,7 @@ export const downloadsRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir?: stri
         requireActor(request),
         kind,
         request.body.name,
+        (request.body as PhotometryDownloadInput).columns,
       );
       return reply.type("text/csv").header("Content-Disposition", file.disposition).send(file.body);
     });

@@ -50,7 +50,12 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
   app.get("/api/openapi.json", { config: { auth: "none" }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
-  await app.register(healthRoutes, { db, engine: database.engine, version: VERSION });
+  await app.register(healthRoutes, {
+    db,
+    engine: database.engine,
+    version: VERSION,
+    sessionActivity: database.sessionActivity,
+  });
   await app.register(usersRoutes, { db, loginThrottle: opts.loginThrottle });
   await app.register(observatoriesRoutes, { db, dataDir });
   await app.register(targetsRoutes, { db, dataDir, queue, harvesters: opts.harvesters });

@@ -69,11 +69,15 @@ export const observatoriesRoutes: FastifyPluginAsyncTypebox<{ db: Db; dataDir: s
         summary: "Health of one camera over time: zero point, scatter, limit, FWHM, stars, calibrated/failed",
         description:
           "Every photometry/FITS upload of the camera (ONAME) in the MJD range, in time order: status, current " +
-          "calibration run, exposure, zero point and zero point normalised to 1 s (ZP + 2.5·log10(t); CPCS's " +
-          "sign: m_inst − m_cat, larger = less light), scatter, limiting magnitude, FWHM, stars matched, and the " +
-          "quality flag (`low_zeropoint`: > 3σ less light than the running median of the camera's 20 earlier " +
-          "frames, σ from the MAD, at least 0.05 mag). Summary: uploads, fraction calibrated and failed, median " +
-          "1-s zero point, frames flagged. Not in BHTOM2.",
+          "calibration run, light-curve filter, exposure, zero point and zero point normalised to 1 s " +
+          "(ZP + 2.5·log10(t); CPCS's sign: m_inst − m_cat, larger = less light) with `zeropoint_normalised`: " +
+          "false (zeropoint_1s null) when the exposure time is unknown — `photometry` catalogue uploads, whose " +
+          "upload API and catalogue header carry none; FITS images have EXPTIME — then scatter, limiting " +
+          "magnitude, FWHM, stars matched, and the quality flag (`low_zeropoint`: > 3σ less light than the " +
+          "running median of the camera's 20 earlier unflagged frames of the same filter and the same kind — 1-s " +
+          "or not normalised — σ from the MAD, at least 0.05 mag; re-decided for the frames after a frame whose " +
+          "run changes). Summary: uploads, fraction calibrated and failed, median 1-s zero point, frames " +
+          "flagged. Not in BHTOM2.",
         body: Type.Object({
           oname: Type.String({ maxLength: 255, description: "Camera ONAME" }),
           mjd_min: Type.Optional(NumberLike("From this MJD")),

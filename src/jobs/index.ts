@@ -120,14 +120,20 @@ export async function startWorkers(
     const queued = await queueAllHarvests(database.db, queue);
     opts.logger.info({ targets: queued }, "survey light-curve harvests queued");
   });
-  const harvesting = await queue.work<HarvestJobData>(JOBS.harvestTarget, async (job) => {
-    const outcomes = await runHarvestJob(database.db, harvesters, job.data);
-    for (const o of outcomes.filter((x) => x.status !== "skipped")) {
-      const entry = { target: job.data.targetId, source: o.source, message: o.message };
-      if (o.status === "error") opts.logger.warn(entry, "harvest failed");
-      else opts.logger.info(entry, "harvest");
-    }
-  });
+  // Targets are harvested `concurrency` at a time; the sources' fetchers, shared by every worker of this
+  // process (and its API), keep each source to one request at a time and its rate limit.
+  const harvesting = await queue.work<HarvestJobData>(
+    JOBS.harvestTarget,
+    async (job) => {
+      const outcomes = await runHarvestJob(database.db, harvesters, job.data);
+      for (const o of outcomes.filter((x) => x.status !== "skipped")) {
+        const entry = { target: job.data.targetId, source: o.source, message: o.message };
+        if (o.status === "error") opts.logger.warn(entry, "harvest failed");
+        else opts.logger.info(entry, "harvest");
+      }
+    },
+    { concurrency: opts.concurrency },
+  );
   await queue.schedule(JOBS.refreshTargets, "5 0 * * *");
   opts.logger.info(
     { concurrency: opts.concurrency, jobs: Object.values(JOBS) },

@@ -30,6 +30,21 @@ describe("FITS header standardisation", () => {
     });
   });
 
+  it('FILTER: trimmed; present but empty → "" (unfiltered), missing → null (unknown)', () => {
+    const filterOf = (value: string | undefined) => {
+      const h = new FitsHeader();
+      h.set("DATE-OBS", "2025-03-14T01:00:00");
+      h.set("EXPTIME", 60);
+      if (value !== undefined) h.set("FILTER", value);
+      const r = standardiseHeader(h, CAM);
+      return r.ok ? r.header.filter : "failed";
+    };
+    expect(filterOf(" Clear ")).toBe("Clear");
+    expect(filterOf("")).toBe("");
+    expect(filterOf("   ")).toBe("");
+    expect(filterOf(undefined)).toBeNull();
+  });
+
   it("DATE-OBS as a date with TIME-OBS, or MJD-OBS, or JD; the camera's keyword names", () => {
     const h = new FitsHeader();
     h.set("DATE-OBS", "2025-03-14");

@@ -17,7 +17,7 @@ import { TARGET_DEFAULTS } from "./target.ts";
  * Version of the calibration's numbers: bump it in any change that could alter a calibration's output for
  * the same inputs (a fit, a cut, the match, the order of the stars). Every calibration run records it.
  */
-export const CALIBRATION_ALGORITHM_VERSION = "2026.12.1";
+export const CALIBRATION_ALGORITHM_VERSION = "2026.12.2";
 
 /** The cuts every calibration applies (the defaults of the match, the selection and the target steps). */
 export const CALIBRATION_CUTS = {

@@ -118,7 +118,141 @@ function emptyFit(n: number): ZeroPointFit {
   };
 }
 
-/** Fits every candidate band on the same star sample and chooses the best passing band. */
+/** The rows of the sample usable for a band (finite catalogue magnitude and error, e_cat < maxCatErr). */
+function goodRows(
+  c: CandidateBand,
+  nSample: number,
+  maxCatErr: number,
+  colour: ArrayLike<number> | undefined,
+): Int32Array {
+  const out: number[] = [];
+  for (let i = 0; i < nSample; i++) {
+    if (!(Number.isFinite(c.mag[i]) && Number.isFinite(c.err[i]) && c.err[i] < maxCatErr)) continue;
+    if (colour && !Number.isFinite(colour[i])) continue;
+    out.push(i);
+  }
+  return Int32Array.from(out);
+}
+
+/** The panel of one band: the sample stars it uses, their magnitudes, (later) the inlier mask. */
+function bandPanel(
+  c: CandidateBand,
+  sampleIndex: Int32Array,
+  instMag: ArrayLike<number>,
+  instErr: ArrayLike<number>,
+): BandPanel {
+  const m = sampleIndex.length;
+  const panel: BandPanel = {
+    survey: c.survey,
+    band: c.band,
+    sampleIndex,
+    catMag: new Float64Array(m),
+    catErr: new Float64Array(m),
+    instMag: new Float64Array(m),
+    instErr: new Float64Array(m),
+    inlier: new Uint8Array(m),
+  };
+  for (let k = 0; k < m; k++) {
+    const i = sampleIndex[k];
+    panel.catMag[k] = c.mag[i];
+    panel.catErr[k] = c.err[i];
+    panel.instMag[k] = instMag[i];
+    panel.instErr[k] = instErr[i];
+  }
+  return panel;
+}
+
+/** CPCS's quality check of one band's fit, as a row of the per-band table. */
+function fitRow(
+  c: CandidateBand,
+  fit: ZeroPointFit,
+  colour: BandColourTerm | null,
+  o: Required<SelectionOptions>,
+): BandFitRow {
+  const reasons: string[] = [];
+  if (!(fit.n >= o.minPoints)) reasons.push(`N = ${fit.n} < ${o.minPoints}`);
+  if (fit.n > 0 && !(fit.outlierFraction < o.maxOutlierFraction)) {
+    reasons.push(`outlier fraction ${fit.outlierFraction.toFixed(3)} ≥ ${o.maxOutlierFraction}`);
+  }
+  if (fit.n > 0 && !(fit.scatter < o.maxScatter))
+    reasons.push(`sigma ${fit.scatter.toFixed(3)} ≥ ${o.maxScatter}`);
+  return {
+    survey: c.survey,
+    band: c.band,
+    zp: fit.zp,
+    zpErr: fit.zpErr,
+    scatter: fit.scatter,
+    outlierFraction: fit.outlierFraction,
+    n: fit.n,
+    converged: fit.converged,
+    metric: fit.scatter / Math.sqrt(fit.n),
+    passed: reasons.length === 0,
+    reason: reasons.join("; "),
+    colour,
+  };
+}
+
+/** The plain CPCS zero-point fit of one band (no colour term). */
+function fitBandZeroPoint(
+  c: CandidateBand,
+  instMag: ArrayLike<number>,
+  instErr: ArrayLike<number>,
+  o: Required<SelectionOptions>,
+): { row: BandFitRow; panel: BandPanel } {
+  const panel = bandPanel(c, goodRows(c, instMag.length, o.maxCatErr, undefined), instMag, instErr);
+  const m = panel.sampleIndex.length;
+  const fit = m > 0 ? fitZeroPoint(panel.instMag, panel.instErr, panel.catMag, panel.catErr) : emptyFit(0);
+  if (m > 0) {
+    const delta = panel.instMag.map((v, k) => v - panel.catMag[k]);
+    const w = inlierProbabilities(fit, delta, panel.instErr, panel.catErr);
+    for (let k = 0; k < m; k++) panel.inlier[k] = w[k] >= 0.5 ? 1 : 0;
+  }
+  return { row: fitRow(c, fit, null, o), panel };
+}
+
+/**
+ * The colour-term fit of one band (colour.ts) on the stars with a colour; null when fewer than minPoints
+ * of them have one.
+ */
+function fitBandColour(
+  c: CandidateBand,
+  instMag: ArrayLike<number>,
+  instErr: ArrayLike<number>,
+  o: Required<SelectionOptions>,
+): { row: BandFitRow; panel: BandPanel } | null {
+  const colour = c.colour;
+  if (!colour) return null;
+  const panel = bandPanel(c, goodRows(c, instMag.length, o.maxCatErr, colour.values), instMag, instErr);
+  const m = panel.sampleIndex.length;
+  if (m < o.minPoints || m === 0) return null;
+  panel.colour = Float64Array.from(panel.sampleIndex, (i) => colour.values[i]);
+  const cf = fitColourTerm(
+    panel.instMag,
+    panel.instErr,
+    panel.catMag,
+    panel.catErr,
+    panel.colour,
+    colour.options,
+  );
+  for (let k = 0; k < m; k++) panel.inlier[k] = cf.inlierWeight[k] >= 0.5 ? 1 : 0;
+  const term: BandColourTerm = {
+    index: colour.index,
+    k: cf.k,
+    kErr: cf.kErr,
+    kSource: cf.kSource,
+    c0: cf.c0,
+    colourSpread: cf.colourSpread,
+  };
+  return { row: fitRow(c, cf, term, o), panel };
+}
+
+/**
+ * Fits every candidate band on the same star sample with the plain CPCS zero point and chooses the best
+ * passing band; then, when the chosen band has a colour (`CandidateBand.colour`), refits that band alone
+ * with its colour term (the other bands keep their zero-point rows: the choice never depends on colour
+ * terms, and a colour-term fit costs several zero-point fits). When the refit fails the quality check, the
+ * chosen band keeps its zero-point fit.
+ */
 export function selectBand(
   instMag: ArrayLike<number>,
   instErr: ArrayLike<number>,
@@ -129,92 +263,18 @@ export function selectBand(
   const rows: BandFitRow[] = [];
   const panels: BandPanel[] = [];
   let best = -1;
-  const nSample = instMag.length;
-  const scratch = new Int32Array(nSample);
   for (const c of candidates) {
-    let m = 0;
-    const good = (i: number) =>
-      Number.isFinite(c.mag[i]) && Number.isFinite(c.err[i]) && c.err[i] < o.maxCatErr;
-    const colour = c.colour;
-    let withColour = 0;
-    if (colour)
-      for (let i = 0; i < nSample; i++) if (good(i) && Number.isFinite(colour.values[i])) withColour++;
-    const useColour = colour !== undefined && withColour >= o.minPoints ? colour : undefined;
-    for (let i = 0; i < nSample; i++) {
-      if (good(i) && (!useColour || Number.isFinite(useColour.values[i]))) scratch[m++] = i;
-    }
-    const panel: BandPanel = {
-      survey: c.survey,
-      band: c.band,
-      sampleIndex: scratch.slice(0, m),
-      catMag: new Float64Array(m),
-      catErr: new Float64Array(m),
-      instMag: new Float64Array(m),
-      instErr: new Float64Array(m),
-      inlier: new Uint8Array(m),
-    };
-    const delta = new Float64Array(m);
-    for (let k = 0; k < m; k++) {
-      const i = scratch[k];
-      panel.catMag[k] = c.mag[i];
-      panel.catErr[k] = c.err[i];
-      panel.instMag[k] = instMag[i];
-      panel.instErr[k] = instErr[i];
-      delta[k] = panel.instMag[k] - panel.catMag[k];
-    }
-    let fit: ZeroPointFit;
-    let colourTerm: BandColourTerm | null = null;
-    if (m > 0 && useColour) {
-      panel.colour = Float64Array.from(panel.sampleIndex, (i) => useColour.values[i]);
-      const cf = fitColourTerm(
-        panel.instMag,
-        panel.instErr,
-        panel.catMag,
-        panel.catErr,
-        panel.colour,
-        useColour.options,
-      );
-      fit = cf;
-      colourTerm = {
-        index: useColour.index,
-        k: cf.k,
-        kErr: cf.kErr,
-        kSource: cf.kSource,
-        c0: cf.c0,
-        colourSpread: cf.colourSpread,
-      };
-      for (let k = 0; k < m; k++) panel.inlier[k] = cf.inlierWeight[k] >= 0.5 ? 1 : 0;
-    } else {
-      fit = m > 0 ? fitZeroPoint(panel.instMag, panel.instErr, panel.catMag, panel.catErr) : emptyFit(0);
-      if (m > 0) {
-        const w = inlierProbabilities(fit, delta, panel.instErr, panel.catErr);
-        for (let k = 0; k < m; k++) panel.inlier[k] = w[k] >= 0.5 ? 1 : 0;
-      }
-    }
-    const reasons: string[] = [];
-    if (!(fit.n >= o.minPoints)) reasons.push(`N = ${fit.n} < ${o.minPoints}`);
-    if (fit.n > 0 && !(fit.outlierFraction < o.maxOutlierFraction)) {
-      reasons.push(`outlier fraction ${fit.outlierFraction.toFixed(3)} ≥ ${o.maxOutlierFraction}`);
-    }
-    if (fit.n > 0 && !(fit.scatter < o.maxScatter))
-      reasons.push(`sigma ${fit.scatter.toFixed(3)} ≥ ${o.maxScatter}`);
-    const row: BandFitRow = {
-      survey: c.survey,
-      band: c.band,
-      zp: fit.zp,
-      zpErr: fit.zpErr,
-      scatter: fit.scatter,
-      outlierFraction: fit.outlierFraction,
-      n: fit.n,
-      converged: fit.converged,
-      metric: fit.scatter / Math.sqrt(fit.n),
-      passed: reasons.length === 0,
-      reason: reasons.join("; "),
-      colour: colourTerm,
-    };
+    const { row, panel } = fitBandZeroPoint(c, instMag, instErr, o);
     if (row.passed && (best < 0 || row.metric < rows[best].metric)) best = rows.length;
     rows.push(row);
     panels.push(panel);
+  }
+  if (best >= 0) {
+    const refit = fitBandColour(candidates[best], instMag, instErr, o);
+    if (refit?.row.passed) {
+      rows[best] = refit.row;
+      panels[best] = refit.panel;
+    }
   }
   return { rows, panels, best };
 }

@@ -23,6 +23,7 @@ export interface StandardHeader {
   /** Seconds. */
   exposureS: number;
   dateObs: string;
+  /** FILTER, trimmed: "" when the keyword is present but empty, null when missing. */
   filter: string | null;
   object: string | null;
   gainEPerAdu: number;
@@ -80,7 +81,8 @@ export function standardiseHeader(h: FitsHeader, cam: CameraKeywords): Standardi
       mjdMid,
       exposureS: exposure,
       dateObs: date ?? "",
-      filter: h.getString("FILTER")?.trim() || null,
+      // "" (a FILTER keyword present but empty) means unfiltered (calibrate/unfiltered.ts); null: no keyword.
+      filter: h.getString("FILTER")?.trim() ?? null,
       object: h.getString("OBJECT")?.trim() || null,
       gainEPerAdu: positive(h.getNumber("GAIN")) ?? cam.gainEPerAdu,
       readNoiseE: positive(h.getNumber("RDNOISE")) ?? positive(h.getNumber("READNOIS")) ?? cam.readNoiseE,

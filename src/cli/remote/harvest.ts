@@ -9,7 +9,7 @@ export function harvestCommand() {
     ["skytom harvest Gaia22bpl", "skytom harvest SN2023ixf --source ZTF --json"],
   )
     .argument("<target>", "target name or alias")
-    .option("--source <name...>", "only these sources (GaiaAlerts, ZTF); default all")
+    .option("--source <name...>", "only these sources (GaiaAlerts, ZTF, GaiaDR3); default all")
     .option("--json", "print the answer as JSON")
     .action(async (target: string, o: RemoteFlags & { source?: string[]; json?: boolean }) => {
       const answer = await connect(o).harvest(target, o.source);

@@ -73,6 +73,8 @@ export const dataProducts = pgTable(
     index().on(t.userId),
     index().on(t.created),
     index().on(t.status),
+    // A camera's frames by time: camera health and re-deciding its flags (calibration-runs.md).
+    index().on(t.cameraId, t.mjd),
   ],
 );
 
@@ -214,6 +216,8 @@ export const calibrations = pgTable(
     calibrationLog: varchar({ length: 500 }),
     /** The filter request this calibration ran with. */
     filterRequest: varchar({ length: 50 }).notNull().default("GaiaSP/any"),
+    /** The colour term of the chosen band and the target colour it was applied with (docs/colour.md). */
+    colourTerm: jsonb().$type<StoredColourTerm>(),
     /** The data product's current calibration run: these values are that run's (calibration-runs.md). */
     runId: integer().references((): AnyPgColumn => calibrationRuns.id, { onDelete: "set null" }),
   },
@@ -232,6 +236,25 @@ export const PRIMARY_CHANNELS: CalibrationChannel[] = ["", "G"];
 /** Join condition: a data product's primary calibration (PRIMARY_CHANNELS), at most one row per product. */
 export const primaryCalibrationOf = (dataProductId: AnyPgColumn) =>
   and(eq(calibrations.dataProductId, dataProductId), inArray(calibrations.channel, PRIMARY_CHANNELS));
+
+/**
+ * The colour term a calibration applied to its target (docs/colour.md, "Settings, API and plot"), in the
+ * API's names: k from the frame's own fit, the camera's learnt k, the default 0 or a fixed value; the
+ * target colour given, from quasi-simultaneous points, from the reference counterpart, or none.
+ */
+export interface StoredColourTerm {
+  colour_index: string;
+  k: number;
+  k_err: number | null;
+  k_source: "fit" | "camera" | "default" | "fixed";
+  c0: number;
+  colour_spread: number | null;
+  target_colour: number | null;
+  target_colour_err: number | null;
+  target_colour_source: "given" | "points" | "reference" | "none";
+  shift: number;
+  systematic_err: number;
+}
 
 /** Quality flags of a calibrated frame: its zero point fell > 3σ below the camera's running median. */
 export const QUALITY_FLAGS = ["low_zeropoint"] as const;
@@ -310,6 +333,8 @@ export const calibrationRuns = pgTable(
     /** Seconds (the one output that is not reproducible). */
     processingTime: float(),
     qualityFlag: varchar({ length: 30 }).$type<QualityFlag>(),
+    /** The chosen band's colour term (docs/colour.md); null without colour terms. */
+    colourTerm: jsonb().$type<StoredColourTerm>(),
   },
   (t) => [index().on(t.dataProductId, t.id)],
 );
@@ -332,6 +357,11 @@ export const calibrationRunBands = pgTable(
     passed: boolean().notNull().default(false),
     chosen: boolean().notNull().default(false),
     reason: text().notNull().default(""),
+    /** The band's colour term (mag per mag), its error, where it came from and c₀; null without one. */
+    colourK: float(),
+    colourKErr: float(),
+    colourKSource: varchar({ length: 10 }),
+    colourC0: doublePrecision("colour_c0"),
   },
   (t) => [index().on(t.runId)],
 );
@@ -354,6 +384,11 @@ export const calibrationBands = pgTable(
     passed: boolean().notNull().default(false),
     chosen: boolean().notNull().default(false),
     reason: text().notNull().default(""),
+    /** The band's colour term (mag per mag), its error, where it came from and c₀; null without one. */
+    colourK: float(),
+    colourKErr: float(),
+    colourKSource: varchar({ length: 10 }),
+    colourC0: doublePrecision("colour_c0"),
   },
   (t) => [index().on(t.calibrationId)],
 );

@@ -85,10 +85,39 @@ export const cameras = pgTable(
     bayerBands: jsonb().$type<Record<"R" | "G" | "B", string>>(),
     /** Stored path (under the data directory) of an example FITS file. */
     exampleFile: varchar({ length: 500 }),
+    /** Fit colour terms in this camera's calibrations (docs/colour.md); false = the plain CPCS zero point. */
+    colourTerms: boolean().notNull().default(true),
+    /** The band unfiltered (Clear, L, …) frames are calibrated to: GaiaDR3/G or one GaiaSP band. */
+    unfilteredBand: varchar({ length: 20 }).notNull().default("GaiaDR3/G"),
     created: created(),
     modified: modified(),
   },
   (t) => [unique().on(t.observatoryId, t.cameraName)],
+);
+
+/**
+ * A camera's learnt colour term per band (docs/colour.md "The camera's learnt k"): the Huber-clipped running
+ * mean of the k its calibrations fitted (updateLearntK), used for frames too sparse to fit their own.
+ */
+export const cameraColourTerms = pgTable(
+  "camera_colour_terms",
+  {
+    id: serial().primaryKey(),
+    cameraId: integer()
+      .notNull()
+      .references(() => cameras.id, { onDelete: "cascade" }),
+    survey: varchar({ length: 32 }).notNull(),
+    band: varchar({ length: 10 }).notNull(),
+    /** The colour index k multiplies (B-V, g-r, BP-RP, J-K). */
+    colourIndex: varchar({ length: 10 }).notNull(),
+    /** mag per mag of colour. */
+    k: doublePrecision().notNull(),
+    kErr: doublePrecision().notNull(),
+    kScatter: doublePrecision().notNull(),
+    nFrames: integer().notNull(),
+    modified: modified(),
+  },
+  (t) => [unique().on(t.cameraId, t.survey, t.band)],
 );
 
 /** A user's favourite camera (BHTOM ObservatoryMatrix); data products point here. */

@@ -4,6 +4,7 @@
  * fields, the per-band table and the plot as a data URL.
  */
 import { BadRequestError } from "../errors.ts";
+import { storedColourTerm } from "./colour.ts";
 import { calibrationPlot, runCalibration, type CalibrationDeps } from "./pipeline.ts";
 
 export interface CalibFileRequest {
@@ -43,6 +44,8 @@ export async function calibrateCatalogueFile(req: CalibFileRequest, deps: Calibr
       target: { raDeg: req.raDeg, decDeg: req.decDeg },
       filterRequest: filterRequestFrom(req.survey, req.filter),
       matchDistArcsec: req.matchDistArcsec,
+      // Colour terms without a camera: the frame's own k (≥ 30 stars with colours), else none (k = 0).
+      colour: {},
     },
     deps,
   );
@@ -63,7 +66,16 @@ export async function calibrateCatalogueFile(req: CalibFileRequest, deps: Calibr
     light_curve_filter: result.lightCurveFilter,
     processing_time: +run.seconds.toFixed(4),
     reference_stars: run.reference.raDeg.length,
-    bands: result.bands,
+    bands: result.bands.map(({ colour, ...b }) => ({
+      ...b,
+      colour_k: colour ? finiteOrNull(colour.k) : null,
+      colour_k_err: colour ? finiteOrNull(colour.kErr) : null,
+      colour_k_source: colour?.kSource ?? null,
+      colour_c0: colour ? finiteOrNull(colour.c0) : null,
+    })),
+    colour_term: storedColourTerm(result.colourTerm),
     plot,
   };
 }
+
+const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);

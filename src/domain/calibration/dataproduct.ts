@@ -22,9 +22,10 @@ import {
   type CalibrationChannel,
 } from "../../db/schema/index.ts";
 import { storedPath } from "../../storage.ts";
+import { cameraOf, colourRequestFor, frameRequest, learnColourTerm } from "./colour.ts";
 import { qualityFlagFor } from "./health.ts";
 import { calibrationPlot, runCalibration, type CalibrationDeps } from "./pipeline.ts";
-import { failRun, finishRun, loadDataProduct, makeRunCurrent, openRun, type RunInputs } from "./runs.ts";
+import { failRun, finishRun, loadDataProduct, openRun, settleRun, type RunInputs } from "./runs.ts";
 
 /**
  * The instrumental catalogue of one channel of a one-shot-colour frame, next to the product's own
@@ -127,7 +128,7 @@ export async function calibrateDataProduct(
   const fail = (message: string) =>
     inTransaction(database, async (tx) => {
       const failed = await failRun(tx, run.id, inputs, message, seconds());
-      if (failed?.makeCurrent) await makeRunCurrent(tx, failed);
+      if (failed?.makeCurrent) await settleRun(tx, failed);
     });
   if (dp.mjd === null || target.ra === null || target.dec === null || !cataloguePath) {
     await fail("no MJD, catalogue or target position to calibrate with");
@@ -144,13 +145,22 @@ export async function calibrateDataProduct(
   }
   inputs.catalogueSha256 = sha256(text);
   const tRun = performance.now();
+  // Colour terms (docs/colour.md): the camera's setting, its learnt k, the target's colour from points.
+  const camera = await cameraOf(database.db, dp.cameraId);
+  const colour = await colourRequestFor(database.db, camera, {
+    targetId: target.id,
+    facility: row.observatory ?? dp.facility,
+    mjd: dp.mjd,
+    dataProductId: dp.id,
+  });
   const result = await runCalibration(
     {
       catalogueText: text,
       target: { raDeg: target.ra, decDeg: target.dec },
-      filterRequest: run.filterRequest,
+      filterRequest: await frameRequest(database.db, dp, camera, run.filterRequest),
       matchDistArcsec: run.matchDistRequested ?? undefined,
       epochMjd: dp.mjd,
+      colour,
     },
     opts,
   );
@@ -166,7 +176,12 @@ export async function calibrateDataProduct(
     // The camera's zero-point history is of its ordinary frames and G channels (PRIMARY_CHANNELS).
     qualityFlag:
       result.result.ok && PRIMARY_CHANNELS.includes(run.channel)
-        ? await qualityFlagFor(database.db, dp, result.result.calibrationData.zeropoint)
+        ? await qualityFlagFor(
+            database.db,
+            dp,
+            result.result.calibrationData.zeropoint,
+            result.result.lightCurveFilter,
+          )
         : null,
   });
   const tPlot = performance.now();
@@ -185,7 +200,11 @@ export async function calibrateDataProduct(
   const tStore = performance.now();
   await inTransaction(database, async (tx) => {
     const finished = await finishRun(tx, run.id, inputs, result.result, plotPath, seconds());
-    if (finished?.makeCurrent) await makeRunCurrent(tx, finished);
+    const current = finished?.makeCurrent ? await settleRun(tx, finished) : false;
+    // A frame that fitted its own k teaches its camera (trial runs and runs that did not become current
+    // do not: they change nothing).
+    if (current && finished && camera && finished.survey && finished.bestFilter)
+      await learnColourTerm(tx, camera.id, finished.survey, finished.bestFilter, finished.colourTerm);
   });
   return {
     cone: result.coneSeconds * 1000,

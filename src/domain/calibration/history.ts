@@ -20,6 +20,7 @@ import {
   type RunRow,
 } from "./runs.ts";
 import { canSee } from "./service.ts";
+import { bandColour } from "./colour.ts";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -55,17 +56,20 @@ function bandItem(b: RunBandRow) {
     passed: b.passed,
     chosen: b.chosen,
     reason: b.reason,
+    ...bandColour(b),
   };
 }
 
 /** The whole record of one run, as get-run answers it. */
-export function runRecord(run: RunRow, bands: RunBandRow[], current: boolean) {
+export function runRecord(run: RunRow, bands: RunBandRow[], currentRun: number | null) {
   return {
     id: run.id,
     dataproduct: run.dataProductId,
     /** One-shot-colour channel (R, G, B); "" for an ordinary frame. */
     channel: run.channel,
-    current,
+    current: currentRun === run.id,
+    /** The data product's current run (of the channel): another one when this run failed, was a trial or was replaced. */
+    current_run: currentRun,
     status: run.status,
     status_message: run.statusMessage,
     reason: run.reason,
@@ -111,6 +115,7 @@ export function runRecord(run: RunRow, bands: RunBandRow[], current: boolean) {
       calibration_plot: run.calibrationPlot,
       processing_time: run.processingTime,
       quality_flag: run.qualityFlag,
+      colour_term: run.colourTerm ?? null,
       bands: bands.map(bandItem),
     },
   };
@@ -120,11 +125,7 @@ export type RunRecord = ReturnType<typeof runRecord>;
 /** POST /calibration/get-run/: one run's whole record. */
 export async function getRun(db: Executor, caller: Caller, id: number): Promise<RunRecord> {
   const run = await readableRun(db, caller, id);
-  return runRecord(
-    run,
-    await runBands(db, id),
-    (await currentRunId(db, run.dataProductId, run.channel)) === id,
-  );
+  return runRecord(run, await runBands(db, id), await currentRunId(db, run.dataProductId, run.channel));
 }
 
 const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
@@ -286,9 +287,13 @@ export async function useRun(database: Database, caller: Caller, id: number): Pr
   requireStaff(caller);
   return inTransaction(database, async (tx) => {
     const run = await readableRun(tx, caller, id);
-    if (run.status !== "S" && run.status !== "E")
+    if (run.status === "E")
+      throw new BadRequestError(
+        `Calibration run ${id} failed (${run.statusMessage || "no message"}): a failed run cannot be made current.`,
+      );
+    if (run.status !== "S")
       throw new BadRequestError(`Calibration run ${id} has not finished (status ${run.status}).`);
     await makeRunCurrent(tx, run);
-    return runRecord(run, await runBands(tx, id), true);
+    return runRecord(run, await runBands(tx, id), id);
   });
 }

@@ -9,7 +9,11 @@
  * before storing. Nothing here touches the database or the data directory.
  */
 import { createHash } from "node:crypto";
-import { calibrateCatalogue, type CalibrationResult } from "../../astro/calibrate/index.ts";
+import {
+  calibrateCatalogue,
+  type CalibrationResult,
+  type ColourRequest,
+} from "../../astro/calibrate/index.ts";
 import { surveysOfRequest, type ReferenceCatalogue, type Survey } from "../../astro/calibrate/bands.ts";
 import { canonicalReference, referenceRowsText } from "../../astro/calibrate/canonical.ts";
 import { angularSeparationDeg } from "../../astro/coords.ts";
@@ -34,6 +38,8 @@ export interface CalibrationRequest {
   matchDistArcsec?: number;
   /** Time of the observation, MJD: reference stars are moved to it by their proper motions. */
   epochMjd?: number;
+  /** Colour terms (docs/colour.md): the camera's learnt k, the target's colour; absent = plain CPCS. */
+  colour?: ColourRequest;
 }
 
 /** The services a calibration uses. */
@@ -123,6 +129,7 @@ export function calibrate(
     matchDistArcsec: matchDist !== undefined && matchDist > 0 ? matchDist : undefined,
     targetIndex: parsed.targetIndex >= 0 ? parsed.targetIndex : undefined,
     forcedTargetDropped: parsed.targetDropped,
+    colour: request.colour,
   });
 }
 

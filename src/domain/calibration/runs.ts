@@ -25,6 +25,8 @@ import {
 } from "../../db/schema/index.ts";
 import { VERSION } from "../../version.ts";
 import { replaceDataProductPoints, type NewPoint } from "../datums/store.ts";
+import { storedColourTerm } from "./colour.ts";
+import { lockCameraFlags, redecideLaterFlags } from "./health.ts";
 
 export type RunRow = typeof calibrationRuns.$inferSelect;
 export type RunBandRow = typeof calibrationRunBands.$inferSelect;
@@ -202,6 +204,7 @@ export async function finishRun(
       starsMatched: result.counts.matched,
       starsKept: result.counts.kept,
       calibrationPlot: plotPath,
+      colourTerm: storedColourTerm(result.colourTerm),
     })
     .where(stillOpen(runId))
     .returning();
@@ -219,6 +222,10 @@ export async function finishRun(
         passed: b.passed,
         chosen: b.survey === c.survey && b.band === c.best_filter,
         reason: b.reason ?? "",
+        colourK: b.colour ? finite(b.colour.k) : null,
+        colourKErr: b.colour ? finite(b.colour.kErr) : null,
+        colourKSource: b.colour?.kSource ?? null,
+        colourC0: b.colour ? finite(b.colour.c0) : null,
       })),
     );
   }
@@ -317,10 +324,13 @@ async function channelsSummary(
  * Make a finished run the data product's current one (of its channel), inside the caller's transaction:
  * the calibration row of that channel, its per-band table, the light-curve point of that channel
  * (replacing the earlier run's), the target's last point, the product's status, filter request and
- * matching radius all become the run's. A channel run (one-shot-colour) leaves the product's filter
- * request alone; the product's status sums up its channels.
+ * matching radius all become the run's; then the quality flags of the frame and of the camera's frames
+ * after it are re-decided (health.ts redecideLaterFlags). A channel run (one-shot-colour) leaves the
+ * product's filter request alone; the product's status sums up its channels.
  */
 export async function makeRunCurrent(tx: Executor, run: RunRow): Promise<void> {
+  // Serialise with the camera's other frames changing (their flags depend on this one: health.ts).
+  await lockCameraFlags(tx, run.dataProductId);
   // Serialise with other runs of this product finishing (the later one wins).
   await tx
     .select({ id: dataProducts.id })
@@ -349,6 +359,7 @@ export async function makeRunCurrent(tx: Executor, run: RunRow): Promise<void> {
     noPlot: run.calibrationPlot === null,
     processingTime: run.processingTime,
     filterRequest: run.filterRequest,
+    colourTerm: run.colourTerm,
     runId: run.id,
     channel: run.channel,
   };
@@ -392,6 +403,79 @@ export async function makeRunCurrent(tx: Executor, run: RunRow): Promise<void> {
         : { ...(await channelsSummary(tx, dp)), matchDist: run.matchDistRequested },
     )
     .where(eq(dataProducts.id, dp.id));
+  // The frame's flag and those of the frames after it, against the camera's frames as they are now.
+  await redecideLaterFlags(tx, dp.id);
+}
+
+/** The data product's current run of a channel (undefined: none yet). */
+async function currentRun(
+  db: Executor,
+  dataProductId: number,
+  channel: CalibrationChannel,
+): Promise<RunRow | undefined> {
+  const [row] = await db
+    .select({ run: calibrationRuns })
+    .from(calibrations)
+    .innerJoin(calibrationRuns, eq(calibrationRuns.id, calibrations.runId))
+    .where(and(eq(calibrations.dataProductId, dataProductId), eq(calibrations.channel, channel)));
+  return row?.run;
+}
+
+/**
+ * A failed run that would have replaced a successful one: the product keeps its current run, calibration
+ * row and point; its status goes back to that run's, with a note naming the failed run.
+ */
+async function keepCurrentRun(tx: Executor, keep: RunRow, failed: RunRow): Promise<void> {
+  const row = await loadDataProduct(tx, keep.dataProductId);
+  if (!row) return;
+  await tx
+    .update(calibrations)
+    .set({ status: keep.status, statusMessage: keep.statusMessage, filterRequest: keep.filterRequest })
+    .where(and(eq(calibrations.dataProductId, keep.dataProductId), eq(calibrations.channel, keep.channel)));
+  const note = `recalibration run ${failed.id} failed (${failed.statusMessage || "no message"}), run ${keep.id} stays current`;
+  if (keep.channel !== "") {
+    // A channel of a one-shot-colour frame: the product's status sums up its channels.
+    const channels = await channelsSummary(tx, row.dp);
+    await tx
+      .update(dataProducts)
+      .set({ ...channels, statusMessage: `${channels.statusMessage}; ${keep.channel}: ${note}` })
+      .where(eq(dataProducts.id, keep.dataProductId));
+    return;
+  }
+  await tx
+    .update(dataProducts)
+    .set({
+      status: keep.status,
+      statusMessage: `${summary(row.dp, keep)}; ${note}`,
+      filter: keep.filterRequest,
+      matchDist: keep.matchDistRequested,
+    })
+    .where(eq(dataProducts.id, keep.dataProductId));
+}
+
+/**
+ * Settle a finished run that is to become current, inside the caller's transaction. A successful run
+ * becomes current (makeRunCurrent). A failed one becomes current only when the product has no successful
+ * current run (an upload's first calibration failing): a failed recalibration never replaces a good
+ * point — it stays recorded (status E, its message) and the earlier run stays current.
+ * Returns whether the run became current.
+ */
+export async function settleRun(tx: Executor, run: RunRow): Promise<boolean> {
+  await lockCameraFlags(tx, run.dataProductId);
+  if (run.status === "E") {
+    await tx
+      .select({ id: dataProducts.id })
+      .from(dataProducts)
+      .where(eq(dataProducts.id, run.dataProductId))
+      .for("update");
+    const keep = await currentRun(tx, run.dataProductId, run.channel);
+    if (keep && keep.status === "S" && keep.id !== run.id) {
+      await keepCurrentRun(tx, keep, run);
+      return false;
+    }
+  }
+  await makeRunCurrent(tx, run);
+  return true;
 }
 
 /** The data product's current run id of a channel ("" for an ordinary frame; null: none yet). */

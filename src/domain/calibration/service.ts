@@ -22,6 +22,7 @@ import { BadRequestError } from "../errors.ts";
 import { booleanWord, containsPattern, integerValue } from "../input.ts";
 import type { Actor } from "../permissions.ts";
 import { queueRuns, runSettings } from "./recalibrate.ts";
+import { bandColour } from "./colour.ts";
 
 type CalRow = typeof calibrations.$inferSelect;
 type DpRow = typeof dataProducts.$inferSelect;
@@ -76,7 +77,9 @@ function resultItem(
       passed: b.passed,
       chosen: b.chosen,
       reason: b.reason,
+      ...bandColour(b),
     })),
+    colour_term: c.colourTerm ?? null,
     file_download_link: link,
     calibration_run: c.runId,
     calibration_version: version,

@@ -2,6 +2,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { DOWNLOAD_TYPES } from "../../vocabulary.ts";
 import { DateTimeFilterSchema, PageField } from "../input.ts";
+import { DOWNLOAD_COLUMNS, EXTENDED_COLUMNS } from "./extended.ts";
 
 export const DownloadBody = Type.Object({
   name: Type.String({
@@ -11,6 +12,24 @@ export const DownloadBody = Type.Object({
   }),
 });
 export type DownloadInput = Static<typeof DownloadBody>;
+
+/** The photometry download's body: DownloadBody and the opt-in columns (extended.ts). */
+export const PhotometryDownloadBody = Type.Object({
+  ...DownloadBody.properties,
+  columns: Type.Optional(
+    Type.Union(
+      DOWNLOAD_COLUMNS.map((c) => Type.Literal(c)),
+      {
+        description:
+          'Not in BHTOM2. "bhtom" (default): BHTOM\'s six columns. "extended": three more columns after them — ' +
+          `${EXTENDED_COLUMNS.join(", ")} (the point's camera-health flag, e.g. low_zeropoint; the calibration ` +
+          "run that made it; that run's algorithm version; empty when none)",
+        errorMessage: 'Not a valid choice: "bhtom" or "extended".',
+      },
+    ),
+  ),
+});
+export type PhotometryDownloadInput = Static<typeof PhotometryDownloadBody>;
 
 const text = (description: string) =>
   Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()], { description }));

@@ -18,6 +18,7 @@ import { requireSuperuser, type Actor } from "../permissions.ts";
 import * as targetRepo from "../targets/repo.ts";
 import { csvBatches, downloadParallelism } from "./batches.ts";
 import { csvLine, PHOTOMETRY_HEADER, RADIO_HEADER } from "./csv.ts";
+import { extendedPhotometryChunks, type DownloadColumns } from "./extended.ts";
 import { bigEnough, fileChunks, openCached, teeToCache, type DownloadCacheOptions } from "./file-cache.ts";
 import type { DownloadedItemOutput, DownloadedListInput } from "./schemas.ts";
 
@@ -59,6 +60,7 @@ export interface Download {
  * Start a download of the target with this exact name: records who downloaded what from where
  * (DownloadedTarget, even when the file holds only the header) and returns the file's chunks.
  * With `cache`, a big light curve's CSV is served from (or written to) the download file cache.
+ * `columns: "extended"` (photometry only) adds the quality flag and the calibration run (extended.ts).
  */
 export async function startDownload(
   db: Db,
@@ -68,6 +70,7 @@ export async function startDownload(
   ipAddress: string,
   batchSize = DOWNLOAD_BATCH,
   cache: DownloadCacheOptions | null = null,
+  columns: DownloadColumns = "bhtom",
 ): Promise<Download> {
   // The exact name; else, for digits, the target id (BHTOM's download scripts say "name or id").
   const target =
@@ -81,6 +84,11 @@ export async function startDownload(
     downloadType: spec.type,
     ipAddress: ipAddress.slice(0, IP_ADDRESS_MAX),
   });
+  if (columns === "extended" && kind === "photometry") {
+    // Opt-in columns (extended.ts): a different file, never cached.
+    const chunks = extendedPhotometryChunks(db, target.id, batchSize);
+    return { fileName: `target_${target.name}_photometry_extended.csv`, chunks, cached: false };
+  }
   const fileName = `target_${target.name}_${spec.fileSuffix}.csv`;
   if (cache) {
     // The version was read with the target, in one statement: the file of that version is its CSV.

@@ -63,17 +63,32 @@ async function harvestTargetOf(db: Executor, target: TargetRow): Promise<Harvest
 async function storeHarvest(db: Db, targetId: number, harvest: Harvest): Promise<number> {
   return db.transaction(async (tx) => {
     const existing = await tx
-      .select({ objectId: reducedDatums.sourceName, mjd: reducedDatums.mjd, filter: reducedDatums.filter })
+      .select({
+        id: reducedDatums.id,
+        objectId: reducedDatums.sourceName,
+        mjd: reducedDatums.mjd,
+        filter: reducedDatums.filter,
+        error: reducedDatums.error,
+      })
       .from(reducedDatums)
       .where(and(eq(reducedDatums.targetId, targetId), eq(reducedDatums.facility, harvest.source)));
-    const seen = new Set(existing.map((p) => `${p.objectId}|${p.mjd}|${p.filter}`));
+    const seen = new Map(existing.map((p) => [`${p.objectId}|${p.mjd}|${p.filter}`, p]));
     const fresh: NewPoint[] = [];
+    // Points stored without an error (Gaia Alerts before its error model) get the source's error now.
+    const errorsToFill: { id: number; error: number }[] = [];
     for (const p of harvest.points) {
       const filter = harvestedFilter(p.band, harvest.source);
       const objectId = (p.objectId ?? harvest.objectId).slice(0, 100);
       const key = `${objectId}|${p.mjd}|${filter}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      const known = seen.get(key);
+      if (known) {
+        if (known.error === 0 && p.error > 0 && known.id > 0) {
+          errorsToFill.push({ id: known.id, error: p.error });
+          known.error = p.error;
+        }
+        continue;
+      }
+      seen.set(key, { id: 0, objectId, mjd: p.mjd, filter, error: p.error });
       fresh.push({
         dataType: "photometry",
         sourceName: objectId,
@@ -88,6 +103,8 @@ async function storeHarvest(db: Db, targetId: number, harvest: Harvest): Promise
       });
     }
     const added = fresh.length ? await storePoints(tx, targetId, fresh) : 0;
+    for (const f of errorsToFill)
+      await tx.update(reducedDatums).set({ error: f.error }).where(eq(reducedDatums.id, f.id));
     await recordState(tx, targetId, harvest.source, {
       objectId: harvest.objectId,
       lastAttempt: harvest.queriedAt,
@@ -151,13 +168,14 @@ export async function harvestTarget(
       const harvest = await harvester.fetch(key);
       const added = await storeHarvest(db, target.id, harvest);
       const skipped = harvest.skipped ? `; ${harvest.skipped} unusable rows skipped` : "";
+      const note = harvest.note ? ` (${harvest.note})` : "";
       outcomes.push({
         ...base,
         status: "ok",
         objectId: harvest.objectId,
         returned: harvest.points.length,
         added,
-        message: `${harvest.points.length} points, ${added} new${skipped}`,
+        message: `${harvest.points.length} points, ${added} new${skipped}${note}`,
       });
     } catch (err) {
       if (!(err instanceof SourceError)) throw err;

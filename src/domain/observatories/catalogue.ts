@@ -11,6 +11,7 @@ import { containsPattern } from "../input.ts";
 import { requireStaff, type Actor } from "../permissions.ts";
 import * as repo from "./repo.ts";
 import type { ObservatoryView } from "./schemas.ts";
+import { learntColourTerms } from "../calibration/colour.ts";
 import { toObservatoryView } from "./views.ts";
 
 export interface CatalogueFilters {
@@ -171,7 +172,14 @@ export async function observatoryDetail(db: Executor, viewer: Actor, id: number)
   if (!row) throw new NotFoundError("Observatory not found.");
   const cams = await repo.camerasOf(db, [id]);
   return {
-    observatory: toObservatoryView(row.o, cams),
+    observatory: toObservatoryView(
+      row.o,
+      cams,
+      await learntColourTerms(
+        db,
+        cams.map((c) => c.id),
+      ),
+    ),
     owner: row.ownerId !== null && row.owner !== null ? { id: row.ownerId, username: row.owner } : null,
     favourites: await favouritesAmong(
       db,

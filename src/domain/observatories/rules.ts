@@ -3,6 +3,7 @@
  * specs that map request fields to columns, and name cleaning (date-time filters: ../input.ts).
  * Pure helpers, no database access.
  */
+import { checkUnfilteredBand } from "../../astro/calibrate/unfiltered.ts";
 import { ValidationError, type FieldErrors } from "../errors.ts";
 import { ONAME_MAX_LENGTH } from "./schemas.ts";
 
@@ -60,6 +61,8 @@ export const CAMERA_COLUMNS = {
   exposure_time_keyword: ["exposureTimeKeyword", false],
   mode_recognition_keyword: ["modeRecognitionKeyword", false],
   additional_info: ["additionalInfo", false],
+  colour_terms: ["colourTerms", false],
+  unfiltered_band: ["unfilteredBand", false],
 } as const satisfies ColumnSpec;
 
 /** Present fields → column values; `null` only where the column may be empty. */
@@ -71,6 +74,13 @@ export function columnsFrom(input: object, spec: ColumnSpec, errors: FieldErrors
     if (v === undefined) continue;
     if (v === null && !nullable) errors[key] = ["This field may not be null."];
     else out[column] = v;
+  }
+  if (typeof out.unfilteredBand === "string") {
+    try {
+      out.unfilteredBand = checkUnfilteredBand(out.unfilteredBand);
+    } catch (e) {
+      errors.unfiltered_band = [(e as Error).message];
+    }
   }
   return out;
 }

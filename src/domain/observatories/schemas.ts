@@ -149,6 +149,14 @@ export const cameraFields = {
       '"G": "GaiaSP/V", "B": "GaiaSP/B"} (the default; null restores it). One band per channel, distinct; a ' +
       "channel left out is not calibrated. A JSON string is accepted too (forms).",
   }),
+  colour_terms: NullableBoolean(
+    "Fit colour terms in this camera's calibrations (default true; false = the plain CPCS zero point; docs/colour.md)",
+  ),
+  unfiltered_band: NullableString({
+    maxLength: 20,
+    description:
+      "Band that unfiltered frames (FITS FILTER Clear, C, CV, L, None or empty) are calibrated to: GaiaDR3/G (default) or one GaiaSP band, e.g. GaiaSP/R",
+  }),
 };
 
 const optional = <T extends Record<string, TSchema>>(fields: T) =>
@@ -276,6 +284,20 @@ export const CameraOut = Type.Object({
   bayer_bands: Type.Record(Type.String(), Type.String(), {
     description: "The band each one-shot-colour channel is calibrated to (the default when not set)",
   }),
+  colour_terms: Type.Boolean({ description: "Colour terms fitted in this camera's calibrations" }),
+  unfiltered_band: Type.String({ description: "Band unfiltered frames are calibrated to" }),
+  learnt_colour_terms: Type.Array(
+    Type.Object({
+      survey: Type.String(),
+      band: Type.String(),
+      colour_index: Type.String({ description: "B-V, g-r, BP-RP or J-K" }),
+      k: Type.Number({ description: "Learnt colour term, mag per mag of colour" }),
+      k_err: Type.Number(),
+      k_scatter: Type.Number({ description: "Robust scatter of the frames' k" }),
+      n_frames: Type.Integer(),
+    }),
+    { description: "The camera's learnt colour term per band (docs/colour.md)" },
+  ),
   created: DateTime,
   modified: DateTime,
 });

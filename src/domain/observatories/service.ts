@@ -45,6 +45,7 @@ import {
   type PatchObservatoryInput,
   type UpdateObservatoryInput,
 } from "./schemas.ts";
+import { learntColourTerms } from "../calibration/colour.ts";
 import { observatoryView, toCameraView, toObservatoryView, type Paged } from "./views.ts";
 
 export type { CameraRow, FavouriteRow, ObservatoryRow } from "./repo.ts";
@@ -357,7 +358,15 @@ export async function listObservatories<P extends { offset: number; limit: numbe
   const byObservatory = new Map<number, repo.CameraRow[]>();
   for (const c of cameras)
     byObservatory.set(c.observatoryId, [...(byObservatory.get(c.observatoryId) ?? []), c]);
-  return { count, page, data: rows.map((r) => toObservatoryView(r, byObservatory.get(r.id) ?? [])) };
+  const learnt = await learntColourTerms(
+    db,
+    cameras.map((c) => c.id),
+  );
+  return {
+    count,
+    page,
+    data: rows.map((r) => toObservatoryView(r, byObservatory.get(r.id) ?? [], learnt)),
+  };
 }
 
 /** Every observatory with all its cameras (CLI). */

@@ -1,10 +1,14 @@
 /** API views of observatory, camera and favourite rows, and the paged list shape. */
 import type { Executor } from "../../db/connection.ts";
 import { DEFAULT_BAYER_BANDS } from "./bayer.ts";
+import { learntColourTerms } from "../calibration/colour.ts";
 import * as repo from "./repo.ts";
 import type { CameraView, FavouriteView, ObservatoryView } from "./schemas.ts";
 
-export function toCameraView(c: repo.CameraRow): CameraView {
+/** A camera's learnt colour terms per band (calibration/colour.ts), as the views show them. */
+export type LearntTerms = CameraView["learnt_colour_terms"];
+
+export function toCameraView(c: repo.CameraRow, learnt: LearntTerms = []): CameraView {
   return {
     id: c.id,
     user: c.userId,
@@ -28,12 +32,19 @@ export function toCameraView(c: repo.CameraRow): CameraView {
     mode_recognition_keyword: c.modeRecognitionKeyword,
     additional_info: c.additionalInfo,
     bayer_bands: { ...(c.bayerBands ?? DEFAULT_BAYER_BANDS) },
+    colour_terms: c.colourTerms,
+    unfiltered_band: c.unfilteredBand,
+    learnt_colour_terms: learnt,
     created: c.created.toISOString(),
     modified: c.modified.toISOString(),
   };
 }
 
-export function toObservatoryView(o: repo.ObservatoryRow, cameras: repo.CameraRow[]): ObservatoryView {
+export function toObservatoryView(
+  o: repo.ObservatoryRow,
+  cameras: repo.CameraRow[],
+  learnt: Map<number, LearntTerms> = new Map(),
+): ObservatoryView {
   return {
     id: o.id,
     name: o.name,
@@ -53,7 +64,7 @@ export function toObservatoryView(o: repo.ObservatoryRow, cameras: repo.CameraRo
     modified: o.modified.toISOString(),
     authors: o.authors,
     acknowledgements: o.acknowledgements,
-    cameras: cameras.map(toCameraView),
+    cameras: cameras.map((c) => toCameraView(c, learnt.get(c.id))),
   };
 }
 
@@ -77,7 +88,15 @@ export function toFavouriteView(r: repo.FavouriteListRow): FavouriteView {
 }
 
 export async function observatoryView(db: Executor, row: repo.ObservatoryRow): Promise<ObservatoryView> {
-  return toObservatoryView(row, await repo.camerasOf(db, [row.id]));
+  const cameras = await repo.camerasOf(db, [row.id]);
+  return toObservatoryView(
+    row,
+    cameras,
+    await learntColourTerms(
+      db,
+      cameras.map((c) => c.id),
+    ),
+  );
 }
 
 export interface Paged<T, P> {

@@ -99,7 +99,22 @@ export const CAMERA_FIELDS: FormField[] = [
     placeholder: '{"R": "GaiaSP/R", "G": "GaiaSP/V", "B": "GaiaSP/B"}',
   },
   { name: "additional_info", label: "Additional information", type: "textarea" },
+  {
+    name: "colour_terms",
+    label: "Colour terms",
+    type: "checkbox",
+    help: "Fit the colour term m_inst − m_cat = ZP + k·(c − c₀) and correct the target for its colour (recommended; off gives the plain zero point).",
+  },
+  {
+    name: "unfiltered_band",
+    label: "Band for unfiltered frames",
+    help: "FITS frames with FILTER Clear, C, CV, L, None or empty are calibrated to this band: GaiaDR3/G, or one GaiaSP band such as GaiaSP/R.",
+    placeholder: "GaiaDR3/G",
+  },
 ];
+
+/** A new camera form's starting values (the model defaults that a form cannot leave out). */
+export const NEW_CAMERA_VALUES: Record<string, string> = { colour_terms: "true" };
 
 const str = (v: unknown) =>
   v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);

@@ -20,6 +20,7 @@ import { checkForm, formErrors, formValues } from "../forms.ts";
 import { render } from "../render.ts";
 import {
   CAMERA_FIELDS,
+  NEW_CAMERA_VALUES,
   canEdit,
   observatoryId,
   LOCATION_FIELDS,
@@ -93,7 +94,7 @@ export const observatoryFormPages: FastifyPluginAsync<WebOptions> = async (app, 
 
   app.get("/observatory/create/", async (request, reply) => {
     requireLogin(request);
-    return page(reply, { ...createPage, values: {} });
+    return page(reply, { ...createPage, values: { ...NEW_CAMERA_VALUES } });
   });
 
   app.post("/observatory/create/", async (request, reply) => {
@@ -170,7 +171,7 @@ export const observatoryFormPages: FastifyPluginAsync<WebOptions> = async (app, 
 
   app.get("/observatory/:id/cameras/add/", async (request, reply) => {
     const { detail } = await editable(request);
-    return page(reply, { ...addCameraPage(detail), values: {} });
+    return page(reply, { ...addCameraPage(detail), values: { ...NEW_CAMERA_VALUES } });
   });
 
   app.post("/observatory/:id/cameras/add/", async (request, reply) => {

@@ -85,16 +85,28 @@ export const observatoryPages: FastifyPluginAsync<WebOptions> = async (app, opts
         name,
         x: frames.map((fr) => fr.mjd),
         y: frames.map((fr) => fr.zeropoint_1s ?? fr.zeropoint),
-        text: frames.map((fr) => `data product ${fr.dataproduct}<br>ZP ${fr.zeropoint?.toFixed(3)}`),
+        text: frames.map(
+          (fr) =>
+            `data product ${fr.dataproduct}<br>${fr.filter ?? ""} ZP ${fr.zeropoint?.toFixed(3)}` +
+            (fr.zeropoint_normalised
+              ? ` (1 s: ${fr.zeropoint_1s?.toFixed(3)})`
+              : " (not normalised: exposure unknown)"),
+        ),
         marker: { color: colour, size: 8, symbol },
       });
       const figure = {
         data: [
           trace(
-            ok.filter((fr) => !fr.quality_flag),
-            "frames",
+            ok.filter((fr) => !fr.quality_flag && fr.zeropoint_normalised),
+            "frames (1 s)",
             "#1f77b4",
             "circle",
+          ),
+          trace(
+            ok.filter((fr) => !fr.quality_flag && !fr.zeropoint_normalised),
+            "frames (not normalised: exposure unknown)",
+            "#7f7f7f",
+            "circle-open",
           ),
           trace(
             ok.filter((fr) => fr.quality_flag),

@@ -211,14 +211,19 @@ export const targetPages: FastifyPluginAsync<WebOptions> = async (
 
   // The API's download-photometry and download-radio as links: same bytes, same log entry (type P / R).
   for (const kind of ["photometry", "radio"] as const) {
-    app.get<{ Params: { name: string } }>(`/targets/:name/${kind}.csv`, async (request, reply) => {
-      const actor = requireLogin(request);
-      const file = await openCsvDownload(db, dataDir, request, actor, kind, request.params.name);
-      return reply
-        .type("text/csv")
-        .header("Content-Disposition", file.disposition)
-        .header("Cache-Control", "no-store")
-        .send(file.body);
-    });
+    app.get<{ Params: { name: string }; Querystring: { columns?: string } }>(
+      `/targets/:name/${kind}.csv`,
+      async (request, reply) => {
+        const actor = requireLogin(request);
+        // ?columns=extended: the quality flag and the calibration run too (the API's `columns`).
+        const columns = kind === "photometry" && request.query.columns === "extended" ? "extended" : "bhtom";
+        const file = await openCsvDownload(db, dataDir, request, actor, kind, request.params.name, columns);
+        return reply
+          .type("text/csv")
+          .header("Content-Disposition", file.disposition)
+          .header("Cache-Control", "no-store")
+          .send(file.body);
+      },
+    );
   }
 };

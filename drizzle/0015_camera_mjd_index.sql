@@ -1,0 +1,1 @@
+CREATE INDEX "data_products_camera_id_mjd_index" ON "data_products" USING btree ("camera_id","mjd");
