@@ -24,7 +24,15 @@ import {
   targets,
   users,
 } from "../src/db/schema/index.ts";
-import { demoField, injectedMag, planNight, renderCatalogue, type VariableStar } from "../src/demo/night.ts";
+import {
+  DEMO_TARGET_BV,
+  demoField,
+  injectedMag,
+  planNight,
+  renderCatalogue,
+  type VariableStar,
+} from "../src/demo/night.ts";
+import { coloursFromV } from "../src/astro/synth/catalog.ts";
 import { runDemo, type DemoResult } from "../src/demo/run.ts";
 import { storedPath } from "../src/storage.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
@@ -116,8 +124,9 @@ describe("runDemo on the embedded database", () => {
 
   it("every data product ends as S with a V(GaiaSP) point", async () => {
     expect(first.processedBy).toBe("demo");
-    expect(first.products).toHaveLength(8);
-    expect(first.products.filter((p) => p.kind === "fits")).toHaveLength(6);
+    // 6 frames, 2 catalogues and 1 one-shot-colour frame (frames < 10)
+    expect(first.products).toHaveLength(9);
+    expect(first.products.filter((p) => p.kind === "fits")).toHaveLength(7);
     const rows = await tdb.database.db
       .select()
       .from(dataProducts)
@@ -127,11 +136,11 @@ describe("runDemo on the embedded database", () => {
           (await tdb.database.db.select().from(targets).where(eq(targets.name, "DemoVar-1")))[0].id,
         ),
       );
-    expect(rows).toHaveLength(8);
+    expect(rows).toHaveLength(9);
     for (const r of rows) expect(r.status, `${r.originalName}: ${r.statusMessage}`).toBe("S");
-    expect(rows.filter((r) => r.dataProductType === "fits_file")).toHaveLength(6);
+    expect(rows.filter((r) => r.dataProductType === "fits_file")).toHaveLength(7);
     expect(rows.filter((r) => r.dataProductType === "photometry")).toHaveLength(2);
-    expect(first.summary).toMatchObject({ total: 8, calibrated: 8, failed: [], ok: true });
+    expect(first.summary).toMatchObject({ total: 9, calibrated: 9, failed: [], ok: true });
     expect(first.target.url).toBe("http://127.0.0.1:8123/targets/DemoVar-1/");
     expect(first.user.username).toBe("demo");
     expect(first.user.password.length).toBeGreaterThanOrEqual(12);
@@ -145,7 +154,7 @@ describe("runDemo on the embedded database", () => {
       .leftJoin(calibrationRuns, eq(calibrationRuns.id, reducedDatums.calibrationRunId))
       .leftJoin(dataProducts, eq(dataProducts.id, reducedDatums.dataProductId))
       .where(eq(reducedDatums.targetId, target.id));
-    expect(chain).toHaveLength(8);
+    expect(chain).toHaveLength(11); // 8 V points + R, V, B of the one-shot-colour frame
     for (const { point, run, dp } of chain) {
       expect(run, `point ${point.id}`).not.toBeNull();
       expect(run!.status).toBe("S");
@@ -163,13 +172,25 @@ describe("runDemo on the embedded database", () => {
 
   it("the calibrated light curve follows the injected one within the errors", async () => {
     const [target] = await tdb.database.db.select().from(targets).where(eq(targets.name, "DemoVar-1"));
-    const points = await tdb.database.db
+    const all = await tdb.database.db
       .select()
       .from(reducedDatums)
       .where(eq(reducedDatums.targetId, target.id));
-    expect(points).toHaveLength(8);
+    expect(all).toHaveLength(11);
     const v = first.variable;
     const star = { raDeg: 0, decDeg: 0, ...v };
+    // The one-shot-colour frame: R and B points besides V, each on the injected curve shifted by the
+    // target's colour (B−V = DEMO_TARGET_BV; R from coloursFromV).
+    const colour = all.filter((p) => p.channel === "R" || p.channel === "B");
+    expect(colour.map((p) => p.filter).sort()).toEqual(["B(GaiaSP)", "R(GaiaSP)"]);
+    for (const p of colour) {
+      const truth = coloursFromV(injectedMag(star, p.mjd), DEMO_TARGET_BV)[p.channel === "R" ? "R" : "B"];
+      expect(Math.abs(p.value - truth), `${p.filter} ${p.value} ± ${p.error} vs ${truth}`).toBeLessThan(
+        4 * Math.hypot(p.error, 0.005),
+      );
+    }
+    const points = all.filter((p) => p.filter === "V(GaiaSP)");
+    expect(points).toHaveLength(9);
     const residuals = points.map((p) => {
       expect(p.filter).toBe("V(GaiaSP)");
       expect(p.error).toBeGreaterThan(0);
@@ -198,18 +219,18 @@ describe("runDemo on the embedded database", () => {
 
   it("a second run reuses the user, observatory, target and catalogue and adds another night", async () => {
     const second = await runDemo(tdb.database, tdb.dataDir, { frames: 2, catalogues: 1, now: NOW });
-    expect(second.summary).toMatchObject({ total: 3, calibrated: 3, ok: true });
+    expect(second.summary).toMatchObject({ total: 4, calibrated: 4, ok: true });
     expect(second.user).toMatchObject({ username: "demo", created: false });
     expect(second.user.password).not.toBe(first.user.password);
     expect(second.observatory.created).toBe(false);
     expect(second.target.created).toBe(false);
     expect(second.catalogue.created).toBe(false);
     expect(second.night.startMjd).toBeCloseTo(first.night.startMjd - 1, 6);
-    expect(second.summary.lightCurvePoints).toBe(11);
+    expect(second.summary.lightCurvePoints).toBe(17);
     const db = tdb.database.db;
     expect(await db.select().from(users).where(like(users.username, "demo%"))).toHaveLength(1);
     expect(await db.select().from(observatories)).toHaveLength(1);
-    expect(await db.select().from(cameras)).toHaveLength(1);
+    expect(await db.select().from(cameras)).toHaveLength(2); // the CCD and the one-shot-colour camera
     expect(await db.select().from(targets)).toHaveLength(1);
     expect(await db.select().from(referenceCatalogues)).toHaveLength(1);
   }, 120_000);
@@ -249,12 +270,12 @@ describe("skytom demo (subprocess)", () => {
   it("`skytom demo --frames 4` calibrates the night and prints the target URL and the login", async () => {
     const r = await run("demo", "--frames", "4");
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/calibrated: 6\/6 exposures/);
+    expect(r.out).toMatch(/calibrated: 7\/7 exposures/);
     expect(r.out).toMatch(/calibrated − injected: rms 0\.0\d\d mag/);
     expect(r.out).toContain("Target page: http://127.0.0.1:1/targets/DemoVar-1/");
     expect(r.out).toMatch(/Log in as demo, password \S{12}/);
     expect(r.out).toMatch(/Start the server first: npm start/);
-    expect(r.out.match(/^\[\d\/6\] DemoVar-1_\S+\s+V\(GaiaSP\) 1\d\.\d{3} ± 0\.\d{3} mag/gm)).toHaveLength(6);
+    expect(r.out.match(/^\[\d\/7\] DemoVar-1_\S+\s+V\(GaiaSP\) 1\d\.\d{3} ± 0\.\d{3} mag/gm)).toHaveLength(7);
   }, 150_000);
 
   it("bad arguments: a clear message and a non-zero exit", async () => {

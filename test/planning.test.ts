@@ -382,13 +382,11 @@ describe.each(ENGINES)("night planning on the demo night (%s)", (engine) => {
     expect(names).toContain("DemoVar-1");
     expect(names).not.toContain("Empty Hill");
     const demoVar = n.targets.find((x) => x.name === "DemoVar-1")!;
-    expect(demoVar.cameras).toHaveLength(1); // the new camera is inactive
-    expect(demoVar.cameras[0]).toMatchObject({
-      oname: ONAME,
-      observatory: "skytom-demo",
-      filter: "V(GaiaSP)",
-    });
-    expect(demoVar.cameras[0].snr).toBeGreaterThan(45);
+    // the demo's CCD and its one-shot-colour camera; the new camera is inactive
+    expect(demoVar.cameras.map((c) => c.oname).sort()).toEqual([ONAME, "skytom-demo_OSC1"].sort());
+    const ccd = demoVar.cameras.find((c) => c.oname === ONAME)!;
+    expect(ccd).toMatchObject({ oname: ONAME, observatory: "skytom-demo", filter: "V(GaiaSP)" });
+    expect(ccd.snr).toBeGreaterThan(45);
     expect(n.targets.find((x) => x.name === "South-1")!.cameras).toEqual([]);
     for (let i = 1; i < n.targets.length; i++)
       expect(n.targets[i].priority).toBeLessThanOrEqual(n.targets[i - 1].priority);

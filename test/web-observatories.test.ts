@@ -283,6 +283,23 @@ describe.each(ENGINES)("web observatories on %s", (engine) => {
     });
     expect(badKeyword.statusCode).toBe(400);
     expect(fieldError(badKeyword.body, "date_time_keyword")).toContain("Enter a FITS keyword name");
+    // one-shot-colour bands: JSON in the form, checked, shown; an empty field restores the default
+    const badBands = await web.post(`/observatory/${obsId}/cameras/${c2.id}/edit/`, {
+      bayer_bands: '{"R": "GaiaSP/V", "G": "GaiaSP/V"}',
+    });
+    expect(badBands.statusCode).toBe(400);
+    expect(fieldError(badBands.body, "bayer_bands")).toContain("each channel its own band");
+    const bands = await web.post(`/observatory/${obsId}/cameras/${c2.id}/edit/`, {
+      bayer_bands: '{"R": "GaiaSP/r", "G": "GaiaSP/g", "B": "GaiaSP/B"}',
+    });
+    expect(bands.statusCode).toBe(303);
+    const [withBands] = await db().select().from(cameras).where(eq(cameras.id, c2.id));
+    expect(withBands.bayerBands).toEqual({ R: "GaiaSP/r", G: "GaiaSP/g", B: "GaiaSP/B" });
+    expect(pageText((await web.get(`/observatory/${obsId}/`)).body)).toContain("R → GaiaSP/r");
+    expect((await web.get(`/observatory/${obsId}/cameras/${c2.id}/edit/`)).body).toContain("GaiaSP/g");
+    await web.post(`/observatory/${obsId}/cameras/${c2.id}/edit/`, { bayer_bands: "" });
+    const [reset] = await db().select().from(cameras).where(eq(cameras.id, c2.id));
+    expect(reset.bayerBands).toBeNull();
   });
 
   it("favourites: inactive cameras cannot be added; add with a comment (htmx) and remove (form)", async () => {

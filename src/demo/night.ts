@@ -28,6 +28,7 @@ import { formatSextractorCatalogue, type CatalogueRow } from "../astro/image/cat
 import type { SynthField } from "../astro/synth/catalog.ts";
 import { makeField, makeFrame } from "../astro/synth/catalog.ts";
 import { makeSyntheticImage } from "../astro/synth/image.ts";
+import { makeBayerImage } from "../astro/synth/bayer.ts";
 import { createRng } from "../astro/synth/random.ts";
 import { dateFromMjd } from "../astro/time.ts";
 import { skyToPixel, type TanWcs } from "../astro/wcs/tan.ts";
@@ -271,6 +272,54 @@ export function renderFrame(
     bzero: 32768,
     header,
   });
+}
+
+/** Size of the demo's one-shot-colour frames, px (channels half that: keeps the demo quick). */
+export const DEMO_OSC_SIZE_PX = 768;
+/** B−V of the demo variable, for its one-shot-colour channels (an RRc star is about this colour). */
+export const DEMO_TARGET_BV = 0.3;
+
+/**
+ * A one-shot-colour (Bayer RGGB) frame of a `fits` exposure: the scene rendered through R, V and B
+ * (src/astro/synth/bayer.ts), BITPIX 16, BAYERPAT = RGGB, no FILTER. The target's V is the injected
+ * magnitude; its R and B follow from DEMO_TARGET_BV (coloursFromV).
+ */
+export function renderBayerFrame(
+  field: SynthField,
+  star: VariableStar,
+  e: Exposure,
+  objectName: string,
+): Uint8Array {
+  const centre = pointing(star, e);
+  const im = makeBayerImage({
+    seed: e.seed,
+    width: DEMO_OSC_SIZE_PX,
+    height: DEMO_OSC_SIZE_PX,
+    field,
+    pattern: "RGGB",
+    centerRaDeg: centre.raDeg,
+    centerDecDeg: centre.decDeg,
+    pixelScaleArcsec: DEMO_CAMERA.pixelScaleArcsec,
+    zeroPointMag: e.zeroPointMag,
+    // Superpixels: a star needs a FWHM of a few of them.
+    fwhmPx: 2 * e.fwhmPx,
+    skyAdu: e.skyAdu,
+    gainEPerAdu: DEMO_CAMERA.gainEPerAdu,
+    readNoiseE: DEMO_CAMERA.readNoiseE,
+    biasAdu: DEMO_CAMERA.biasAdu,
+    saturationAdu: DEMO_CAMERA.saturationAdu,
+    target: { raDeg: star.raDeg, decDeg: star.decDeg, v: e.injectedMag, bv: DEMO_TARGET_BV },
+    dateObs: dateFromMjd(e.startMjd).toISOString().slice(0, 23),
+    exptimeS: e.exposureS,
+    object: objectName.slice(0, 60),
+  });
+  const header: Record<string, FitsValue> = {
+    ...im.header,
+    TELESCOP: "skytom demo 0.5 m",
+    INSTRUME: "demo one-shot-colour CMOS",
+  };
+  delete header.MAGZP;
+  return writeFits({ data: im.data, width: im.width, height: im.height, bitpix: 16, bzero: 32768, header });
 }
 
 /**

@@ -12,19 +12,33 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { eq, inArray } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import pino from "pino";
 import { dateFromMjd, mjdFromDate } from "../astro/time.ts";
 import type { Database } from "../db/connection.ts";
 import { createQueue, type JobQueue } from "../db/queue.ts";
-import { calibrations, dataProducts, reducedDatums } from "../db/schema/index.ts";
+import {
+  calibrations,
+  dataProducts,
+  PRIMARY_CHANNELS,
+  primaryCalibrationOf,
+  reducedDatums,
+} from "../db/schema/index.ts";
 import { planUpload, storeUpload, type ReceivedUpload } from "../domain/dataproducts/upload.ts";
 import { findByName } from "../domain/targets/repo.ts";
 import { startWorkers } from "../jobs/index.ts";
 import { sanitizeFileName, storedPath } from "../storage.ts";
-import { demoField, planNight, renderCatalogue, renderFrame, type Exposure } from "./night.ts";
+import {
+  demoField,
+  planNight,
+  renderBayerFrame,
+  renderCatalogue,
+  renderFrame,
+  type Exposure,
+} from "./night.ts";
 import {
   DEMO_OBSERVATORY,
+  DEMO_OSC_ONAME,
   ensureDemoCatalogue,
   ensureDemoObservatory,
   ensureDemoTarget,
@@ -43,6 +57,8 @@ export interface DemoOptions {
   frames?: number;
   /** SExtractor catalogues to simulate; default 4 (2 when frames < 10). */
   catalogues?: number;
+  /** One-shot-colour (Bayer RGGB, 768²) frames from the OSC camera, each giving R, V, B; default 3 (1 when frames < 10). */
+  oscFrames?: number;
   /** Target name; default "DemoVar-1". */
   targetName?: string;
   /** The clock: the night simulated is the latest one over before it. */
@@ -138,8 +154,12 @@ async function collect(
       filter: reducedDatums.filter,
     })
     .from(dataProducts)
-    .leftJoin(calibrations, eq(calibrations.dataProductId, dataProducts.id))
-    .leftJoin(reducedDatums, eq(reducedDatums.dataProductId, dataProducts.id))
+    .leftJoin(calibrations, primaryCalibrationOf(dataProducts.id))
+    // One-shot-colour frames: their G channel (V) stands for them here, as in lists.
+    .leftJoin(
+      reducedDatums,
+      and(eq(reducedDatums.dataProductId, dataProducts.id), inArray(reducedDatums.channel, PRIMARY_CHANNELS)),
+    )
     .where(inArray(dataProducts.id, ids));
   const byId = new Map(rows.map((r) => [r.id, r]));
   return uploads.map(({ id, exposure }) => {
@@ -170,6 +190,7 @@ export async function runDemo(
 ): Promise<DemoResult> {
   const frames = opts.frames ?? 20;
   const catalogues = opts.catalogues ?? (frames < 10 ? 2 : 4);
+  const oscFrames = opts.oscFrames ?? (frames < 10 ? 1 : 3);
   const targetName = opts.targetName ?? "DemoVar-1";
   const nowMjd = mjdFromDate(opts.now ?? new Date());
   const emit = opts.onEvent ?? (() => undefined);
@@ -203,6 +224,18 @@ export async function runDemo(
     catalogues,
     seed: (seedOf(target.name) ^ nightKey(midnight)) >>> 0,
   });
+  // The one-shot-colour camera's frames, spread over the same night (their own file names and noise).
+  const oscExposures = planNight({
+    star,
+    targetName: `${target.name}_osc`,
+    startMjd: midnight - HALF_NIGHT_DAYS + 0.01,
+    durationDays: 2 * HALF_NIGHT_DAYS - 0.02,
+    frames: oscFrames,
+    catalogues: 0,
+    seed: (seedOf(`${target.name}/osc`) ^ nightKey(midnight)) >>> 0,
+  });
+  const osc = new Set(oscExposures);
+  const allExposures = [...exposures, ...oscExposures];
 
   // Workers: ours unless a server holds the embedded data directory (see the file comment).
   const serverRuns = database.engine === "pglite" && !database.hostsEmbedded;
@@ -221,15 +254,18 @@ export async function runDemo(
     if (!serverRuns) await startOwnWorkers();
     else emit({ kind: "processing", by: "server" });
     await mkdir(storedPath(dataDir, folder), { recursive: true });
-    for (const e of exposures) {
-      const bytes =
-        e.kind === "fits" ? renderFrame(field, star, e, target.name) : renderCatalogue(field, star, e);
+    for (const e of allExposures) {
+      const bytes = osc.has(e)
+        ? renderBayerFrame(field, star, e, target.name)
+        : e.kind === "fits"
+          ? renderFrame(field, star, e, target.name)
+          : renderCatalogue(field, star, e);
       const file = await stage(dataDir, folder, `${e.index}_${e.fileName}`, bytes);
       file.originalName = e.fileName;
       const plan = await planUpload(db, user.actor, {
         target: target.name,
         data_product_type: e.kind === "fits" ? "fits_file" : "photometry",
-        observatory: observatory.oname,
+        observatory: osc.has(e) ? DEMO_OSC_ONAME : observatory.oname,
         filter: "GaiaSP/V",
         mjd: e.midMjd.toFixed(8),
         comment: "skytom demo",
@@ -239,7 +275,7 @@ export async function runDemo(
       emit({
         kind: "uploaded",
         index: uploads.length,
-        total: exposures.length,
+        total: allExposures.length,
         exposure: e,
         dataProductId: item.id,
       });

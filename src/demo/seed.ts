@@ -19,7 +19,7 @@ import * as targetsRepo from "../domain/targets/repo.ts";
 import * as userService from "../domain/users/service.ts";
 import { findUserByUsername } from "../domain/users/repo.ts";
 import { storedPath } from "../storage.ts";
-import { DEMO_CAMERA, demoField, referenceCsv, type VariableStar } from "./night.ts";
+import { DEMO_CAMERA, DEMO_OSC_SIZE_PX, demoField, referenceCsv, type VariableStar } from "./night.ts";
 
 /** Marks the accounts, targets and catalogues the demo made, so that a rerun reuses them and nothing else. */
 export const DEMO_EMAIL = "demo@skytom.invalid";
@@ -33,6 +33,9 @@ export const DEMO_OBSERVATORY = {
   altitudeM: 2326,
 } as const;
 export const DEMO_ONAME = observatoryService.onameOf(DEMO_OBSERVATORY.name, DEMO_OBSERVATORY.camera);
+/** The demo observatory's one-shot-colour (Bayer RGGB) camera: its channels calibrated to R, V and B. */
+export const DEMO_OSC_CAMERA = "OSC1";
+export const DEMO_OSC_ONAME = observatoryService.onameOf(DEMO_OBSERVATORY.name, DEMO_OSC_CAMERA);
 
 /** A 32-bit seed from a text (the target name), so that a name always gives the same field and star. */
 export function seedOf(text: string): number {
@@ -129,6 +132,25 @@ export async function ensureDemoObservatory(
     await observatoryService.addCamera(db, SYSTEM, o.name, camera, { dataDir });
   }
   await observatoryService.setCameraActive(db, SYSTEM, DEMO_ONAME, true);
+  if (
+    !(await observatoryService.getObservatory(db, o.name)).cameras.some((c) => c.prefix === DEMO_OSC_ONAME)
+  ) {
+    await observatoryService.addCamera(
+      db,
+      SYSTEM,
+      o.name,
+      {
+        ...camera,
+        camera_name: DEMO_OSC_CAMERA,
+        detector_width_px: DEMO_OSC_SIZE_PX,
+        detector_height_px: DEMO_OSC_SIZE_PX,
+        additional_info: "A one-shot-colour (Bayer RGGB) camera: each frame gives R, V and B points.",
+        bayer_bands: { R: "GaiaSP/R", G: "GaiaSP/V", B: "GaiaSP/B" },
+      },
+      { dataDir },
+    );
+  }
+  await observatoryService.setCameraActive(db, SYSTEM, DEMO_OSC_ONAME, true);
   const [cam] = await db.select().from(cameras).where(eq(cameras.prefix, DEMO_ONAME));
   const [fav] = await db
     .select()

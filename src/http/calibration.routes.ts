@@ -54,7 +54,9 @@ export const calibrationRoutes: FastifyPluginAsyncTypebox<{
           "error of the zero point, mag), `bands` (every candidate band: zero point, scatter, N, passed/why, and " +
           "colour_k, colour_k_err, colour_k_source, colour_c0 for the band fitted with a colour term) and " +
           "`colour_term` (null, or colour_index, k, k_err, k_source, c0, target_colour, target_colour_err, " +
-          "target_colour_source, shift, systematic_err: docs/colour.md). The " +
+          "target_colour_source, shift, systematic_err: docs/colour.md). A " +
+          "one-shot-colour (Bayer) frame gives one item per channel (R, G, B, each calibrated to its camera's " +
+          'bayer_bands band, with its own run); `channel` names it ("" for an ordinary frame). The ' +
           "light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: " +
           "a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON; " +
           "use_catalog is always null (calibrations run against the survey named in `survey`; BHTOM2's catalogue " +

@@ -4,6 +4,7 @@ import {
   BAYER_PATTERNS,
   bayerColour,
   bayerLayout,
+  channelWcs,
   splitBayer,
   splitColourCube,
   superpixelWcs,
@@ -97,6 +98,43 @@ describe("Bayer layouts (BAYERPAT/COLORTYP, XBAYROFF/YBAYROFF, ROWORDER)", () =>
       const b = pixelToSky(wcs, 2 * x2 - 0.5, 2 * y2 - 0.5);
       expect(Math.abs(a.raDeg - b.raDeg) * 3600).toBeLessThan(1e-6);
       expect(Math.abs(a.decDeg - b.decDeg) * 3600).toBeLessThan(1e-6);
+    }
+  });
+});
+
+describe("channel WCS: each channel's superpixel sits where its own pixels are", () => {
+  it("R, G, B of every pattern and a TOP-DOWN frame: superpixel (i, j) → the mean of its channel's pixels", () => {
+    const wcs = {
+      crpix: [512.5, 500.25] as [number, number],
+      crvalDeg: [150, 2] as [number, number],
+      cd: [
+        [-2.2e-4, 1e-6],
+        [2e-6, 2.2e-4],
+      ] as [[number, number], [number, number]],
+    };
+    const height = 1000;
+    for (const l of [layout("RGGB"), layout("GBRG", { topDown: true }), layout("BGGR", { xOffset: 1 })]) {
+      for (const c of ["R", "G", "B"] as const) {
+        const cw = channelWcs(wcs, l, height, c);
+        for (const [i, j] of [
+          [0, 0],
+          [123, 321],
+        ]) {
+          // 0-based data positions of the channel in block (i, j), as FITS pixels (+1)
+          const pos: [number, number][] = [];
+          for (let k = 0; k < 4; k++) {
+            const x = 2 * i + (k % 2);
+            const y = 2 * j + (k >> 1);
+            if (bayerColour(l, x, y, height) === c) pos.push([x + 1, y + 1]);
+          }
+          const x = pos.reduce((s, p) => s + p[0], 0) / pos.length;
+          const y = pos.reduce((s, p) => s + p[1], 0) / pos.length;
+          const a = pixelToSky(cw, i + 1, j + 1);
+          const b = pixelToSky(wcs, x, y);
+          expect(Math.abs(a.raDeg - b.raDeg) * 3600, `${l.pattern} ${c}`).toBeLessThan(1e-6);
+          expect(Math.abs(a.decDeg - b.decDeg) * 3600, `${l.pattern} ${c}`).toBeLessThan(1e-6);
+        }
+      }
     }
   });
 });

@@ -113,6 +113,28 @@ export function superpixelWcs(wcs: TanWcs): TanWcs {
   return out;
 }
 
+/**
+ * The WCS of one channel's superpixel image: superpixelWcs puts a superpixel at its 2×2 block's centre,
+ * where the averaged greens sit; an R or B sample sits at its own pixel of the block, half a pixel off
+ * in x and y (0.4″ at 0.8″/px: enough to lose the target's match). With (dx, dy) the channel's mean
+ * position in its block (0 or 1; ½ for the greens), superpixel x′ covers FITS x = 2x′ − 1 + dx, so
+ * CRPIX′ = (CRPIX + 1 − dx)/2 (SIP scales as in superpixelWcs: the offsets from CRPIX are still 2×).
+ */
+export function channelWcs(wcs: TanWcs, layout: BayerLayout, height: number, channel: Channel): TanWcs {
+  let dx = 0;
+  let dy = 0;
+  let n = 0;
+  for (let k = 0; k < 4; k++) {
+    if (bayerColour(layout, k % 2, k >> 1, height) !== channel) continue;
+    dx += k % 2;
+    dy += k >> 1;
+    n++;
+  }
+  const out = superpixelWcs(wcs);
+  out.crpix = [(wcs.crpix[0] + 1 - dx / n) / 2, (wcs.crpix[1] + 1 - dy / n) / 2];
+  return out;
+}
+
 /** The three planes of a debayered colour cube (NAXIS3 = 3; plane 1 R, 2 G, 3 B). */
 export function splitColourCube(data: ArrayLike<number>, width: number, height: number): ChannelImages {
   const n = width * height;

@@ -2,7 +2,7 @@
  * Uploaded data and what is made of it (bhtom-behaviour.md §4.6–4.9): data products, light-curve points
  * (reduced datums), spectra, calibration results with their per-band table, and FITS processing jobs.
  */
-import { sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
@@ -15,6 +15,7 @@ import {
   serial,
   text,
   type AnyPgColumn,
+  unique,
   uniqueIndex,
   varchar,
 } from "drizzle-orm/pg-core";
@@ -139,6 +140,8 @@ export const reducedDatums = pgTable(
     calibrationRunId: integer().references((): AnyPgColumn => calibrationRuns.id, { onDelete: "set null" }),
     /** Quality flag of a calibrated point (QUALITY_FLAGS), null when none; not in BHTOM's CSV columns. */
     qualityFlag: varchar({ length: 30 }).$type<QualityFlag>(),
+    /** One-shot-colour channel of a calibrated point (R, G, B); "" otherwise. Not in the identity. */
+    channel: varchar({ length: 1 }).$type<CalibrationChannel>().notNull().default(""),
     created: created(),
     downloadLine: text().generatedAlwaysAs(sql.raw(DOWNLOAD_LINE_SQL)),
   },
@@ -175,46 +178,64 @@ export const spectra = pgTable(
 );
 
 /** CPCS result for one data product (BHTOM Calibration_data; `match_distans` spelling kept in the API). */
-export const calibrations = pgTable("calibrations", {
-  id: serial().primaryKey(),
-  dataProductId: integer()
-    .notNull()
-    .unique()
-    .references(() => dataProducts.id, { onDelete: "cascade" }),
-  status: char({ length: 1 }).$type<Status>().notNull().default("C"),
-  statusMessage: text().notNull().default(""),
-  mjd: float().notNull(),
-  expTime: float(),
-  mag: float(),
-  /** −1 = limit. */
-  magError: float(),
-  ra: float(),
-  dec: float(),
-  zeropoint: float(),
-  zeropointErr: float(),
-  outlierFraction: float(),
-  scatter: float(),
-  npoints: integer(),
-  /** Seconds. */
-  processingTime: float(),
-  created: created(),
-  modified: modified(),
-  startProcessing: tstz(),
-  bestFilter: varchar({ length: 10 }),
-  survey: varchar({ length: 32 }),
-  /** Arcsec. */
-  matchDist: float().notNull().default(0.5),
-  noPlot: boolean().notNull().default(true),
-  calibrationPlot: varchar({ length: 500 }),
-  numberTries: integer().notNull().default(0),
-  calibrationLog: varchar({ length: 500 }),
-  /** The filter request this calibration ran with. */
-  filterRequest: varchar({ length: 50 }).notNull().default("GaiaSP/any"),
-  /** The colour term of the chosen band and the target colour it was applied with (docs/colour.md). */
-  colourTerm: jsonb().$type<StoredColourTerm>(),
-  /** The data product's current calibration run: these values are that run's (calibration-runs.md). */
-  runId: integer().references((): AnyPgColumn => calibrationRuns.id, { onDelete: "set null" }),
-});
+export const calibrations = pgTable(
+  "calibrations",
+  {
+    id: serial().primaryKey(),
+    dataProductId: integer()
+      .notNull()
+      .references(() => dataProducts.id, { onDelete: "cascade" }),
+    /** One-shot-colour channel (CHANNELS: R, G, B) this calibration is of; "" for an ordinary frame. */
+    channel: varchar({ length: 1 }).$type<CalibrationChannel>().notNull().default(""),
+    status: char({ length: 1 }).$type<Status>().notNull().default("C"),
+    statusMessage: text().notNull().default(""),
+    mjd: float().notNull(),
+    expTime: float(),
+    mag: float(),
+    /** −1 = limit. */
+    magError: float(),
+    ra: float(),
+    dec: float(),
+    zeropoint: float(),
+    zeropointErr: float(),
+    outlierFraction: float(),
+    scatter: float(),
+    npoints: integer(),
+    /** Seconds. */
+    processingTime: float(),
+    created: created(),
+    modified: modified(),
+    startProcessing: tstz(),
+    bestFilter: varchar({ length: 10 }),
+    survey: varchar({ length: 32 }),
+    /** Arcsec. */
+    matchDist: float().notNull().default(0.5),
+    noPlot: boolean().notNull().default(true),
+    calibrationPlot: varchar({ length: 500 }),
+    numberTries: integer().notNull().default(0),
+    calibrationLog: varchar({ length: 500 }),
+    /** The filter request this calibration ran with. */
+    filterRequest: varchar({ length: 50 }).notNull().default("GaiaSP/any"),
+    /** The colour term of the chosen band and the target colour it was applied with (docs/colour.md). */
+    colourTerm: jsonb().$type<StoredColourTerm>(),
+    /** The data product's current calibration run: these values are that run's (calibration-runs.md). */
+    runId: integer().references((): AnyPgColumn => calibrationRuns.id, { onDelete: "set null" }),
+  },
+  (t) => [unique("calibrations_data_product_channel").on(t.dataProductId, t.channel)],
+);
+
+/** The colour channels of a one-shot-colour (Bayer) frame, each calibrated on its own; "" = an ordinary frame. */
+export const CHANNELS = ["R", "G", "B"] as const;
+export type CalibrationChannel = (typeof CHANNELS)[number] | "";
+/**
+ * The calibration that stands for a data product in lists (one row per product): an ordinary frame's
+ * only one (""), or a one-shot-colour frame's G channel.
+ */
+export const PRIMARY_CHANNELS: CalibrationChannel[] = ["", "G"];
+
+/** Join condition: a data product's primary calibration (PRIMARY_CHANNELS), at most one row per product. */
+export const primaryCalibrationOf = (dataProductId: AnyPgColumn) =>
+  and(eq(calibrations.dataProductId, dataProductId), inArray(calibrations.channel, PRIMARY_CHANNELS));
 
 /**
  * The colour term a calibration applied to its target (docs/colour.md, "Settings, API and plot"), in the
@@ -261,6 +282,8 @@ export const calibrationRuns = pgTable(
     makeCurrent: boolean().notNull().default(true),
     /** Username of whoever asked for it ("" for the upload's own run). */
     requestedBy: varchar({ length: 150 }).notNull().default(""),
+    /** One-shot-colour channel the run calibrates (R, G, B); "" for an ordinary frame. */
+    channel: varchar({ length: 1 }).$type<CalibrationChannel>().notNull().default(""),
     created: created(),
     finished: tstz(),
     algorithmVersion: varchar({ length: 20 }),

@@ -4,6 +4,7 @@ import {
   doublePrecision,
   index,
   integer,
+  jsonb,
   pgTable,
   serial,
   text,
@@ -77,6 +78,11 @@ export const cameras = pgTable(
     exposureTimeKeyword: varchar({ length: 255 }).notNull().default("EXPTIME"),
     modeRecognitionKeyword: varchar({ length: 255 }).notNull().default(""),
     additionalInfo: text().notNull().default(""),
+    /**
+     * One-shot-colour cameras: the filter request each channel is calibrated to, e.g. {"R": "GaiaSP/R",
+     * "G": "GaiaSP/V", "B": "GaiaSP/B"}; null = that default (src/domain/observatories/bayer.ts).
+     */
+    bayerBands: jsonb().$type<Record<"R" | "G" | "B", string>>(),
     /** Stored path (under the data directory) of an example FITS file. */
     exampleFile: varchar({ length: 500 }),
     /** Fit colour terms in this camera's calibrations (docs/colour.md); false = the plain CPCS zero point. */

@@ -13,34 +13,56 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { inTransaction, type Database } from "../../db/connection.ts";
-import { calibrations, dataProducts } from "../../db/schema/index.ts";
+import {
+  calibrations,
+  dataProducts,
+  PRIMARY_CHANNELS,
+  type CalibrationChannel,
+} from "../../db/schema/index.ts";
 import { storedPath } from "../../storage.ts";
 import { cameraOf, colourRequestFor, frameRequest, learnColourTerm } from "./colour.ts";
 import { qualityFlagFor } from "./health.ts";
 import { calibrationPlot, runCalibration, type CalibrationDeps } from "./pipeline.ts";
 import { failRun, finishRun, loadDataProduct, openRun, settleRun, type RunInputs } from "./runs.ts";
 
-/** The product and its calibration row go to P (running); returns the try's number. */
+/**
+ * The instrumental catalogue of one channel of a one-shot-colour frame, next to the product's own
+ * (`…/12_catalogue.dat` → `…/12_catalogue_R.dat`); the product's own for an ordinary frame ("").
+ */
+export function channelCataloguePath(path: string, channel: CalibrationChannel): string {
+  if (channel === "") return path;
+  const dot = path.lastIndexOf(".");
+  return dot > path.lastIndexOf("/")
+    ? `${path.slice(0, dot)}_${channel}${path.slice(dot)}`
+    : `${path}_${channel}`;
+}
+
+/** The product and its calibration row (of the channel) go to P (running); returns the try's number. */
 async function markStarted(
   database: Database,
   id: number,
   mjd: number,
   filter: string,
   now: Date,
+  channel: CalibrationChannel,
 ): Promise<number> {
   return inTransaction(database, async (tx) => {
     await tx
       .update(dataProducts)
       .set({ status: "P", statusMessage: "Calibration running" })
       .where(eq(dataProducts.id, id));
-    const [existing] = await tx.select().from(calibrations).where(eq(calibrations.dataProductId, id));
+    const [existing] = await tx
+      .select()
+      .from(calibrations)
+      .where(and(eq(calibrations.dataProductId, id), eq(calibrations.channel, channel)));
     const tries = (existing?.numberTries ?? 0) + 1;
     await tx
       .insert(calibrations)
       .values({
         dataProductId: id,
+        channel,
         status: "P",
         mjd,
         startProcessing: now,
@@ -48,7 +70,7 @@ async function markStarted(
         filterRequest: filter,
       })
       .onConflictDoUpdate({
-        target: calibrations.dataProductId,
+        target: [calibrations.dataProductId, calibrations.channel],
         set: {
           status: "P",
           statusMessage: "",
@@ -91,8 +113,9 @@ export async function calibrateDataProduct(
   const { dp, target } = row;
   const run = await openRun(database.db, dp, opts.runId);
   if (!run) return undefined;
-  // An uploaded catalogue, or the one the FITS job measured.
-  const cataloguePath = dp.dataProductType === "photometry" ? dp.data : dp.photometryData;
+  // An uploaded catalogue, or the one the FITS job measured (of the run's channel for a colour frame).
+  const measuredPath = dp.photometryData && channelCataloguePath(dp.photometryData, run.channel);
+  const cataloguePath = dp.dataProductType === "photometry" ? dp.data : measuredPath;
   const t0 = performance.now();
   const seconds = () => +((performance.now() - t0) / 1000).toFixed(3);
   const inputs: RunInputs = {
@@ -111,7 +134,7 @@ export async function calibrateDataProduct(
     await fail("no MJD, catalogue or target position to calibrate with");
     return undefined;
   }
-  if (run.makeCurrent) await markStarted(database, id, dp.mjd, run.filterRequest, now());
+  if (run.makeCurrent) await markStarted(database, id, dp.mjd, run.filterRequest, now(), run.channel);
 
   let text: string;
   try {
@@ -150,20 +173,23 @@ export async function calibrateDataProduct(
     coneRadiusDeg: result.radiusDeg,
     referenceStars: result.reference.raDeg.length,
     referenceSha256: result.referenceSha256,
-    qualityFlag: result.result.ok
-      ? await qualityFlagFor(
-          database.db,
-          dp,
-          result.result.calibrationData.zeropoint,
-          result.result.lightCurveFilter,
-        )
-      : null,
+    // The camera's zero-point history is of its ordinary frames and G channels (PRIMARY_CHANNELS).
+    qualityFlag:
+      result.result.ok && PRIMARY_CHANNELS.includes(run.channel)
+        ? await qualityFlagFor(
+            database.db,
+            dp,
+            result.result.calibrationData.zeropoint,
+            result.result.lightCurveFilter,
+          )
+        : null,
   });
   const tPlot = performance.now();
   const plot = calibrationPlot(
     result.result,
     "png",
-    `${target.name} — data product ${id}, run ${run.id}, MJD ${dp.mjd.toFixed(5)}`,
+    `${target.name} — data product ${id}${run.channel ? ` (${run.channel} channel)` : ""}, run ${run.id}, ` +
+      `MJD ${dp.mjd.toFixed(5)}`,
   );
   let plotPath: string | null = null;
   if (plot !== null) {

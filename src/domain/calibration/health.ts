@@ -22,6 +22,7 @@ import {
   QUALITY_FLAGS,
   reducedDatums,
   type QualityFlag,
+  primaryCalibrationOf,
 } from "../../db/schema/index.ts";
 import { BadRequestError, NotFoundError } from "../errors.ts";
 import type { Caller } from "../permissions.ts";
@@ -62,10 +63,11 @@ function verdict(frame: Frame, earlier: readonly Frame[]): QualityFlag | null {
 }
 
 /** Current, successful calibrations of the camera's frames: the columns a Frame is read from. */
+// A camera's frames are its ordinary frames and its one-shot-colour frames' G channels (PRIMARY_CHANNELS).
 const FRAME_SQL = sql`select d.id as dp, d.mjd, r.id as run, r.zeropoint as zp,
     coalesce(j.fits_exp, c.exp_time) as exp, r.light_curve_filter as band, r.quality_flag as flag
   from data_products d
-  join calibrations c on c.data_product_id = d.id
+  join calibrations c on c.data_product_id = d.id and c.channel in ('', 'G')
   join calibration_runs r on r.id = c.run_id
   left join fits_jobs j on j.data_product_id = d.id`;
 const FRAME_WHERE = (cameraId: number) =>
@@ -193,7 +195,7 @@ export async function cameraHealth(db: Executor, _caller: Caller, body: CameraHe
   const rows = await db
     .select({ dp: dataProducts, cal: calibrations, run: calibrationRuns, job: fitsJobs })
     .from(dataProducts)
-    .leftJoin(calibrations, eq(calibrations.dataProductId, dataProducts.id))
+    .leftJoin(calibrations, primaryCalibrationOf(dataProducts.id))
     .leftJoin(calibrationRuns, eq(calibrationRuns.id, calibrations.runId))
     .leftJoin(fitsJobs, eq(fitsJobs.dataProductId, dataProducts.id))
     .where(and(...w))

@@ -10,7 +10,15 @@ import { inTransaction, type Database, type Executor } from "../../db/connection
 import { calibrationRuns, dataProducts } from "../../db/schema/index.ts";
 import { BadRequestError, ForbiddenError, NotFoundError } from "../errors.ts";
 import { isStaff, isSystem, requireStaff, type Caller } from "../permissions.ts";
-import { currentRunId, makeRunCurrent, runBands, runsOf, type RunBandRow, type RunRow } from "./runs.ts";
+import {
+  currentRunId,
+  currentRunIds,
+  makeRunCurrent,
+  runBands,
+  runsOf,
+  type RunBandRow,
+  type RunRow,
+} from "./runs.ts";
 import { canSee } from "./service.ts";
 import { bandColour } from "./colour.ts";
 
@@ -57,8 +65,10 @@ export function runRecord(run: RunRow, bands: RunBandRow[], currentRun: number |
   return {
     id: run.id,
     dataproduct: run.dataProductId,
+    /** One-shot-colour channel (R, G, B); "" for an ordinary frame. */
+    channel: run.channel,
     current: currentRun === run.id,
-    /** The data product's current run: another one when this run failed, was a trial or was replaced. */
+    /** The data product's current run (of the channel): another one when this run failed, was a trial or was replaced. */
     current_run: currentRun,
     status: run.status,
     status_message: run.statusMessage,
@@ -115,7 +125,7 @@ export type RunRecord = ReturnType<typeof runRecord>;
 /** POST /calibration/get-run/: one run's whole record. */
 export async function getRun(db: Executor, caller: Caller, id: number): Promise<RunRecord> {
   const run = await readableRun(db, caller, id);
-  return runRecord(run, await runBands(db, id), await currentRunId(db, run.dataProductId));
+  return runRecord(run, await runBands(db, id), await currentRunId(db, run.dataProductId, run.channel));
 }
 
 const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
@@ -194,14 +204,18 @@ export interface RunListItem {
 export async function listRuns(db: Executor, caller: Caller, dataProductId: number): Promise<RunListItem[]> {
   await mayRead(db, caller, dataProductId);
   const runs = await runsOf(db, dataProductId);
-  const currentId = await currentRunId(db, dataProductId);
-  const cur = runs.find((r) => r.id === currentId) ?? null;
-  return runs.map((run) => ({
-    run,
-    current: run.id === currentId,
-    deltaZeropoint: cur ? delta(cur.zeropoint, run.zeropoint) : null,
-    deltaMag: cur ? delta(cur.mag, run.mag) : null,
-  }));
+  // One current run per channel ("" for an ordinary frame); deltas are from the same channel's.
+  const currentIds = await currentRunIds(db, dataProductId);
+  return runs.map((run) => {
+    const currentId = currentIds.get(run.channel);
+    const cur = runs.find((r) => r.id === currentId) ?? null;
+    return {
+      run,
+      current: run.id === currentId,
+      deltaZeropoint: cur ? delta(cur.zeropoint, run.zeropoint) : null,
+      deltaMag: cur ? delta(cur.mag, run.mag) : null,
+    };
+  });
 }
 
 /** A run list item as the API answers it (list-runs). */
@@ -210,6 +224,7 @@ export function runSummary(i: RunListItem) {
   return {
     id: r.id,
     dataproduct: r.dataProductId,
+    channel: r.channel,
     current: i.current,
     status: r.status,
     status_message: r.statusMessage,

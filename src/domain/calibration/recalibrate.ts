@@ -6,15 +6,16 @@
  * trials: recorded, compared (compare-runs), never made current by themselves. The restart-calib-*
  * endpoints select their own way and queue runs here too.
  */
-import { and, asc, eq, gte, inArray, lte, type SQL } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, lte, ne, type SQL } from "drizzle-orm";
 import { FilterRequestError, parseFilterRequest } from "../../astro/calibrate/bands.ts";
 import { inTransaction, type Database, type Executor } from "../../db/connection.ts";
 import type { JobQueue } from "../../db/queue.ts";
-import { calibrations, cameras, dataProducts, targets } from "../../db/schema/index.ts";
+import { calibrations, cameras, dataProducts, targets, primaryCalibrationOf } from "../../db/schema/index.ts";
 import { PROCESS_JOB } from "../dataproducts/upload.ts";
 import { BadRequestError } from "../errors.ts";
 import { booleanWord, integerValue } from "../input.ts";
 import { isSystem, requireStaff, type Caller } from "../permissions.ts";
+import { channelBands } from "../observatories/bayer.ts";
 import { createRun, type RunRequest } from "./runs.ts";
 
 /** At most this many data products per request. */
@@ -91,11 +92,11 @@ function recalibrateWhere(r: RecalibrateRequest): SQL {
 /** Ids of the calibratable data products (photometry, fits_file) a selection picks, oldest first. */
 async function selectDataProducts(db: Executor, where: SQL): Promise<number[]> {
   const rows = await db
-    .select({ id: dataProducts.id })
+    .selectDistinct({ id: dataProducts.id })
     .from(dataProducts)
     .innerJoin(targets, eq(targets.id, dataProducts.targetId))
     .leftJoin(cameras, eq(cameras.id, dataProducts.cameraId))
-    .leftJoin(calibrations, eq(calibrations.dataProductId, dataProducts.id))
+    .leftJoin(calibrations, primaryCalibrationOf(dataProducts.id))
     .where(and(where, inArray(dataProducts.dataProductType, ["photometry", "fits_file"])))
     .orderBy(asc(dataProducts.id))
     .limit(RECALIBRATE_LIMIT + 1);
@@ -113,9 +114,11 @@ export interface QueuedRuns {
 }
 
 /**
- * Queue one new run per data product, in one transaction with the jobs that carry them out. A run that is
- * to become current puts its product back to status C ("to do") with the new settings; its point stays
- * until the run finishes. A trial run changes nothing of the product.
+ * Queue one new run per data product (a one-shot-colour frame: one per channel, each with the band its
+ * camera's bayer_bands names now; a new `filter` applies to ordinary frames only), in one transaction with
+ * the jobs that carry them out. A run that is to become current puts its product back to status C
+ * ("to do") with the new settings; its points stay until the runs finish. A trial run changes nothing of
+ * the product.
  */
 export async function queueRuns(
   database: Database,
@@ -128,21 +131,38 @@ export async function queueRuns(
   await queue.declare(PROCESS_JOB);
   return inTransaction(database, async (tx, client) => {
     const products = await tx
-      .select({ id: dataProducts.id, filter: dataProducts.filter, matchDist: dataProducts.matchDist })
+      .select({
+        id: dataProducts.id,
+        filter: dataProducts.filter,
+        matchDist: dataProducts.matchDist,
+        bayerBands: cameras.bayerBands,
+      })
       .from(dataProducts)
+      .leftJoin(cameras, eq(cameras.id, dataProducts.cameraId))
       .where(inArray(dataProducts.id, ids))
       .orderBy(asc(dataProducts.id));
+    // One-shot-colour products: those calibrated per channel.
+    const colour = new Set(
+      (
+        await tx
+          .selectDistinct({ id: calibrations.dataProductId })
+          .from(calibrations)
+          .where(and(inArray(calibrations.dataProductId, ids), ne(calibrations.channel, "")))
+      ).map((r) => r.id),
+    );
     const matchDist =
       settings.matchDist === undefined ? undefined : settings.matchDist > 0 ? settings.matchDist : null;
     const runs: number[] = [];
     for (const dp of products) {
-      const run = await createRun(tx, dp.id, {
-        ...how,
-        filterRequest: settings.filter ?? dp.filter,
-        matchDistRequested: matchDist === undefined ? dp.matchDist : matchDist,
-      });
-      runs.push(run.id);
-      await queue.send(PROCESS_JOB, { dataProductId: dp.id, runId: run.id }, { client });
+      const matchDistRequested = matchDist === undefined ? dp.matchDist : matchDist;
+      const requests: Pick<RunRequest, "channel" | "filterRequest">[] = colour.has(dp.id)
+        ? channelBands(dp.bayerBands).map(([channel, filterRequest]) => ({ channel, filterRequest }))
+        : [{ filterRequest: settings.filter ?? dp.filter }];
+      for (const r of requests) {
+        const run = await createRun(tx, dp.id, { ...how, ...r, matchDistRequested });
+        runs.push(run.id);
+        await queue.send(PROCESS_JOB, { dataProductId: dp.id, runId: run.id }, { client });
+      }
     }
     const found = products.map((p) => p.id);
     if (how.makeCurrent) {

@@ -6,10 +6,10 @@
  * for the uploader, the observers and staff (downloadPhotometryFile); delete for the uploader and staff;
  * restart for staff.
  */
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq, ne, sql } from "drizzle-orm";
 import type { Database, Executor } from "../../db/connection.ts";
 import type { JobQueue } from "../../db/queue.ts";
-import { calibrationBands, reducedDatums } from "../../db/schema/index.ts";
+import { calibrationBands, calibrations, CHANNELS, reducedDatums } from "../../db/schema/index.ts";
 import { getDataProduct } from "../dataproducts/service.ts";
 import { ForbiddenError, NotFoundError } from "../errors.ts";
 import { isStaff, requireStaff, type Actor } from "../permissions.ts";
@@ -35,6 +35,11 @@ export interface DataProductResult {
   runs: RunListItem[];
   /** Staff: may make another run current. */
   canUseRun: boolean;
+  /**
+   * A one-shot-colour frame: each channel's calibration (R, G, B) with its per-band table, for those who
+   * may see the result; empty for an ordinary frame (its calibration is `row.cal`).
+   */
+  channels: { cal: typeof calibrations.$inferSelect; bands: (typeof calibrationBands.$inferSelect)[] }[];
 }
 
 /** The instrumental catalogue of a data product: the uploaded one, or the one measured from its image. */
@@ -60,11 +65,28 @@ export async function dataProductResult(db: Executor, actor: Actor, id: number):
     .orderBy(asc(reducedDatums.mjd), asc(reducedDatums.id))
     .limit(1000);
   const runs = canSeeResult || isStaff(actor) ? await listRuns(db, actor, id) : [];
+  const channels = [];
+  if (canSeeResult) {
+    const cals = await db
+      .select()
+      .from(calibrations)
+      .where(and(eq(calibrations.dataProductId, id), ne(calibrations.channel, "")))
+      .orderBy(sql`position(${calibrations.channel} in 'RGB')`);
+    for (const cal of cals) {
+      const calBands = await db
+        .select()
+        .from(calibrationBands)
+        .where(eq(calibrationBands.calibrationId, cal.id))
+        .orderBy(asc(calibrationBands.id));
+      channels.push({ cal, bands: calBands });
+    }
+  }
   return {
     row,
     bands,
     points,
     runs,
+    channels,
     canUseRun: isStaff(actor),
     canSeeResult,
     canDownload: dp.userId === actor.id || dp.observers.includes(actor.username) || isStaff(actor),
@@ -75,19 +97,30 @@ export async function dataProductResult(db: Executor, actor: Actor, id: number):
 }
 
 /**
- * The stored calibration plot (`"plot"`) or FITS preview (`"preview"`) of a data product, for those
- * who may see its calibration; NotFoundError when there is none.
+ * The stored calibration plot (`"plot"`; of one colour channel of a one-shot-colour frame when `channel`
+ * names one) or FITS preview (`"preview"`) of a data product, for those who may see its calibration;
+ * NotFoundError when there is none.
  */
 export async function resultImagePath(
   db: Executor,
   actor: Actor,
   id: number,
   kind: "plot" | "preview",
+  channel?: string,
 ): Promise<string> {
   const row = await getDataProduct(db, id);
   if (!canSee(actor, row.dp))
     throw new ForbiddenError("Only the uploader, the observers and superusers may see this calibration.");
-  const path = kind === "plot" ? row.cal?.calibrationPlot : row.job?.previewPng;
+  let plot = row.cal?.calibrationPlot;
+  const wanted = CHANNELS.find((c) => c === channel);
+  if (kind === "plot" && wanted) {
+    const [cal] = await db
+      .select({ plot: calibrations.calibrationPlot })
+      .from(calibrations)
+      .where(and(eq(calibrations.dataProductId, id), eq(calibrations.channel, wanted)));
+    plot = cal?.plot;
+  }
+  const path = kind === "plot" ? plot : row.job?.previewPng;
   if (!path) throw new NotFoundError(kind === "plot" ? "No calibration plot." : "No FITS preview.");
   return path;
 }

@@ -20,6 +20,7 @@ import {
   observatories,
   targets,
   users,
+  type CalibrationChannel,
   type QualityFlag,
 } from "../../db/schema/index.ts";
 import { VERSION } from "../../version.ts";
@@ -52,6 +53,8 @@ export interface RunRequest {
   reason: "upload" | "restart" | "recalibrate";
   makeCurrent: boolean;
   requestedBy: string;
+  /** One-shot-colour channel (R, G, B) the run calibrates; "" or absent for an ordinary frame. */
+  channel?: CalibrationChannel;
 }
 
 /** Queue a run (status C) for a data product; the job that calibrates it is sent by the caller. */
@@ -65,14 +68,17 @@ export async function createRun(db: Executor, dataProductId: number, r: RunReque
 
 /**
  * The run a calibration of this data product records: `runId` when given (null when that run has finished
- * already: a job delivered twice), else the product's latest unfinished run that is to become current
- * (a restart queued it), else a new one with the product's own filter request and matching radius.
+ * already: a job delivered twice), else the product's latest unfinished run of that channel that is to
+ * become current (a restart queued it), else a new one with the product's own filter request (or the
+ * channel's, `fresh.filterRequest`) and matching radius.
  */
 export async function openRun(
   db: Executor,
   dp: LoadedDataProduct["dp"],
   runId?: number,
+  fresh: { channel?: CalibrationChannel; filterRequest?: string } = {},
 ): Promise<RunRow | null> {
+  const channel = fresh.channel ?? "";
   let run: RunRow | undefined;
   if (runId !== undefined) {
     [run] = await db
@@ -89,12 +95,14 @@ export async function openRun(
           eq(calibrationRuns.dataProductId, dp.id),
           inArray(calibrationRuns.status, ["C", "P"]),
           eq(calibrationRuns.makeCurrent, true),
+          eq(calibrationRuns.channel, channel),
         ),
       )
       .orderBy(desc(calibrationRuns.id))
       .limit(1);
     run ??= await createRun(db, dp.id, {
-      filterRequest: dp.filter,
+      channel,
+      filterRequest: fresh.filterRequest ?? dp.filter,
       matchDistRequested: dp.matchDist,
       reason: "upload",
       makeCurrent: true,
@@ -250,6 +258,7 @@ function lightCurvePoint({ dp, observatory, uploader }: LoadedDataProduct, run: 
     filter: run.lightCurveFilter,
     calibrationRunId: run.id,
     qualityFlag: run.qualityFlag,
+    channel: run.channel,
   };
 }
 
@@ -264,10 +273,60 @@ function summary(dp: LoadedDataProduct["dp"], run: RunRow): string {
 }
 
 /**
- * Make a finished run the data product's current one, inside the caller's transaction: the calibration
- * row, its per-band table, the light-curve point (replacing the earlier run's), the target's last point,
- * the product's status, filter request and matching radius all become the run's; then the quality flags
- * of the frame and of the camera's frames after it are re-decided (health.ts redecideLaterFlags).
+ * A one-shot-colour product's status from its channels: P while a channel run that is to become current
+ * is queued or running, then S when any channel calibrated, else E; the message lists each channel.
+ */
+async function channelsSummary(
+  tx: Executor,
+  dp: LoadedDataProduct["dp"],
+): Promise<{ status: RunRow["status"]; statusMessage: string }> {
+  const open = await tx
+    .select({ id: calibrationRuns.id })
+    .from(calibrationRuns)
+    .where(
+      and(
+        eq(calibrationRuns.dataProductId, dp.id),
+        eq(calibrationRuns.makeCurrent, true),
+        inArray(calibrationRuns.status, ["C", "P"]),
+      ),
+    )
+    .limit(1);
+  const rows = await tx
+    .select({
+      channel: calibrations.channel,
+      status: calibrations.status,
+      statusMessage: calibrations.statusMessage,
+      mag: calibrations.mag,
+      magError: calibrations.magError,
+      survey: calibrations.survey,
+      bestFilter: calibrations.bestFilter,
+    })
+    .from(calibrations)
+    .where(eq(calibrations.dataProductId, dp.id));
+  const order = (c: string) => "RGB".indexOf(c);
+  rows.sort((a, b) => order(a.channel) - order(b.channel));
+  const busy = open.length > 0;
+  const status = busy ? "P" : rows.some((r) => r.status === "S") ? "S" : "E";
+  const parts = rows.map((r) =>
+    r.status === "S"
+      ? `${r.channel}: ${r.magError === -1 ? "limit " : ""}${r.mag?.toFixed(3)} in ${r.survey}/${r.bestFilter}`
+      : `${r.channel}: ${r.status === "E" ? r.statusMessage : "calibrating"}`,
+  );
+  const head = busy ? "Calibrating channels" : "One-shot-colour frame";
+  return {
+    status,
+    statusMessage:
+      `${head} — ${parts.join("; ")}` + (dp.dryRun && !busy ? " (dry run: no points added)" : ""),
+  };
+}
+
+/**
+ * Make a finished run the data product's current one (of its channel), inside the caller's transaction:
+ * the calibration row of that channel, its per-band table, the light-curve point of that channel
+ * (replacing the earlier run's), the target's last point, the product's status, filter request and
+ * matching radius all become the run's; then the quality flags of the frame and of the camera's frames
+ * after it are re-decided (health.ts redecideLaterFlags). A channel run (one-shot-colour) leaves the
+ * product's filter request alone; the product's status sums up its channels.
  */
 export async function makeRunCurrent(tx: Executor, run: RunRow): Promise<void> {
   // Serialise with the camera's other frames changing (their flags depend on this one: health.ts).
@@ -302,19 +361,23 @@ export async function makeRunCurrent(tx: Executor, run: RunRow): Promise<void> {
     filterRequest: run.filterRequest,
     colourTerm: run.colourTerm,
     runId: run.id,
+    channel: run.channel,
   };
   let cal: { id: number } | undefined;
   if (dp.mjd !== null) {
     [cal] = await tx
       .insert(calibrations)
       .values({ dataProductId: dp.id, mjd: dp.mjd, ...values })
-      .onConflictDoUpdate({ target: calibrations.dataProductId, set: { mjd: dp.mjd, ...values } })
+      .onConflictDoUpdate({
+        target: [calibrations.dataProductId, calibrations.channel],
+        set: { mjd: dp.mjd, ...values },
+      })
       .returning({ id: calibrations.id });
   } else {
     [cal] = await tx
       .update(calibrations)
       .set(values)
-      .where(eq(calibrations.dataProductId, dp.id))
+      .where(and(eq(calibrations.dataProductId, dp.id), eq(calibrations.channel, run.channel)))
       .returning({ id: calibrations.id });
   }
   if (cal) {
@@ -326,27 +389,35 @@ export async function makeRunCurrent(tx: Executor, run: RunRow): Promise<void> {
         .values(bands.map(({ id: _id, runId: _run, ...b }) => ({ ...b, calibrationId: cal.id })));
   }
   const point = lightCurvePoint(row, run);
-  await replaceDataProductPoints(tx, target.id, dp.id, point ? [point] : []);
+  await replaceDataProductPoints(tx, target.id, dp.id, point ? [point] : [], run.channel);
   await tx
     .update(dataProducts)
-    .set({
-      status: run.status,
-      statusMessage: summary(dp, run),
-      filter: run.filterRequest,
-      matchDist: run.matchDistRequested,
-    })
+    .set(
+      run.channel === ""
+        ? {
+            status: run.status,
+            statusMessage: summary(dp, run),
+            filter: run.filterRequest,
+            matchDist: run.matchDistRequested,
+          }
+        : { ...(await channelsSummary(tx, dp)), matchDist: run.matchDistRequested },
+    )
     .where(eq(dataProducts.id, dp.id));
   // The frame's flag and those of the frames after it, against the camera's frames as they are now.
   await redecideLaterFlags(tx, dp.id);
 }
 
-/** The data product's current run (undefined: none yet). */
-async function currentRun(db: Executor, dataProductId: number): Promise<RunRow | undefined> {
+/** The data product's current run of a channel (undefined: none yet). */
+async function currentRun(
+  db: Executor,
+  dataProductId: number,
+  channel: CalibrationChannel,
+): Promise<RunRow | undefined> {
   const [row] = await db
     .select({ run: calibrationRuns })
     .from(calibrations)
     .innerJoin(calibrationRuns, eq(calibrationRuns.id, calibrations.runId))
-    .where(eq(calibrations.dataProductId, dataProductId));
+    .where(and(eq(calibrations.dataProductId, dataProductId), eq(calibrations.channel, channel)));
   return row?.run;
 }
 
@@ -360,14 +431,22 @@ async function keepCurrentRun(tx: Executor, keep: RunRow, failed: RunRow): Promi
   await tx
     .update(calibrations)
     .set({ status: keep.status, statusMessage: keep.statusMessage, filterRequest: keep.filterRequest })
-    .where(eq(calibrations.dataProductId, keep.dataProductId));
+    .where(and(eq(calibrations.dataProductId, keep.dataProductId), eq(calibrations.channel, keep.channel)));
+  const note = `recalibration run ${failed.id} failed (${failed.statusMessage || "no message"}), run ${keep.id} stays current`;
+  if (keep.channel !== "") {
+    // A channel of a one-shot-colour frame: the product's status sums up its channels.
+    const channels = await channelsSummary(tx, row.dp);
+    await tx
+      .update(dataProducts)
+      .set({ ...channels, statusMessage: `${channels.statusMessage}; ${keep.channel}: ${note}` })
+      .where(eq(dataProducts.id, keep.dataProductId));
+    return;
+  }
   await tx
     .update(dataProducts)
     .set({
       status: keep.status,
-      statusMessage:
-        `${summary(row.dp, keep)}; recalibration run ${failed.id} failed ` +
-        `(${failed.statusMessage || "no message"}), run ${keep.id} stays current`,
+      statusMessage: `${summary(row.dp, keep)}; ${note}`,
       filter: keep.filterRequest,
       matchDist: keep.matchDistRequested,
     })
@@ -389,7 +468,7 @@ export async function settleRun(tx: Executor, run: RunRow): Promise<boolean> {
       .from(dataProducts)
       .where(eq(dataProducts.id, run.dataProductId))
       .for("update");
-    const keep = await currentRun(tx, run.dataProductId);
+    const keep = await currentRun(tx, run.dataProductId, run.channel);
     if (keep && keep.status === "S" && keep.id !== run.id) {
       await keepCurrentRun(tx, keep, run);
       return false;
@@ -399,13 +478,26 @@ export async function settleRun(tx: Executor, run: RunRow): Promise<boolean> {
   return true;
 }
 
-/** The data product's current run id (null: none yet). */
-export async function currentRunId(db: Executor, dataProductId: number): Promise<number | null> {
+/** The data product's current run id of a channel ("" for an ordinary frame; null: none yet). */
+export async function currentRunId(
+  db: Executor,
+  dataProductId: number,
+  channel: CalibrationChannel = "",
+): Promise<number | null> {
   const [cal] = await db
     .select({ runId: calibrations.runId })
     .from(calibrations)
-    .where(eq(calibrations.dataProductId, dataProductId));
+    .where(and(eq(calibrations.dataProductId, dataProductId), eq(calibrations.channel, channel)));
   return cal?.runId ?? null;
+}
+
+/** The data product's current run ids, by channel ("" for an ordinary frame). */
+export async function currentRunIds(db: Executor, dataProductId: number): Promise<Map<string, number>> {
+  const rows = await db
+    .select({ channel: calibrations.channel, runId: calibrations.runId })
+    .from(calibrations)
+    .where(eq(calibrations.dataProductId, dataProductId));
+  return new Map(rows.filter((r) => r.runId !== null).map((r) => [r.channel, r.runId!]));
 }
 
 /** Every run of a data product, oldest first. */

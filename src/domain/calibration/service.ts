@@ -38,6 +38,8 @@ function resultItem(
 ) {
   return {
     dataproduct: dp.id,
+    /** One-shot-colour channel (R, G, B) of this calibration; "" for an ordinary frame. */
+    channel: c.channel,
     use_catalog: null,
     status: c.status,
     status_message: c.statusMessage,
@@ -133,7 +135,8 @@ export async function calibrationResults(
       .leftJoin(fitsJobs, eq(fitsJobs.dataProductId, dataProducts.id))
       .leftJoin(calibrationRuns, eq(calibrationRuns.id, calibrations.runId))
       .where(where)
-      .orderBy(asc(dataProducts.id))
+      // A one-shot-colour frame: one item per channel, R, G, B.
+      .orderBy(asc(dataProducts.id), sql`position(${calibrations.channel} in 'RGB')`)
       .limit(200);
     if (rows.length === 0) {
       items.push({

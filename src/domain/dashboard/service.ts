@@ -4,7 +4,14 @@
  */
 import { desc, eq } from "drizzle-orm";
 import type { Executor } from "../../db/connection.ts";
-import { calibrations, cameras, dataProducts, reducedDatums, targets } from "../../db/schema/index.ts";
+import {
+  calibrations,
+  cameras,
+  dataProducts,
+  reducedDatums,
+  targets,
+  primaryCalibrationOf,
+} from "../../db/schema/index.ts";
 import type { Status } from "../../vocabulary.ts";
 import type { Actor } from "../permissions.ts";
 
@@ -43,7 +50,7 @@ export async function recentUploads(db: Executor, actor: Actor, limit = 8): Prom
     .from(dataProducts)
     .innerJoin(targets, eq(targets.id, dataProducts.targetId))
     .leftJoin(cameras, eq(cameras.id, dataProducts.cameraId))
-    .leftJoin(calibrations, eq(calibrations.dataProductId, dataProducts.id))
+    .leftJoin(calibrations, primaryCalibrationOf(dataProducts.id))
     .where(eq(dataProducts.userId, actor.id))
     .orderBy(desc(dataProducts.created), desc(dataProducts.id))
     .limit(limit);

@@ -6,7 +6,13 @@
  */
 import { eq, inArray, type SQL } from "drizzle-orm";
 import type { Executor } from "../../db/connection.ts";
-import { calibrationRuns, calibrations, dataProducts, fitsJobs } from "../../db/schema/index.ts";
+import {
+  calibrationRuns,
+  calibrations,
+  dataProducts,
+  fitsJobs,
+  primaryCalibrationOf,
+} from "../../db/schema/index.ts";
 
 /** Stored paths (relative to the data directory) of the data products `where` selects. */
 export async function storedFilesOf(db: Executor, where: SQL): Promise<string[]> {
@@ -20,7 +26,7 @@ export async function storedFilesOf(db: Executor, where: SQL): Promise<string[]>
       preview: fitsJobs.previewPng,
     })
     .from(dataProducts)
-    .leftJoin(calibrations, eq(calibrations.dataProductId, dataProducts.id))
+    .leftJoin(calibrations, primaryCalibrationOf(dataProducts.id))
     .leftJoin(fitsJobs, eq(fitsJobs.dataProductId, dataProducts.id))
     .where(where);
   const ids = rows.map((r) => r.id);

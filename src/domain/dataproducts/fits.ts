@@ -10,7 +10,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { surveysOfRequest } from "../../astro/calibrate/bands.ts";
 import { angularSeparationDeg } from "../../astro/coords.ts";
 import { airmass, altAzDeg, moonIllumination, moonPositionDeg, sunPositionDeg } from "../../astro/sun.ts";
@@ -23,10 +23,18 @@ import {
   dataProducts,
   fitsJobs,
   observatories,
+  PRIMARY_CHANNELS,
   targets,
 } from "../../db/schema/index.ts";
 import { storedPath } from "../../storage.ts";
-import { calibrateDataProduct, type CalibrateOptions } from "../calibration/dataproduct.ts";
+import {
+  calibrateDataProduct,
+  channelCataloguePath,
+  type CalibrateOptions,
+  type CalibrateTimings,
+} from "../calibration/dataproduct.ts";
+import { failRun, openRun } from "../calibration/runs.ts";
+import { channelBands } from "../observatories/bayer.ts";
 import type { Measured, MeasureInput, MeasureTimings } from "./measure.ts";
 import { measureInThread } from "./measure-pool.ts";
 
@@ -137,8 +145,17 @@ export async function processFits(
     .update(dataProducts)
     .set({ photometryData: cataloguePath, mjd: h.mjdMid, statusMessage: "Calibrating" })
     .where(eq(dataProducts.id, id));
+  if (measured.channels) {
+    for (const c of ["R", "G", "B"] as const)
+      await writeFile(
+        storedPath(opts.dataDir, channelCataloguePath(cataloguePath, c)),
+        measured.channels[c].catalogue,
+      );
+  }
   const tStored = performance.now();
-  const cal = await calibrateDataProduct(database, id, opts);
+  const cal = measured.channels
+    ? await calibrateChannels(database, { ...dp, photometryData: cataloguePath, mjd: h.mjdMid }, camera, opts)
+    : await calibrateDataProduct(database, id, opts);
   await storeCalibratedFacts(database, id, h.exposureS, result.stats.limitingMag5Sigma);
   const inThread = Object.values(measured.timingsMs).reduce((a, b) => a + b, 0);
   return {
@@ -150,6 +167,33 @@ export async function processFits(
     calibrateFit: cal?.fit ?? 0,
     calibratePlot: cal?.plot ?? 0,
   };
+}
+
+/**
+ * A one-shot-colour frame: one calibration run per channel the camera calibrates (bayer_bands; default
+ * R → GaiaSP/R, G → GaiaSP/V, B → GaiaSP/B), all opened first so the product stays "running" until the
+ * last one finishes, then carried out in turn. A queued ordinary run (a restart of a frame never measured)
+ * is closed: the channel runs replace it. Returns the timings summed over the channels.
+ */
+async function calibrateChannels(
+  database: Database,
+  dp: typeof dataProducts.$inferSelect,
+  camera: typeof cameras.$inferSelect | null,
+  opts: CalibrateOptions,
+): Promise<CalibrateTimings> {
+  if (opts.runId !== undefined)
+    await failRun(database.db, opts.runId, {}, "one-shot-colour frame: calibrated per channel (R, G, B)", 0);
+  const runs: number[] = [];
+  for (const [channel, filterRequest] of channelBands(camera?.bayerBands)) {
+    const run = await openRun(database.db, dp, undefined, { channel, filterRequest });
+    if (run) runs.push(run.id);
+  }
+  const sum: CalibrateTimings = { cone: 0, fit: 0, plot: 0, store: 0 };
+  for (const runId of runs) {
+    const t = await calibrateDataProduct(database, dp.id, { ...opts, runId });
+    if (t) for (const k of Object.keys(sum) as (keyof CalibrateTimings)[]) sum[k] += t[k];
+  }
+  return sum;
 }
 
 /** The camera's header keywords and detector values (defaults without a camera), for the measurement. */
@@ -210,8 +254,9 @@ function observingGeometry(
 }
 
 /**
- * After the calibration: the exposure time on the calibration row, and the limiting magnitude in the
- * calibrated system (instrumental 5σ limit − zero point) on the FITS job row.
+ * After the calibration: the exposure time on the calibration rows, and the limiting magnitude in the
+ * calibrated system (instrumental 5σ limit − zero point; a one-shot-colour frame's G channel) on the FITS
+ * job row.
  */
 async function storeCalibratedFacts(
   database: Database,
@@ -219,9 +264,15 @@ async function storeCalibratedFacts(
   exposureS: number,
   limitingMag5SigmaInst: number,
 ): Promise<void> {
-  const [cal] = await database.db.select().from(calibrations).where(eq(calibrations.dataProductId, id));
+  await database.db
+    .update(calibrations)
+    .set({ expTime: exposureS })
+    .where(eq(calibrations.dataProductId, id));
+  const [cal] = await database.db
+    .select()
+    .from(calibrations)
+    .where(and(eq(calibrations.dataProductId, id), inArray(calibrations.channel, PRIMARY_CHANNELS)));
   if (!cal) return;
-  await database.db.update(calibrations).set({ expTime: exposureS }).where(eq(calibrations.id, cal.id));
   if (cal.zeropoint !== null) {
     await database.db
       .update(fitsJobs)

@@ -16,6 +16,7 @@ import {
   type FrameStatistics,
 } from "../../astro/image/extract.ts";
 import { previewPng } from "../../astro/image/preview.ts";
+import { bayerLayout, channelWcs, splitBayer, type Channel } from "../../astro/image/bayer.ts";
 import { pixelScaleArcsec, skyToPixel, wcsFromHeader, type TanWcs } from "../../astro/wcs/index.ts";
 import { solveWcs } from "../../astro/wcs/solve.ts";
 import type { ReferenceCatalogue } from "../../astro/calibrate/bands.ts";
@@ -68,8 +69,13 @@ export interface Measured {
   /** Target position on the image (FITS pixels), null when it does not project. */
   pix: { x: number; y: number } | null;
   pixelScaleArcsec: number;
-  /** The 7-column SExtractor catalogue of the measured sources. */
+  /** The 7-column SExtractor catalogue of the measured sources (a one-shot-colour frame: its G channel's). */
   catalogue: string;
+  /**
+   * A one-shot-colour (Bayer) frame: each channel's catalogue and statistics, measured on its superpixel
+   * image (src/astro/image/bayer.ts); `result` is then the G channel's. Absent for an ordinary frame.
+   */
+  channels?: Record<Channel, { catalogue: string; stats: FrameStatistics }>;
   previewPng: Uint8Array;
   /** Where the thread's time went, ms: read (decode), solve (blind WCS, 0 with a header WCS), extract, preview, catalogue (formatting). */
   timingsMs: MeasureTimings;
@@ -123,18 +129,34 @@ export async function measureImage(input: MeasureInput, cone: ConeQuery): Promis
     solvedNote = `; WCS solved (${solved.matched} stars, ${solved.rmsArcsec.toFixed(2)}″ rms)`;
   }
   lap("solve");
-  const result = extractSources(image, {
-    wcs,
-    gainEPerAdu: h.gainEPerAdu,
-    readNoiseE: h.readNoiseE,
-    saturationAdu: h.saturationAdu,
-    target,
-  });
-  lap("extract");
+  let layout;
+  try {
+    layout = bayerLayout((k) => image.header.get(k));
+  } catch (err) {
+    return { ok: false, message: `FITS header: ${(err as Error).message}` };
+  }
+  let result: { stats: FrameStatistics };
+  let catalogue: string;
+  let channels: Measured["channels"];
+  if (layout) {
+    channels = measureChannels(image, layout, wcs, h, target, lap);
+    result = { stats: channels.G.stats };
+    catalogue = channels.G.catalogue;
+  } else {
+    const extracted = extractSources(image, {
+      wcs,
+      gainEPerAdu: h.gainEPerAdu,
+      readNoiseE: h.readNoiseE,
+      saturationAdu: h.saturationAdu,
+      target,
+    });
+    lap("extract");
+    result = extracted;
+    catalogue = formatSextractorCatalogue(extracted.rows);
+    lap("catalogue");
+  }
   const pix = skyToPixel(wcs, target.raDeg, target.decDeg);
   const text = (k: string, n: number) => image.header.getString(k)?.slice(0, n) ?? null;
-  const catalogue = formatSextractorCatalogue(result.rows);
-  lap("catalogue");
   const preview = previewPng(image, pix ? { marker: pix } : {});
   lap("preview");
   return {
@@ -156,9 +178,44 @@ export async function measureImage(input: MeasureInput, cone: ConeQuery): Promis
     pix,
     pixelScaleArcsec: pixelScaleArcsec(wcs),
     catalogue,
+    ...(channels ? { channels } : {}),
     previewPng: preview,
     timingsMs,
   };
+}
+
+/**
+ * A one-shot-colour frame's R, G and B superpixel images (2×2 blocks, greens averaged), each measured with
+ * the superpixel WCS: the green image's noise is that of two pixels averaged, so its effective gain is
+ * twice the camera's and its read noise (in e⁻ at that gain) √2 times.
+ */
+function measureChannels(
+  image: FitsImage,
+  layout: NonNullable<ReturnType<typeof bayerLayout>>,
+  wcs: TanWcs,
+  h: StandardHeader,
+  target: { raDeg: number; decDeg: number },
+  lap: (step: keyof MeasureTimings) => void,
+): NonNullable<Measured["channels"]> {
+  const split = splitBayer(image.data, image.width, image.height, layout);
+  const out = {} as NonNullable<Measured["channels"]>;
+  for (const c of ["R", "G", "B"] as const) {
+    const green = c === "G";
+    const ex = extractSources(
+      { data: split[c], width: split.width, height: split.height },
+      {
+        wcs: channelWcs(wcs, layout, image.height, c),
+        gainEPerAdu: green ? 2 * h.gainEPerAdu : h.gainEPerAdu,
+        readNoiseE: green ? Math.SQRT2 * h.readNoiseE : h.readNoiseE,
+        saturationAdu: h.saturationAdu,
+        target,
+      },
+    );
+    lap("extract");
+    out[c] = { catalogue: formatSextractorCatalogue(ex.rows), stats: ex.stats };
+    lap("catalogue");
+  }
+  return out;
 }
 
 /** Blind astrometry: detected sources vs reference stars around the header pointing (or the target). */

@@ -14,6 +14,7 @@ import {
   spectra,
   targets,
   users,
+  primaryCalibrationOf,
 } from "../../db/schema/index.ts";
 import { BadRequestError, ForbiddenError, NotFoundError } from "../errors.ts";
 import { containsPattern, dateRangeConditions, requireInteger } from "../input.ts";
@@ -44,7 +45,7 @@ function baseQuery(db: Executor) {
     .leftJoin(users, eq(users.id, dataProducts.userId))
     .leftJoin(cameras, eq(cameras.id, dataProducts.cameraId))
     .leftJoin(observatories, eq(observatories.id, cameras.observatoryId))
-    .leftJoin(calibrations, eq(calibrations.dataProductId, dataProducts.id))
+    .leftJoin(calibrations, primaryCalibrationOf(dataProducts.id))
     .leftJoin(fitsJobs, eq(fitsJobs.dataProductId, dataProducts.id));
 }
 
@@ -214,7 +215,7 @@ export async function listDataProducts<P extends { offset: number; limit: number
     .from(dataProducts)
     .innerJoin(targets, eq(targets.id, dataProducts.targetId))
     .leftJoin(cameras, eq(cameras.id, dataProducts.cameraId))
-    .leftJoin(calibrations, eq(calibrations.dataProductId, dataProducts.id))
+    .leftJoin(calibrations, primaryCalibrationOf(dataProducts.id))
     .where(where);
   const p = page(n);
   const rows = await baseQuery(db)

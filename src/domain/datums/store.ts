@@ -5,9 +5,9 @@
  * skipped, as BHTOM's unique_together; the unique index is made from the same list. After a change the
  * target's derived fields follow: has_optical, the last point and the priority.
  */
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Executor } from "../../db/connection.ts";
-import { DATUM_IDENTITY, reducedDatums, targets } from "../../db/schema/index.ts";
+import { DATUM_IDENTITY, reducedDatums, targets, type CalibrationChannel } from "../../db/schema/index.ts";
 import { refreshLastPoint } from "../targets/refresh.ts";
 
 /** A point to store; the target is given once for all (storePoints' `targetId`). */
@@ -67,17 +67,23 @@ export async function storePoints(
 }
 
 /**
- * Replace a data product's points (a calibration that runs again): its earlier points go, these are
+ * Replace a data product's points (a calibration that runs again): its earlier points go (only those of
+ * `channel` when given: one channel of a one-shot-colour frame, "" for an ordinary frame's), these are
  * stored (identity rule as above), the target's last point is refreshed either way. Returns how many
- * were stored.
+ * were stored. The channels of one frame are calibrated to distinct bands (the camera's bayer_bands), so
+ * their points differ in filter and never share an identity.
  */
 export async function replaceDataProductPoints(
   db: Executor,
   targetId: number,
   dataProductId: number,
   points: readonly NewPoint[],
+  channel?: CalibrationChannel,
 ): Promise<number> {
-  await db.delete(reducedDatums).where(eq(reducedDatums.dataProductId, dataProductId));
+  const ofProduct = eq(reducedDatums.dataProductId, dataProductId);
+  await db
+    .delete(reducedDatums)
+    .where(channel === undefined ? ofProduct : and(ofProduct, eq(reducedDatums.channel, channel)));
   const stored = await insertPoints(
     db,
     targetId,

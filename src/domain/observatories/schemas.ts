@@ -139,6 +139,16 @@ export const cameraFields = {
   exposure_time_keyword: FitsKeyword("FITS keyword of the exposure time, s (default EXPTIME)", 1),
   mode_recognition_keyword: FitsKeyword("FITS keyword naming the readout mode (default empty)", 0),
   additional_info: NullableString({ maxLength: 10000 }),
+  bayer_bands: Type.Unsafe<Record<string, string> | string | null>({
+    type: ["object", "string", "null"],
+    maxLength: 500,
+    maxProperties: 3,
+    additionalProperties: { type: "string", maxLength: 50 },
+    description:
+      'One-shot-colour (Bayer) frames: the filter request each channel is calibrated to, e.g. {"R": "GaiaSP/R", ' +
+      '"G": "GaiaSP/V", "B": "GaiaSP/B"} (the default; null restores it). One band per channel, distinct; a ' +
+      "channel left out is not calibrated. A JSON string is accepted too (forms).",
+  }),
   colour_terms: NullableBoolean(
     "Fit colour terms in this camera's calibrations (default true; false = the plain CPCS zero point; docs/colour.md)",
   ),
@@ -271,6 +281,9 @@ export const CameraOut = Type.Object({
   exposure_time_keyword: Type.String(),
   mode_recognition_keyword: Type.String(),
   additional_info: Type.String(),
+  bayer_bands: Type.Record(Type.String(), Type.String(), {
+    description: "The band each one-shot-colour channel is calibrated to (the default when not set)",
+  }),
   colour_terms: Type.Boolean({ description: "Colour terms fitted in this camera's calibrations" }),
   unfiltered_band: Type.String({ description: "Band unfiltered frames are calibrated to" }),
   learnt_colour_terms: Type.Array(

@@ -21,6 +21,7 @@ import { NotFoundError, ValidationError, type FieldErrors } from "../errors.ts";
 import { readDateRange } from "../input.ts";
 import { isSystem, requireOwnerOrStaff, requireStaff, type Actor, type Caller } from "../permissions.ts";
 import { isUploadedPath, withExampleFile, type FileOptions } from "./files.ts";
+import { checkBayerBands } from "./bayer.ts";
 import * as repo from "./repo.ts";
 import {
   CAMERA_COLUMNS,
@@ -109,6 +110,7 @@ async function cameraDraft(
 ): Promise<{ cameraName: string; prefix: string; columns: Partial<repo.NewCameraRow> } | undefined> {
   const cameraName = cleanName(input.camera_name, "camera_name", errors);
   const columns = columnsFrom(input, CAMERA_COLUMNS, errors) as Partial<repo.NewCameraRow>;
+  bayerBandsInto(input, columns, errors);
   if (cameraName === undefined || observatory.name === undefined) return undefined;
   const prefix = onameOf(observatory.name, cameraName);
   checkOnameLength(prefix, "camera_name", errors);
@@ -272,6 +274,7 @@ export async function updateCamera(
   requireOwnerOrStaff(caller, observatory.userId, "this observatory");
   const errors: FieldErrors = {};
   const patch = columnsFrom(input, CAMERA_COLUMNS, errors) as Partial<repo.NewCameraRow>;
+  bayerBandsInto(input, patch, errors);
   const newName =
     input.camera_name === undefined ? undefined : cleanName(input.camera_name, "camera_name", errors);
   const renaming = newName !== undefined && newName !== camera.cameraName;
@@ -369,4 +372,16 @@ export async function listObservatories<P extends { offset: number; limit: numbe
 /** Every observatory with all its cameras (CLI). */
 export async function allObservatories(db: Executor): Promise<ObservatoryView[]> {
   return (await listObservatories(db, {}, (count) => ({ offset: 0, limit: Math.max(count, 1) }))).data;
+}
+
+/** `bayer_bands` of a camera request, checked (bayer.ts), into the columns; a problem into `errors`. */
+function bayerBandsInto(
+  input: { bayer_bands?: unknown },
+  columns: Partial<repo.NewCameraRow>,
+  errors: FieldErrors,
+): void {
+  if (input.bayer_bands === undefined) return;
+  const checked = checkBayerBands(input.bayer_bands);
+  if (checked.ok) columns.bayerBands = checked.value as repo.NewCameraRow["bayerBands"];
+  else errors.bayer_bands = [checked.message];
 }

@@ -1,5 +1,6 @@
 /** API views of observatory, camera and favourite rows, and the paged list shape. */
 import type { Executor } from "../../db/connection.ts";
+import { DEFAULT_BAYER_BANDS } from "./bayer.ts";
 import { learntColourTerms } from "../calibration/colour.ts";
 import * as repo from "./repo.ts";
 import type { CameraView, FavouriteView, ObservatoryView } from "./schemas.ts";
@@ -30,6 +31,7 @@ export function toCameraView(c: repo.CameraRow, learnt: LearntTerms = []): Camer
     exposure_time_keyword: c.exposureTimeKeyword,
     mode_recognition_keyword: c.modeRecognitionKeyword,
     additional_info: c.additionalInfo,
+    bayer_bands: { ...(c.bayerBands ?? DEFAULT_BAYER_BANDS) },
     colour_terms: c.colourTerms,
     unfiltered_band: c.unfilteredBand,
     learnt_colour_terms: learnt,

@@ -13,6 +13,7 @@ import {
   fitsJobs,
   observatories,
   targets,
+  primaryCalibrationOf,
 } from "../../db/schema/index.ts";
 import type { CameraRow, ObservatoryRow } from "../observatories/repo.ts";
 
@@ -65,7 +66,7 @@ export async function cameraHistory(
       magErr: calibrations.magError,
     })
     .from(dataProducts)
-    .innerJoin(calibrations, eq(calibrations.dataProductId, dataProducts.id))
+    .innerJoin(calibrations, primaryCalibrationOf(dataProducts.id))
     .innerJoin(fitsJobs, eq(fitsJobs.dataProductId, dataProducts.id))
     .where(
       and(

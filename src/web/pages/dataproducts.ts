@@ -120,11 +120,20 @@ export const dataproductPages: FastifyPluginAsync<WebOptions> = async (app, opts
     },
   );
 
-  app.get<{ Params: { id: string } }>("/dataproducts/:id/plot.png", async (request, reply) => {
-    const actor = requireLogin(request);
-    const path = await resultImagePath(db, actor, productId(request.params.id), "plot");
-    return sendStored(reply, path, "image/png");
-  });
+  app.get<{ Params: { id: string }; Querystring: { channel?: string } }>(
+    "/dataproducts/:id/plot.png",
+    async (request, reply) => {
+      const actor = requireLogin(request);
+      const path = await resultImagePath(
+        db,
+        actor,
+        productId(request.params.id),
+        "plot",
+        request.query.channel,
+      );
+      return sendStored(reply, path, "image/png");
+    },
+  );
 
   app.get<{ Params: { id: string } }>("/dataproducts/:id/preview.png", async (request, reply) => {
     const actor = requireLogin(request);

@@ -90,6 +90,14 @@ export const CAMERA_FIELDS: FormField[] = [
   },
   { name: "exposure_time_keyword", label: "Exposure time FITS keyword", placeholder: "EXPTIME" },
   { name: "mode_recognition_keyword", label: "Readout mode FITS keyword", help: "Optional." },
+  {
+    name: "bayer_bands",
+    label: "One-shot-colour bands",
+    help:
+      "Bayer (one-shot-colour) frames: the band each colour channel is calibrated to, as JSON. Empty = the " +
+      "default. One band per channel, all different; a channel left out is not calibrated.",
+    placeholder: '{"R": "GaiaSP/R", "G": "GaiaSP/V", "B": "GaiaSP/B"}',
+  },
   { name: "additional_info", label: "Additional information", type: "textarea" },
   {
     name: "colour_terms",
@@ -108,7 +116,8 @@ export const CAMERA_FIELDS: FormField[] = [
 /** A new camera form's starting values (the model defaults that a form cannot leave out). */
 export const NEW_CAMERA_VALUES: Record<string, string> = { colour_terms: "true" };
 
-const str = (v: unknown) => (v === null || v === undefined ? "" : String(v));
+const str = (v: unknown) =>
+  v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
 
 /** An edit form's starting values. */
 export function observatoryValues(o: ObservatoryView): Record<string, string> {
@@ -136,7 +145,7 @@ const NULLABLE_OBSERVATORY = [
 ];
 /** Camera fields that may be empty strings, and those an empty field clears to null. */
 const EMPTYABLE_CAMERA = ["time_keyword", "mode_recognition_keyword", "additional_info"];
-const NULLABLE_CAMERA = ["detector_width_px", "detector_height_px"];
+const NULLABLE_CAMERA = ["detector_width_px", "detector_height_px", "bayer_bands"];
 
 /**
  * After `checkForm` (which treats an empty field as not given): fields the edit form sent empty are
