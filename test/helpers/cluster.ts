@@ -14,6 +14,7 @@ import { makeField, makeFrame } from "../../src/astro/synth/catalog.ts";
 import { importCatalogue } from "../../src/catalog/import.ts";
 import { openDatabase, runMigrations, type Database } from "../../src/db/connection.ts";
 import { testDatabaseName } from "./db.ts";
+import { createPgDatabase } from "./template.ts";
 import { cameras, observatories } from "../../src/db/schema/index.ts";
 import { PROCESS_JOB } from "../../src/domain/dataproducts/upload.ts";
 import * as users from "../../src/domain/users/service.ts";
@@ -91,7 +92,7 @@ export class Cluster {
   async start(apis: number, workers: number): Promise<void> {
     const admin = new pg.Client({ connectionString: this.adminUrl });
     await admin.connect();
-    await admin.query(`CREATE DATABASE ${this.dbName}`);
+    await createPgDatabase(admin, this.adminUrl, this.dbName);
     await admin.end();
     const direct = new URL(this.adminUrl);
     direct.pathname = `/${this.dbName}`;
