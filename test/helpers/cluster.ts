@@ -23,7 +23,7 @@ import { TcpProxy } from "./proxy.ts";
 import { ccdphotCatalogue } from "./catalogue.ts";
 import { SYSTEM } from "../../src/domain/permissions.ts";
 
-const SLOW_WORKER = fileURLToPath(new URL("./slow-worker.ts", import.meta.url));
+const SLOW_WORKER = fileURLToPath(new URL("./slow-worker.mjs", import.meta.url));
 
 export const TARGET = { name: "MultiT", raDeg: 150.02, decDeg: 2.01, mag: 16.2 };
 const field = makeField({ seed: 5, nStars: 400, centerRaDeg: 150, centerDecDeg: 2, halfWidthDeg: 0.1 });
@@ -145,7 +145,7 @@ export class Cluster {
 
   /**
    * A worker of this deployment whose every calibration waits `delayMs` once marked running (status P):
-   * test/helpers/slow-worker.ts, which injects a slow reference catalogue.
+   * test/helpers/slow-worker.mjs, which injects a slow reference catalogue.
    */
   async startSlowWorker(
     name: string,
@@ -153,7 +153,7 @@ export class Cluster {
     extraEnv: Record<string, string> = {},
   ): Promise<SkytomProcess> {
     return this.addWorker(
-      startNode(name, ["--import", "tsx", SLOW_WORKER], {
+      startNode(name, [SLOW_WORKER], {
         ...this.env,
         ...extraEnv,
         SLOW_WORKER_DELAY_MS: String(delayMs),
