@@ -65,6 +65,15 @@ function reproducible(record: Record<string, unknown>) {
   return { ...rest, outputs };
 }
 
+/** `work(items[k], k)` for every item, `lanes` at a time (as many calibration jobs at once). */
+async function inLanes<T>(items: T[], lanes: number, work: (item: T, k: number) => Promise<unknown>) {
+  await Promise.all(
+    Array.from({ length: lanes }, async (_, lane) => {
+      for (let k = lane; k < items.length; k += lanes) await work(items[k], k);
+    }),
+  );
+}
+
 describe.each(ENGINES)("calibration runs on %s", (engine) => {
   let t: TestApp;
   let alice: TestUser;
@@ -196,10 +205,14 @@ describe.each(ENGINES)("calibration runs on %s", (engine) => {
   });
 
   it("recalibrating 100 points with another filter: 100 new runs, old kept, a reader always counts 100, switching back restores the exact values", async () => {
+    // Uploaded as GaiaSP/V, recalibrated as GaiaSP/B: one band each, so each run draws a one-panel plot
+    // (the all-bands plot of GaiaSP/any costs ~4× more to render; /any is covered by the test above).
     const ids: number[] = [];
     for (let i = 0; i < 100; i++)
-      ids.push(await upload(frameText(1000 + i), "RunsT", { mjd: String(60700 + i / 10) }));
-    for (const id of ids) await calibrate(id);
+      ids.push(
+        await upload(frameText(1000 + i), "RunsT", { mjd: String(60700 + i / 10), filter: "GaiaSP/V" }),
+      );
+    await inLanes(ids, 4, (id) => calibrate(id));
     const points = () =>
       t.tdb.database.db
         .select()
@@ -234,11 +247,7 @@ describe.each(ENGINES)("calibration runs on %s", (engine) => {
         await new Promise((resolve) => setImmediate(resolve));
       }
     })();
-    await Promise.all(
-      [0, 1].map(async (lane) => {
-        for (let k = lane; k < ids.length; k += 2) await calibrate(ids[k], queued.runs[k]);
-      }),
-    );
+    await inLanes(ids, 4, (id, k) => calibrate(id, queued.runs[k]));
     done = true;
     await reader;
     expect(counts.length).toBeGreaterThan(1);
@@ -279,7 +288,7 @@ describe.each(ENGINES)("calibration runs on %s", (engine) => {
       runId: oldRecord.id,
       zeropoint: oldRecord.outputs.zeropoint,
       mag: oldRecord.outputs.mag,
-      filterRequest: "GaiaSP/any",
+      filterRequest: "GaiaSP/V",
     });
   }, 600_000);
 

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import pg from "pg";
 import { CHROMIUM } from "./helpers/chromium.ts";
-import { ensureTemplate } from "./helpers/template.ts";
+import { ensurePgTemplate, ensureTemplate } from "./helpers/template.ts";
 
 /**
  * What CI requires must be there: with SKYTOM_REQUIRE_PG=1 a missing or unreachable PostgreSQL, and
@@ -31,4 +31,6 @@ async function checkRequirements(): Promise<void> {
 export default async function setup(): Promise<void> {
   await checkRequirements();
   await ensureTemplate();
+  const url = process.env.SKYTOM_TEST_DATABASE_URL;
+  if (url) await ensurePgTemplate(url);
 }

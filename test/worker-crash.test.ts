@@ -23,13 +23,14 @@ describe.skipIf(!ADMIN_URL)("dead workers on PostgreSQL, default settings", () =
   });
   afterAll(() => cluster.stop(process.env.SKYTOM_TEST_LOG_DIR), 60_000);
 
-  const uploadFrame = async (seed: number) => {
+  /** A FITS frame of the field (4096² px: measured slowly enough to be caught in the middle). */
+  const uploadFrame = async (seed: number, sizePx = 4096) => {
     const form = new FormData();
     form.set("target", TARGET.name);
     form.set("data_product_type", "fits_file");
     form.set("observatory", "Synth_Cam");
     form.set("filter", "GaiaSP/V");
-    form.set("files", new Blob([fieldFrame(4096, seed)]), `frame-${seed}.fits`);
+    form.set("files", new Blob([fieldFrame(sizePx, seed)]), `frame-${seed}.fits`);
     const res = await fetch(`${cluster.urls[0]}/upload/`, {
       method: "POST",
       headers: { authorization: `Token ${cluster.token}` },
@@ -87,7 +88,8 @@ describe.skipIf(!ADMIN_URL)("dead workers on PostgreSQL, default settings", () =
     for (const w of others) w.child.kill("SIGSTOP");
     let id = 0;
     try {
-      id = await uploadFrame(22);
+      // Its length comes from the slow reference stars, not the image: a 2048² frame (¼ the pixels) will do.
+      id = await uploadFrame(22, 2048);
       await until(async () => (await status(id)) === "P", 60_000, "worker3 measures the frame");
     } finally {
       for (const w of others) w.child.kill("SIGCONT");

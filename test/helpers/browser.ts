@@ -71,6 +71,9 @@ export async function startBrowserHarness(opts: { queue?: boolean } = {}): Promi
       contexts.push(context);
       // Fail fast: a missing element is a failed test within seconds, not a 30 s timeout.
       context.setDefaultTimeout(5000);
+      // A navigation may wait on the server's work (a login is a 32 MiB scrypt), slower with test files
+      // running side by side: more time for page loads only.
+      context.setDefaultNavigationTimeout(15_000);
       const page = await context.newPage();
       page.on("request", (r) => {
         if (!r.url().startsWith(baseUrl) && !r.url().startsWith("data:")) externalRequests.push(r.url());

@@ -14,6 +14,7 @@ import { makeField, makeFrame } from "../../src/astro/synth/catalog.ts";
 import { importCatalogue } from "../../src/catalog/import.ts";
 import { openDatabase, runMigrations, type Database } from "../../src/db/connection.ts";
 import { testDatabaseName } from "./db.ts";
+import { createPgDatabase } from "./template.ts";
 import { cameras, observatories } from "../../src/db/schema/index.ts";
 import { PROCESS_JOB } from "../../src/domain/dataproducts/upload.ts";
 import * as users from "../../src/domain/users/service.ts";
@@ -22,7 +23,7 @@ import { TcpProxy } from "./proxy.ts";
 import { ccdphotCatalogue } from "./catalogue.ts";
 import { SYSTEM } from "../../src/domain/permissions.ts";
 
-const SLOW_WORKER = fileURLToPath(new URL("./slow-worker.ts", import.meta.url));
+const SLOW_WORKER = fileURLToPath(new URL("./slow-worker.mjs", import.meta.url));
 
 export const TARGET = { name: "MultiT", raDeg: 150.02, decDeg: 2.01, mag: 16.2 };
 const field = makeField({ seed: 5, nStars: 400, centerRaDeg: 150, centerDecDeg: 2, halfWidthDeg: 0.1 });
@@ -91,7 +92,7 @@ export class Cluster {
   async start(apis: number, workers: number): Promise<void> {
     const admin = new pg.Client({ connectionString: this.adminUrl });
     await admin.connect();
-    await admin.query(`CREATE DATABASE ${this.dbName}`);
+    await createPgDatabase(admin, this.adminUrl, this.dbName);
     await admin.end();
     const direct = new URL(this.adminUrl);
     direct.pathname = `/${this.dbName}`;
@@ -144,7 +145,7 @@ export class Cluster {
 
   /**
    * A worker of this deployment whose every calibration waits `delayMs` once marked running (status P):
-   * test/helpers/slow-worker.ts, which injects a slow reference catalogue.
+   * test/helpers/slow-worker.mjs, which injects a slow reference catalogue.
    */
   async startSlowWorker(
     name: string,
@@ -152,7 +153,7 @@ export class Cluster {
     extraEnv: Record<string, string> = {},
   ): Promise<SkytomProcess> {
     return this.addWorker(
-      startNode(name, ["--import", "tsx", SLOW_WORKER], {
+      startNode(name, [SLOW_WORKER], {
         ...this.env,
         ...extraEnv,
         SLOW_WORKER_DELAY_MS: String(delayMs),

@@ -1,6 +1,7 @@
 /**
  * Test databases on both engines. PGlite always; PostgreSQL too when SKYTOM_TEST_DATABASE_URL is set
- * (a server URL; each test file creates its own database there and drops it afterwards).
+ * (a server URL; each test file creates its own database there, a copy of the migrated template made in
+ * the global setup, and drops it afterwards).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -8,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { openDatabase, runMigrations, type Database, type Engine } from "../../src/db/connection.ts";
-import { copyTemplate } from "./template.ts";
+import { copyTemplate, createPgDatabase } from "./template.ts";
 
 export const ENGINES: Engine[] = process.env.SKYTOM_TEST_DATABASE_URL ? ["pglite", "postgresql"] : ["pglite"];
 
@@ -47,7 +48,7 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
     dbName = testDatabaseName();
     const admin = new pg.Client({ connectionString: adminUrl() });
     await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
+    await createPgDatabase(admin, adminUrl(), dbName);
     await admin.end();
     const u = new URL(adminUrl());
     u.pathname = `/${dbName}`;
