@@ -224,6 +224,53 @@ class Runs {
     }
   }
 
+  /**
+   * scanRowLazy fused with the vertical 3-tap filter: det(x) = t₀ h₀(x) + t₁ h₁(x) + t₂ h₂(x) of the
+   * horizontally filtered rows h (ring offsets s0, s1, s2), rounded to float32 as a stored row would be,
+   * computed in the comparison loop; only the values of pixels above the bound are written into `det`
+   * (the run's values come from there). Same results as vfilter + scanRowLazy, one pass fewer.
+   */
+  scanRowLazy3(
+    ring: Float32Array,
+    s0: number,
+    s1: number,
+    s2: number,
+    t: Float32Array,
+    det: Float32Array,
+    noise: LazyRow,
+    k: number,
+    sub: Float32Array,
+    o: number,
+    y: number,
+    width: number,
+  ): void {
+    const bound = k * noise.setRow(y);
+    const t0 = t[0];
+    const t1 = t[1];
+    const t2 = t[2];
+    let x = 0;
+    while (x < width) {
+      let d = 0;
+      for (; x < width; x++) {
+        d = Math.fround(t0 * ring[s0 + x] + t1 * ring[s1 + x] + t2 * ring[s2 + x]);
+        if (d > bound) break;
+      }
+      if (x === width) break;
+      if (!(d > k * noise.at(x)) || sub[o + x] !== sub[o + x]) {
+        x++;
+        continue;
+      }
+      det[x] = d;
+      const x0 = x++;
+      for (; x < width; x++) {
+        d = Math.fround(t0 * ring[s0 + x] + t1 * ring[s1 + x] + t2 * ring[s2 + x]);
+        if (!(d > bound && d > k * noise.at(x) && sub[o + x] === sub[o + x])) break;
+        det[x] = d;
+      }
+      this.push(x0, x, y, det, sub, o, k * noise.at(x0));
+    }
+  }
+
   /** Records the run [x0, x) of row y with its filtered and background-subtracted values. */
   private push(
     x0: number,
@@ -320,9 +367,18 @@ export function detectSources(
     if (y === 0) for (let yy = 0; yy < Math.min(height, r); yy++) prepare(yy);
     if (y + r < height) prepare(y + r);
     const o = (y % nRing) * width;
+    const curStart = runs.x0.n;
+    if (lazy && taps && r === 1) {
+      const s0 = ((y === 0 ? 0 : y - 1) % nRing) * width;
+      const s2 = ((y + 1 >= height ? height - 1 : y + 1) % nRing) * width;
+      runs.scanRowLazy3(ring, s0, o, s2, taps, det, lazy, k, subRing, o, y, width);
+      runs.link(prevStart, prevEnd, curStart);
+      prevStart = curStart;
+      prevEnd = runs.x0.n;
+      continue;
+    }
     if (taps) vfilter(ring, nRing, y, height, taps, det, width);
     else det.set(subRing.subarray(o, o + width));
-    const curStart = runs.x0.n;
     if (lazy) runs.scanRowLazy(det, lazy, k, subRing, o, y, width);
     else {
       fillRow(noise, y, thr, width, k);
