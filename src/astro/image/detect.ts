@@ -133,6 +133,52 @@ function filterRow3(
   }
 }
 
+/**
+ * filterRow3 of row y + 1 (image offset `ro1`, ring and background-ring offset `o1`) fused with the
+ * vertical filter of row y (rows y − 1 and y at ring offsets s0, s1; row y + 1 is the value just
+ * computed, rounded to float32 as the ring stores it): the x with det(x) > `bound` go into `cand`
+ * (ascending) with their value in det[x]. Returns their number.
+ */
+function filterScanRow3(
+  raw: Float32Array,
+  ro1: number,
+  back: Float32Array,
+  o1: number,
+  ring: Float32Array,
+  s0: number,
+  s1: number,
+  width: number,
+  t: Float32Array,
+  bound: number,
+  det: Float32Array,
+  cand: Int32Array,
+): number {
+  const t0 = t[0];
+  const t1 = t[1];
+  const t2 = t[2];
+  let v = raw[ro1] - back[o1];
+  let b = v === v ? v : 0;
+  let a = b;
+  let nc = 0;
+  for (let x = 0; x < width; x++) {
+    let c = b;
+    if (x + 1 < width) {
+      v = raw[ro1 + x + 1] - back[o1 + x + 1];
+      c = v === v ? v : 0;
+    }
+    const h = Math.fround(t0 * a + t1 * b + t2 * c);
+    ring[o1 + x] = h;
+    const d = Math.fround(t0 * ring[s0 + x] + t1 * ring[s1 + x] + t2 * h);
+    if (d > bound) {
+      det[x] = d;
+      cand[nc++] = x;
+    }
+    a = b;
+    b = c;
+  }
+  return nc;
+}
+
 /** Horizontal filter with any odd number of taps (generic path). */
 function hfilterN(
   data: Float32Array,
@@ -235,20 +281,41 @@ export function detectSources(
   };
   let prevStart = 0;
   let prevEnd = 0;
+  const cand = new Int32Array(fused ? width : 0);
   for (let y = 0; y < height; y++) {
     if (y === 0) for (let yy = 0; yy < Math.min(height, r); yy++) prepare(yy);
-    if (y + r < height) prepare(y + r);
     const o = (y % nRing) * width;
     const curStart = runs.x0.n;
     if (fused && lazy && taps) {
+      // Row y + 1 is subtracted and filtered horizontally in the same pass that filters row y
+      // vertically and compares it with the threshold's lower bound; the candidates are then tested.
       const s0 = ((y === 0 ? 0 : y - 1) % nRing) * width;
-      const s2 = ((y + 1 >= height ? height - 1 : y + 1) % nRing) * width;
-      runs.scanRowLazy3(ring, s0, o, s2, taps, det, lazy, k, raw, backRing, subRing, o, y, width);
+      if (y + 1 < height) {
+        const o1 = ((y + 1) % nRing) * width;
+        if (background !== undefined) fillRow(background, y + 1, backViews[(y + 1) % nRing], width, 1);
+        const bound = k * lazy.setRow(y);
+        const nc = filterScanRow3(
+          raw,
+          (y + 1) * width,
+          backRing,
+          o1,
+          ring,
+          s0,
+          o,
+          width,
+          taps,
+          bound,
+          det,
+          cand,
+        );
+        runs.scanCandidates(cand, nc, det, lazy, k, raw, backRing, subRing, o, y, width);
+      } else runs.scanRowLazy3(ring, s0, o, o, taps, det, lazy, k, raw, backRing, subRing, o, y, width);
       runs.link(prevStart, prevEnd, curStart);
       prevStart = curStart;
       prevEnd = runs.x0.n;
       continue;
     }
+    if (y + r < height) prepare(y + r);
     if (taps) vfilter(ring, nRing, y, height, taps, det, width);
     else det.set(subRing.subarray(o, o + width));
     if (lazy) runs.scanRowLazy(det, lazy, k, subRing, o, y, width);

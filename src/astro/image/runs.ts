@@ -135,6 +135,43 @@ export class Runs {
     }
   }
 
+  /**
+   * The runs of row y from its candidates (ascending x with det[x] above the row's lower bound, see
+   * detect.ts `filterScanRow3`): the candidates above the exact threshold k·noise(x) with a valid
+   * subtracted value (computed here into `sub` from `raw` and the background ring `back`), grouped into
+   * runs of consecutive x — the runs scanRowLazy3 finds.
+   */
+  scanCandidates(
+    cand: Int32Array,
+    nc: number,
+    det: Float32Array,
+    noise: LazyRow,
+    k: number,
+    raw: Float32Array,
+    back: Float32Array,
+    sub: Float32Array,
+    o: number,
+    y: number,
+    width: number,
+  ): void {
+    const ro = y * width;
+    let i = 0;
+    while (i < nc) {
+      const x0 = cand[i++];
+      if (!(det[x0] > k * noise.at(x0))) continue;
+      sub[o + x0] = raw[ro + x0] - back[o + x0];
+      if (sub[o + x0] !== sub[o + x0]) continue;
+      let x = x0 + 1;
+      while (i < nc && cand[i] === x && det[x] > k * noise.at(x)) {
+        sub[o + x] = raw[ro + x] - back[o + x];
+        if (sub[o + x] !== sub[o + x]) break;
+        x++;
+        i++;
+      }
+      this.push(x0, x, y, det, sub, o, k * noise.at(x0));
+    }
+  }
+
   /** Records the run [x0, x) of row y with its filtered and background-subtracted values. */
   private push(
     x0: number,
