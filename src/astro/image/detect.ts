@@ -25,8 +25,9 @@
  * Coordinates are 0-based pixel indices.
  */
 import type { ImagePlane } from "./plane.ts";
-import type { DetectionFilter, Detections, DetectionOptions, LazyRow, NoiseSource } from "./objects.ts";
-import { GrowF32, GrowI32, collectObjects } from "./objects.ts";
+import type { DetectionFilter, Detections, DetectionOptions, NoiseSource } from "./objects.ts";
+import { collectObjects } from "./objects.ts";
+import { Runs } from "./runs.ts";
 
 export type { DetectionFilter, Detections, DetectionOptions, LazyRow, NoiseSource } from "./objects.ts";
 
@@ -104,6 +105,80 @@ function subtractFilter3(
   }
 }
 
+/** subtractFilter3 without storing the subtracted row (ring[od + x] only; back at back[od + x]). */
+function filterRow3(
+  raw: Float32Array,
+  or: number,
+  back: Float32Array,
+  ring: Float32Array,
+  od: number,
+  width: number,
+  t: Float32Array,
+): void {
+  const t0 = t[0];
+  const t1 = t[1];
+  const t2 = t[2];
+  let v = raw[or] - back[od];
+  let b = v === v ? v : 0;
+  let a = b;
+  for (let x = 0; x < width; x++) {
+    let c = b;
+    if (x + 1 < width) {
+      v = raw[or + x + 1] - back[od + x + 1];
+      c = v === v ? v : 0;
+    }
+    ring[od + x] = t0 * a + t1 * b + t2 * c;
+    a = b;
+    b = c;
+  }
+}
+
+/**
+ * filterRow3 of row y + 1 (image offset `ro1`, ring and background-ring offset `o1`) fused with the
+ * vertical filter of row y (rows y − 1 and y at ring offsets s0, s1; row y + 1 is the value just
+ * computed, rounded to float32 as the ring stores it): the x with det(x) > `bound` go into `cand`
+ * (ascending) with their value in det[x]. Returns their number.
+ */
+function filterScanRow3(
+  raw: Float32Array,
+  ro1: number,
+  back: Float32Array,
+  o1: number,
+  ring: Float32Array,
+  s0: number,
+  s1: number,
+  width: number,
+  t: Float32Array,
+  bound: number,
+  det: Float32Array,
+  cand: Int32Array,
+): number {
+  const t0 = t[0];
+  const t1 = t[1];
+  const t2 = t[2];
+  let v = raw[ro1] - back[o1];
+  let b = v === v ? v : 0;
+  let a = b;
+  let nc = 0;
+  for (let x = 0; x < width; x++) {
+    let c = b;
+    if (x + 1 < width) {
+      v = raw[ro1 + x + 1] - back[o1 + x + 1];
+      c = v === v ? v : 0;
+    }
+    const h = Math.fround(t0 * a + t1 * b + t2 * c);
+    ring[o1 + x] = h;
+    const d = Math.fround(t0 * ring[s0 + x] + t1 * ring[s1 + x] + t2 * h);
+    if (d > bound) {
+      det[x] = d;
+      cand[nc++] = x;
+    }
+    a = b;
+    b = c;
+  }
+  return nc;
+}
+
 /** Horizontal filter with any odd number of taps (generic path). */
 function hfilterN(
   data: Float32Array,
@@ -155,128 +230,6 @@ function vfilter(
   }
 }
 
-/** Run-length and union–find state of the one-pass labelling. */
-class Runs {
-  x0 = new GrowI32();
-  x1 = new GrowI32();
-  y = new GrowI32();
-  parent = new GrowI32();
-  vals = new Float32Array(1 << 16);
-  subVals = new Float32Array(1 << 16);
-  /** Detection threshold (ADU) at the first pixel of each run. */
-  thr = new GrowF32();
-  nVals = 0;
-
-  find(p: number): number {
-    const a = this.parent.a;
-    while (a[p] !== p) {
-      a[p] = a[a[p]];
-      p = a[p];
-    }
-    return p;
-  }
-
-  /** Appends the runs of row y where det > thr and the background-subtracted row `sub` is not NaN. */
-  scanRow(
-    det: Float32Array,
-    thr: Float32Array,
-    sub: Float32Array,
-    o: number,
-    y: number,
-    width: number,
-  ): void {
-    let x = 0;
-    while (x < width) {
-      while (x < width && !(det[x] > thr[x])) x++;
-      if (x === width) break;
-      const x0 = x;
-      while (x < width && det[x] > thr[x] && sub[o + x] === sub[o + x]) x++;
-      if (x === x0) x++;
-      else this.push(x0, x, y, det, sub, o, thr[x0]);
-    }
-  }
-
-  /**
-   * As scanRow with the threshold k·noise(x) of a lazy row: pixels are first compared with k times the
-   * row's lower bound; the exact threshold is evaluated only for those above it.
-   */
-  scanRowLazy(
-    det: Float32Array,
-    noise: LazyRow,
-    k: number,
-    sub: Float32Array,
-    o: number,
-    y: number,
-    width: number,
-  ): void {
-    const bound = k * noise.setRow(y);
-    let x = 0;
-    while (x < width) {
-      while (x < width && !(det[x] > bound)) x++;
-      if (x === width) break;
-      if (!(det[x] > k * noise.at(x)) || sub[o + x] !== sub[o + x]) {
-        x++;
-        continue;
-      }
-      const x0 = x++;
-      while (x < width && det[x] > bound && det[x] > k * noise.at(x) && sub[o + x] === sub[o + x]) x++;
-      this.push(x0, x, y, det, sub, o, k * noise.at(x0));
-    }
-  }
-
-  /** Records the run [x0, x) of row y with its filtered and background-subtracted values. */
-  private push(
-    x0: number,
-    x: number,
-    y: number,
-    det: Float32Array,
-    sub: Float32Array,
-    o: number,
-    threshold: number,
-  ): void {
-    this.thr.push(threshold);
-    const id = this.x0.n;
-    this.x0.push(x0);
-    this.x1.push(x - 1);
-    this.y.push(y);
-    this.parent.push(id);
-    if (this.nVals + (x - x0) > this.vals.length) {
-      const size = Math.max(this.vals.length * 2, this.nVals + x - x0);
-      const b = new Float32Array(size);
-      b.set(this.vals);
-      this.vals = b;
-      const c = new Float32Array(size);
-      c.set(this.subVals);
-      this.subVals = c;
-    }
-    const v = this.vals;
-    const sv = this.subVals;
-    let n = this.nVals;
-    for (let i = x0; i < x; i++) {
-      sv[n] = sub[o + i];
-      v[n++] = det[i];
-    }
-    this.nVals = n;
-  }
-
-  /** 8-connectivity: runs [a0, a1], [b0, b1] of adjacent rows touch when a0 ≤ b1 + 1 and b0 ≤ a1 + 1. */
-  link(prevStart: number, prevEnd: number, curStart: number): void {
-    const X0 = this.x0.a;
-    const X1 = this.x1.a;
-    let p = prevStart;
-    for (let c = curStart; c < this.x0.n; c++) {
-      const c0 = X0[c];
-      const c1 = X1[c];
-      while (p < prevEnd && X1[p] < c0 - 1) p++;
-      for (let q = p; q < prevEnd && X0[q] <= c1 + 1; q++) {
-        const ra = this.find(c);
-        const rb = this.find(q);
-        if (ra !== rb) this.parent.a[Math.max(ra, rb)] = Math.min(ra, rb);
-      }
-    }
-  }
-}
-
 /**
  * Finds the objects of an image (file comment). `background` (ADU; constant, map, row function or lazy
  * row) is subtracted row by row; without it `image` is taken as background-subtracted already. The
@@ -303,9 +256,21 @@ export function detectSources(
   const backRow = new Float32Array(width);
   const runs = new Runs();
   const lazy = typeof noise === "object" && !(noise instanceof Float32Array) ? noise : null;
+  // Fused path (3-tap filter, lazy noise row): background rows kept in a ring, the subtracted values
+  // computed only where a pixel is above the threshold (scanRowLazy3).
+  const fused = lazy !== null && taps !== null && r === 1;
+  const backRing = new Float32Array(fused ? nRing * width : 0);
+  const backViews = Array.from({ length: fused ? nRing : 0 }, (_, i) =>
+    backRing.subarray(i * width, (i + 1) * width),
+  );
   // Row yy is background-subtracted into the sub ring, then filtered horizontally into the filter ring.
   const prepare = (yy: number): void => {
     const o = (yy % nRing) * width;
+    if (fused && taps) {
+      if (background !== undefined) fillRow(background, yy, backViews[yy % nRing], width, 1);
+      filterRow3(raw, yy * width, backRing, ring, o, width, taps);
+      return;
+    }
     if (background !== undefined) fillRow(background, yy, backRow, width, 1);
     if (taps && r === 1) {
       subtractFilter3(raw, yy * width, backRow, subRing, ring, o, width, taps);
@@ -316,13 +281,43 @@ export function detectSources(
   };
   let prevStart = 0;
   let prevEnd = 0;
+  const cand = new Int32Array(fused ? width : 0);
   for (let y = 0; y < height; y++) {
     if (y === 0) for (let yy = 0; yy < Math.min(height, r); yy++) prepare(yy);
-    if (y + r < height) prepare(y + r);
     const o = (y % nRing) * width;
+    const curStart = runs.x0.n;
+    if (fused && lazy && taps) {
+      // Row y + 1 is subtracted and filtered horizontally in the same pass that filters row y
+      // vertically and compares it with the threshold's lower bound; the candidates are then tested.
+      const s0 = ((y === 0 ? 0 : y - 1) % nRing) * width;
+      if (y + 1 < height) {
+        const o1 = ((y + 1) % nRing) * width;
+        if (background !== undefined) fillRow(background, y + 1, backViews[(y + 1) % nRing], width, 1);
+        const bound = k * lazy.setRow(y);
+        const nc = filterScanRow3(
+          raw,
+          (y + 1) * width,
+          backRing,
+          o1,
+          ring,
+          s0,
+          o,
+          width,
+          taps,
+          bound,
+          det,
+          cand,
+        );
+        runs.scanCandidates(cand, nc, det, lazy, k, raw, backRing, subRing, o, y, width);
+      } else runs.scanRowLazy3(ring, s0, o, o, taps, det, lazy, k, raw, backRing, subRing, o, y, width);
+      runs.link(prevStart, prevEnd, curStart);
+      prevStart = curStart;
+      prevEnd = runs.x0.n;
+      continue;
+    }
+    if (y + r < height) prepare(y + r);
     if (taps) vfilter(ring, nRing, y, height, taps, det, width);
     else det.set(subRing.subarray(o, o + width));
-    const curStart = runs.x0.n;
     if (lazy) runs.scanRowLazy(det, lazy, k, subRing, o, y, width);
     else {
       fillRow(noise, y, thr, width, k);

@@ -166,13 +166,44 @@ function histogramStatistics(
   return { stats, valid, inside };
 }
 
-/** κσ clipping on a histogram (bin i centred at qzero + i·qscale) and SExtractor's mode estimate. */
+/** Prefix sums of a histogram (counts, Σ h·i, Σ h·i²), grown on demand; see {@link histogramMode}. */
+let prefix0 = new Float64Array(QUANTIF_NMAXLEVELS + 1);
+let prefix1 = new Float64Array(QUANTIF_NMAXLEVELS + 1);
+let prefix2 = new Float64Array(QUANTIF_NMAXLEVELS + 1);
+
+/**
+ * κσ clipping on a histogram (bin i centred at qzero + i·qscale) and SExtractor's mode estimate. The
+ * sums over the clipping window [lcut, hcut] come from prefix sums (one pass over the bins, then O(1)
+ * per iteration and a binary search for the median bin): every sum is an integer below 2⁵³, so the
+ * differences are exact and the result is the same as summing the window at each iteration.
+ */
 export function histogramMode(
   hist: Int32Array,
   nlevels: number,
   qzero: number,
   qscale: number,
 ): MeshStatistics {
+  if (prefix0.length < nlevels + 1) {
+    prefix0 = new Float64Array(nlevels + 1);
+    prefix1 = new Float64Array(nlevels + 1);
+    prefix2 = new Float64Array(nlevels + 1);
+  }
+  const P0 = prefix0;
+  const P1 = prefix1;
+  const P2 = prefix2;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  P0[0] = P1[0] = P2[0] = 0;
+  for (let i = 0; i < nlevels; i++) {
+    const h = hist[i];
+    s0 += h;
+    s1 += h * i;
+    s2 += h * i * i;
+    P0[i + 1] = s0;
+    P1[i + 1] = s1;
+    P2[i + 1] = s2;
+  }
   let lcut = 0;
   let hcut = nlevels - 1;
   let sig = 10 * (nlevels - 1);
@@ -181,34 +212,30 @@ export function histogramMode(
   let med = 0;
   for (let iter = 0; iter < 100 && sig >= 0.1 && Math.abs(sig / sig1 - 1) > 1e-4; iter++) {
     sig1 = sig;
-    let sum = 0;
-    let m1 = 0;
-    let m2 = 0;
-    for (let i = lcut; i <= hcut; i++) {
-      const h = hist[i];
-      sum += h;
-      m1 += h * i;
-      m2 += h * i * i;
-    }
+    if (hcut < lcut) break;
+    const base = P0[lcut];
+    const sum = P0[hcut + 1] - base;
     if (sum === 0) break;
+    const m1 = P1[hcut + 1] - P1[lcut];
+    const m2 = P2[hcut + 1] - P2[lcut];
     mea = m1 / sum;
     sig = Math.sqrt(Math.max(0, m2 / sum - mea * mea));
-    // Median: bin i spans [i − ½, i + ½); interpolate linearly inside the bin that crosses sum/2.
+    // Median: bin i spans [i − ½, i + ½); interpolate linearly inside the first bin whose cumulative
+    // count reaches sum/2 (that bin is never empty: an empty one would repeat its predecessor's count).
     const half = sum / 2;
-    let cum = 0;
-    med = hcut;
-    for (let i = lcut; i <= hcut; i++) {
-      const h = hist[i];
-      if (cum + h >= half && h > 0) {
-        med = i - 0.5 + (half - cum) / h;
-        break;
-      }
-      cum += h;
+    const target = half + base;
+    let lo = lcut;
+    let hi = hcut;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (P0[mid + 1] >= target) hi = mid;
+      else lo = mid + 1;
     }
-    const lo = med - 3 * sig;
-    const hi = med + 3 * sig;
-    lcut = lo > 0 ? Math.round(lo) : 0;
-    hcut = hi < nlevels - 1 ? Math.round(hi) : nlevels - 1;
+    med = lo - 0.5 + (half - (P0[lo] - base)) / hist[lo];
+    const lo3 = med - 3 * sig;
+    const hi3 = med + 3 * sig;
+    lcut = lo3 > 0 ? Math.round(lo3) : 0;
+    hcut = hi3 < nlevels - 1 ? Math.round(hi3) : nlevels - 1;
   }
   const modeBins = sig > 0 && Math.abs((mea - med) / sig) < 0.3 ? 2.5 * med - 1.5 * mea : med;
   return {

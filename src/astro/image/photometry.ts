@@ -21,10 +21,11 @@
  * Magnitude m = ZP − 2.5 log₁₀ F, σ_m = 2.5/ln 10 · σ_F / F = 1.0857 σ_F / F; F ≤ 0 → m = σ_m = 99.
  */
 import type { ImagePlane } from "./plane.ts";
-import { select } from "./plane.ts";
-import { histogramMode } from "./meshstats.ts";
-import type { MeshStatistics } from "./meshstats.ts";
+import { annulusBackground } from "./annulus.ts";
 import { SOURCE_FLAGS } from "./flags.ts";
+
+export { annulusBackground } from "./annulus.ts";
+export type { AnnulusBackground } from "./annulus.ts";
 
 /** Variance of the median of n Gaussian deviates relative to that of their mean (n → ∞): π/2. */
 export const MEDIAN_VARIANCE_FACTOR = Math.PI / 2;
@@ -104,131 +105,6 @@ export function apertureSum(img: ImagePlane, x: number, y: number, r: number): A
     }
   }
   return { sumAdu: sum, areaPx: area, truncated };
-}
-
-export interface AnnulusBackground {
-  /** Median of the clipped annulus pixels, ADU (NaN when fewer than 10 pixels). */
-  levelAdu: number;
-  /** Clipped standard deviation, ADU. */
-  sigmaAdu: number;
-  /** Pixels kept after clipping. */
-  nPix: number;
-  /** The annulus leaves the image or covers NaN pixels. */
-  truncated: boolean;
-}
-
-let annulusScratch = new Float32Array(4096);
-
-/** Pixel offsets (dx, dy) with rIn² ≤ dx² + dy² < rOut², cached for the last radii asked for. */
-let template: { rIn: number; rOut: number; offsets: Int32Array } = {
-  rIn: -1,
-  rOut: -1,
-  offsets: new Int32Array(),
-};
-
-function annulusTemplate(rIn: number, rOut: number): Int32Array {
-  if (template.rIn === rIn && template.rOut === rOut) return template.offsets;
-  const R = Math.ceil(rOut);
-  const list: number[] = [];
-  for (let dy = -R; dy <= R; dy++) {
-    for (let dx = -R; dx <= R; dx++) {
-      const d2 = dx * dx + dy * dy;
-      if (d2 >= rIn * rIn && d2 < rOut * rOut) list.push(dx, dy);
-    }
-  }
-  template = { rIn, rOut, offsets: Int32Array.from(list) };
-  return template.offsets;
-}
-
-/**
- * Local background in the annulus rIn ≤ r < rOut about (x, y): median after up to three rounds of 3σ
- * clipping about the median. Membership is decided from the pixel nearest (x, y) (one precomputed list
- * of offsets serves every source; the ≤ ½-px shift of an annulus a few FWHM wide does not matter).
- */
-export function annulusBackground(
-  img: ImagePlane,
-  x: number,
-  y: number,
-  rIn: number,
-  rOut: number,
-  guess?: { centreAdu: number; sigmaAdu: number },
-): AnnulusBackground {
-  const { data, width, height } = img;
-  const offsets = annulusTemplate(rIn, rOut);
-  if (annulusScratch.length < offsets.length) annulusScratch = new Float32Array(offsets.length);
-  const a = annulusScratch;
-  const cx = Math.round(x);
-  const cy = Math.round(y);
-  const R = Math.ceil(rOut);
-  const truncated = cx - R < 0 || cy - R < 0 || cx + R > width - 1 || cy + R > height - 1;
-  let n = 0;
-  let nan = false;
-  const base = cy * width + cx;
-  for (let k = 0; k < offsets.length; k += 2) {
-    const dx = offsets[k];
-    const dy = offsets[k + 1];
-    if (truncated && (cx + dx < 0 || cx + dx >= width || cy + dy < 0 || cy + dy >= height)) continue;
-    const v = data[base + dy * width + dx];
-    if (v !== v) nan = true;
-    else a[n++] = v;
-  }
-  if (n < 10) return { levelAdu: NaN, sigmaAdu: NaN, nPix: n, truncated: truncated || nan };
-  if (guess && guess.sigmaAdu > 0) {
-    const st = histogramMedian(a, n, guess.centreAdu, guess.sigmaAdu);
-    if (st) return { levelAdu: st.medianAdu, sigmaAdu: st.sigmaAdu, nPix: n, truncated: truncated || nan };
-  }
-  let med = 0;
-  let mean = 0;
-  let sigma = 0;
-  for (let it = 0; it < 3; it++) {
-    med = select(a, n, n >> 1); // upper median for even n (n ≥ 10: the difference is ≪ σ/√n)
-    let s = 0;
-    let s2 = 0;
-    for (let i = 0; i < n; i++) {
-      s += a[i];
-      s2 += a[i] * a[i];
-    }
-    mean = s / n;
-    sigma = Math.sqrt(Math.max(0, s2 / n - mean * mean));
-    const lo = med - 3 * sigma;
-    const hi = med + 3 * sigma;
-    let m = 0;
-    for (let i = 0; i < n; i++) if (a[i] >= lo && a[i] <= hi) a[m++] = a[i];
-    if (m === n || m < 10) break;
-    n = m;
-  }
-  return { levelAdu: med, sigmaAdu: sigma, nPix: n, truncated: truncated || nan };
-}
-
-const ANNULUS_BINS = 128;
-const annulusHistogram = new Int32Array(ANNULUS_BINS);
-
-/**
- * Clipped median of a[0..n) from a 128-bin histogram over centre ± 5σ (bins of σ/12.8, the median
- * interpolated inside its bin), κσ-clipped as SExtractor's `backguess` — O(n) and branch-light where a
- * quickselect costs several µs per annulus. Null when the guess does not fit (half the values outside,
- * or the final median ± 3.5σ window not inside the range).
- */
-function histogramMedian(a: Float32Array, n: number, centre: number, sigma: number): MeshStatistics | null {
-  const q = (10 * sigma) / ANNULUS_BINS;
-  const qzero = centre - 5 * sigma;
-  const inv = 1 / q;
-  const cste = 0.5 - qzero * inv;
-  const hist = annulusHistogram;
-  hist.fill(0);
-  let inside = 0;
-  for (let i = 0; i < n; i++) {
-    const b = (a[i] * inv + cste) | 0;
-    if (b > 0 && b < ANNULUS_BINS) {
-      hist[b]++;
-      inside++;
-    }
-  }
-  if (inside < 0.5 * n) return null;
-  const st = histogramMode(hist, ANNULUS_BINS, qzero, q);
-  if (!(st.sigmaAdu > 0.2 * sigma) || Math.abs(st.medianAdu - centre) + 3.5 * st.sigmaAdu > 5 * sigma)
-    return null;
-  return st;
 }
 
 export interface PhotometryOptions {

@@ -117,13 +117,15 @@ export function splineRowPlusLine(
     const c2 = m[k] / 2;
     const c3 = (m[k + 1] - m[k]) / (6 * h);
     const end = k === n - 2 ? t[k + 1] : t[k + 1] - 1e-9;
+    // Last pixel of the segment as an integer bound: x ≤ end ⟺ x ≤ ⌊end⌋ for integer x.
+    const xe = Math.min(width - 1, Math.floor(end));
     // Forward differences at unit steps from u₀ = x − t_k: 3 additions per pixel.
     const u = x - t[k];
     let p = c0 + u * (c1 + u * (c2 + u * c3));
     let d1 = c1 + c2 * (2 * u + 1) + c3 * (3 * u * u + 3 * u + 1);
     let d2 = 2 * c2 + c3 * (6 * u + 6);
     const d3 = 6 * c3;
-    for (; x < width && x <= end; x++) {
+    for (; x <= xe; x++) {
       out[x] = p;
       p += d1;
       d1 += d2;
