@@ -35,6 +35,13 @@ export interface paths {
         content: {
           "application/json": {
             additional_info?: string | null;
+            /** @description One-shot-colour (Bayer) frames: the filter request each channel is calibrated to, e.g. {"R": "GaiaSP/R", "G": "GaiaSP/V", "B": "GaiaSP/B"} (the default; null restores it). One band per channel, distinct; a channel left out is not calibrated. A JSON string is accepted too (forms). */
+            bayer_bands?:
+              | {
+                  [key: string]: string;
+                }
+              | string
+              | null;
             /** @description Pixels binned per side (default 1) */
             binning?: number | null;
             /** @description Camera name, unique within its observatory */
@@ -82,6 +89,10 @@ export interface paths {
             "application/json": {
               active_flg: boolean;
               additional_info: string;
+              /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+              bayer_bands: {
+                [key: string]: string;
+              };
               binning: number;
               camera_name: string;
               /** @description Colour terms fitted in this camera's calibrations */
@@ -219,6 +230,10 @@ export interface paths {
             "application/json": {
               active_flg: boolean;
               additional_info: string;
+              /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+              bayer_bands: {
+                [key: string]: string;
+              };
               binning: number;
               camera_name: string;
               /** @description Colour terms fitted in this camera's calibrations */
@@ -353,6 +368,10 @@ export interface paths {
             "application/json": {
               active_flg: boolean;
               additional_info: string;
+              /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+              bayer_bands: {
+                [key: string]: string;
+              };
               binning: number;
               camera_name: string;
               /** @description Colour terms fitted in this camera's calibrations */
@@ -849,6 +868,10 @@ export interface paths {
               cameras: {
                 active_flg: boolean;
                 additional_info: string;
+                /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+                bayer_bands: {
+                  [key: string]: string;
+                };
                 binning: number;
                 camera_name: string;
                 /** @description Colour terms fitted in this camera's calibrations */
@@ -1014,6 +1037,10 @@ export interface paths {
               cameras: {
                 active_flg: boolean;
                 additional_info: string;
+                /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+                bayer_bands: {
+                  [key: string]: string;
+                };
                 binning: number;
                 camera_name: string;
                 /** @description Colour terms fitted in this camera's calibrations */
@@ -1148,6 +1175,13 @@ export interface paths {
         content: {
           "application/json": {
             additional_info?: string | null;
+            /** @description One-shot-colour (Bayer) frames: the filter request each channel is calibrated to, e.g. {"R": "GaiaSP/R", "G": "GaiaSP/V", "B": "GaiaSP/B"} (the default; null restores it). One band per channel, distinct; a channel left out is not calibrated. A JSON string is accepted too (forms). */
+            bayer_bands?:
+              | {
+                  [key: string]: string;
+                }
+              | string
+              | null;
             /** @description Pixels binned per side (default 1) */
             binning?: number | null;
             /** @description Camera name, unique within its observatory */
@@ -1195,6 +1229,10 @@ export interface paths {
             "application/json": {
               active_flg: boolean;
               additional_info: string;
+              /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+              bayer_bands: {
+                [key: string]: string;
+              };
               binning: number;
               camera_name: string;
               /** @description Colour terms fitted in this camera's calibrations */
@@ -2557,7 +2595,7 @@ export interface paths {
     put?: never;
     /**
      * Calibration results of data products by id (calibid) or stored file name substring (filename)
-     * @description calibid: data product ids (the ids /upload/ answers); filename: substrings of stored file names; the official get_calib_res.py sends `files` (numbers = ids, strings = names): accepted too. getPlot adds the calibration plot as a data URL. 200 items per page. The uploader, the observers and superusers see the values; others get {"calib-res": "It's not your data"}. Each item also has `zeropoint_err` (standard error of the zero point, mag), `bands` (every candidate band: zero point, scatter, N, passed/why, and colour_k, colour_k_err, colour_k_source, colour_c0 for the band fitted with a colour term) and `colour_term` (null, or colour_index, k, k_err, k_source, c0, target_colour, target_colour_err, target_colour_source, shift, systematic_err: docs/colour.md). The light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON; use_catalog is always null (calibrations run against the survey named in `survey`; BHTOM2's catalogue table id has no counterpart).
+     * @description calibid: data product ids (the ids /upload/ answers); filename: substrings of stored file names; the official get_calib_res.py sends `files` (numbers = ids, strings = names): accepted too. getPlot adds the calibration plot as a data URL. 200 items per page. The uploader, the observers and superusers see the values; others get {"calib-res": "It's not your data"}. Each item also has `zeropoint_err` (standard error of the zero point, mag), `bands` (every candidate band: zero point, scatter, N, passed/why, and colour_k, colour_k_err, colour_k_source, colour_c0 for the band fitted with a colour term) and `colour_term` (null, or colour_index, k, k_err, k_source, c0, target_colour, target_colour_err, target_colour_source, shift, systematic_err: docs/colour.md). A one-shot-colour (Bayer) frame gives one item per channel (R, G, B, each calibrated to its camera's bayer_bands band, with its own run); `channel` names it ("" for an ordinary frame). The light-curve error is the quadrature sum of the instrumental error and zeropoint_err. Differs from BHTOM2: a name matching several files gives one item each (BHTOM2 failed the request); errors are 400 JSON; use_catalog is always null (calibrations run against the survey named in `survey`; BHTOM2's catalogue table id has no counterpart).
      */
     post: {
       parameters: {
@@ -4712,6 +4750,13 @@ export interface paths {
             /** @description Approximate limiting magnitude, mag (default 18) */
             approx_lim_mag?: number | null;
             authors?: string | null;
+            /** @description One-shot-colour (Bayer) frames: the filter request each channel is calibrated to, e.g. {"R": "GaiaSP/R", "G": "GaiaSP/V", "B": "GaiaSP/B"} (the default; null restores it). One band per channel, distinct; a channel left out is not calibrated. A JSON string is accepted too (forms). */
+            bayer_bands?:
+              | {
+                  [key: string]: string;
+                }
+              | string
+              | null;
             /** @description Pixels binned per side (default 1) */
             binning?: number | null;
             /** @description Only instrumental photometry is uploaded from this observatory, no FITS files (default false) */
@@ -4784,6 +4829,10 @@ export interface paths {
                 cameras: {
                   active_flg: boolean;
                   additional_info: string;
+                  /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+                  bayer_bands: {
+                    [key: string]: string;
+                  };
                   binning: number;
                   camera_name: string;
                   /** @description Colour terms fitted in this camera's calibrations */
@@ -5315,6 +5364,10 @@ export interface paths {
                 cameras: {
                   active_flg: boolean;
                   additional_info: string;
+                  /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+                  bayer_bands: {
+                    [key: string]: string;
+                  };
                   binning: number;
                   camera_name: string;
                   /** @description Colour terms fitted in this camera's calibrations */
@@ -5717,6 +5770,10 @@ export interface paths {
                 cameras: {
                   active_flg: boolean;
                   additional_info: string;
+                  /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+                  bayer_bands: {
+                    [key: string]: string;
+                  };
                   binning: number;
                   camera_name: string;
                   /** @description Colour terms fitted in this camera's calibrations */
@@ -5888,6 +5945,10 @@ export interface paths {
                 cameras: {
                   active_flg: boolean;
                   additional_info: string;
+                  /** @description The band each one-shot-colour channel is calibrated to (the default when not set) */
+                  bayer_bands: {
+                    [key: string]: string;
+                  };
                   binning: number;
                   camera_name: string;
                   /** @description Colour terms fitted in this camera's calibrations */
