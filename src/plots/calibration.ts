@@ -150,9 +150,6 @@ function colourPanelSvg(panel: PlotPanel, size: number, document: LinkedDocument
   const colour = panel.colour;
   if (!ct || !colour) return "";
   const res = Float64Array.from(panel.instMag, (m, k) => m - panel.catMag[k] - panel.zp);
-  const inliers: number[] = [];
-  const outliers: number[] = [];
-  for (let k = 0; k < res.length; k++) (panel.inlier[k] ? inliers : outliers).push(k);
   let cLo = Infinity;
   let cHi = -Infinity;
   for (const c of colour) {
@@ -162,6 +159,14 @@ function colourPanelSvg(panel: PlotPanel, size: number, document: LinkedDocument
   const x: [number, number] = Number.isFinite(cLo) ? [cLo - 0.1, cHi + 0.1] : [-0.5, 1.5];
   const spread = Math.max(0.3, 4 * panel.scatter, Math.abs(ct.k) * (x[1] - x[0]));
   const y: [number, number] = [-spread, spread];
+  // Only the stars inside the panel are drawn: outliers far off would be clipped away anyway, and a
+  // clipped group with nothing inside the clip makes resvg 2.6 panic (geom.rs), which aborts the process.
+  const inliers: number[] = [];
+  const outliers: number[] = [];
+  for (let k = 0; k < res.length; k++) {
+    const inside = colour[k] >= x[0] && colour[k] <= x[1] && res[k] >= y[0] && res[k] <= y[1];
+    if (inside) (panel.inlier[k] ? inliers : outliers).push(k);
+  }
   const at = (c: number, off: number) => [c, ct.k * (c - ct.c0) + off];
   const dot = (idx: number[], fill: string, opacity: number) =>
     Plot.dot(idx, {
