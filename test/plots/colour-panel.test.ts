@@ -33,8 +33,8 @@ describe("calibration plot — residuals against colour", () => {
     expect(chosen.colourTerm).toBeTruthy();
     // The one outlier 5 mag off (the demo's R channel had one at ~4 mag): alone in its clipped group.
     const k = chosen.inlier.findIndex((v) => !v);
-    chosen.inlier.fill(true);
-    chosen.inlier[k === -1 ? 0 : k] = false;
+    chosen.inlier.fill(1);
+    chosen.inlier[k === -1 ? 0 : k] = 0;
     chosen.instMag[k === -1 ? 0 : k] += 5;
     expect(calibrationPlotSvg(r)).not.toMatch(/cy="(1\d{3}|-\d+)/);
     // Rendered in a child process: before the fix resvg's panic aborted whatever process drew it.
