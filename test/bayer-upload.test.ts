@@ -19,7 +19,7 @@ import {
 import { processDataProduct } from "../src/domain/dataproducts/process.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
-import { multipart } from "./helpers/multipart.ts";
+import { uploadProduct } from "./helpers/multipart.ts";
 import { WebClient } from "./helpers/web.ts";
 
 const TARGET = { raDeg: 150.01, decDeg: 1.99, v: 15.1, bv: 1.1 };
@@ -49,18 +49,12 @@ describe.each(ENGINES)("one-shot-colour uploads on %s", (engine) => {
   const opts = () => ({ dataDir: t.tdb.dataDir, provider: { cone: async () => reference } });
 
   const upload = async (name: string, content: Uint8Array, oname: string, filter = "GaiaSP/any") => {
-    const { payload, contentType } = multipart(
+    return uploadProduct(
+      t.app,
+      alice.token,
       { target: "Osc", data_product_type: "fits_file", observatory: oname, filter },
       [{ name, content: Buffer.from(content) }],
     );
-    const res = await t.app.inject({
-      method: "POST",
-      url: "/upload/",
-      headers: { "content-type": contentType, authorization: `Token ${alice.token}` },
-      payload,
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json().data[0].id as number;
   };
   const points = (id: number) =>
     t.tdb.database.db

@@ -16,7 +16,7 @@ import type { ReferenceProvider } from "../src/domain/calibration/pipeline.ts";
 import { startWorkers } from "../src/jobs/index.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
-import { multipart } from "./helpers/multipart.ts";
+import { multipart, uploadProduct } from "./helpers/multipart.ts";
 import { ccdphotCatalogue } from "./helpers/catalogue.ts";
 
 const TARGET = { raDeg: 150.02, decDeg: 2.01, mag: 16.2 };
@@ -36,7 +36,9 @@ describe.each(ENGINES)("calibration worker on %s", (engine) => {
   const frame = makeFrame(field, { seed: 6, zp: ZP, target: { ...TARGET, forced: false } });
 
   const upload = async (content: string, extra: Record<string, string> = {}) => {
-    const { payload, contentType } = multipart(
+    return uploadProduct(
+      t.app,
+      alice.token,
       {
         target: "SynthT",
         data_product_type: "photometry",
@@ -47,14 +49,6 @@ describe.each(ENGINES)("calibration worker on %s", (engine) => {
       },
       [{ name: "frame.cat", content }],
     );
-    const res = await t.app.inject({
-      method: "POST",
-      url: "/upload/",
-      headers: { "content-type": contentType, authorization: `Token ${alice.token}` },
-      payload,
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json().data[0].id as number;
   };
   const run = (id: number) => calibrateDataProduct(t.tdb.database, id, { dataDir: t.tdb.dataDir, provider });
   const pointsOf = (id: number) =>

@@ -19,7 +19,7 @@ import { calibrateDataProduct } from "../src/domain/calibration/dataproduct.ts";
 import type { ReferenceProvider } from "../src/domain/calibration/pipeline.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
-import { multipart } from "./helpers/multipart.ts";
+import { uploadProduct } from "./helpers/multipart.ts";
 import { pageText, WebClient } from "./helpers/web.ts";
 import { ccdphotCatalogue } from "./helpers/catalogue.ts";
 
@@ -87,7 +87,9 @@ describe.each(ENGINES)("calibration runs on %s", (engine) => {
     ccdphotCatalogue(makeFrame(field, { seed, zp, target: { ...TARGET, forced: false } }).catalogue);
 
   const upload = async (content: string, target: string, extra: Record<string, string> = {}) => {
-    const { payload, contentType } = multipart(
+    return uploadProduct(
+      t.app,
+      alice.token,
       {
         target,
         data_product_type: "photometry",
@@ -98,14 +100,6 @@ describe.each(ENGINES)("calibration runs on %s", (engine) => {
       },
       [{ name: "frame.cat", content }],
     );
-    const res = await t.app.inject({
-      method: "POST",
-      url: "/upload/",
-      headers: { "content-type": contentType, authorization: `Token ${alice.token}` },
-      payload,
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json().data[0].id as number;
   };
   const calibrate = (id: number, runId?: number) =>
     calibrateDataProduct(t.tdb.database, id, { dataDir: t.tdb.dataDir, provider, runId });

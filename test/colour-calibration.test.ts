@@ -24,7 +24,7 @@ import { processFits } from "../src/domain/dataproducts/fits.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ccdphotCatalogue } from "./helpers/catalogue.ts";
 import { ENGINES } from "./helpers/db.ts";
-import { multipart } from "./helpers/multipart.ts";
+import { uploadProduct } from "./helpers/multipart.ts";
 import { pageText, WebClient } from "./helpers/web.ts";
 
 const K = 0.15;
@@ -100,15 +100,7 @@ describe.each(ENGINES)("colour terms in stored calibrations on %s", (engine) => 
     content: string | Buffer,
     fields: Record<string, string>,
   ): Promise<number> => {
-    const { payload, contentType } = multipart({ filter: "GaiaSP/any", ...fields }, [{ name, content }]);
-    const res = await t.app.inject({
-      method: "POST",
-      url: "/upload/",
-      headers: { "content-type": contentType, authorization: `Token ${alice.token}` },
-      payload,
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json().data[0].id as number;
+    return uploadProduct(t.app, alice.token, { filter: "GaiaSP/any", ...fields }, [{ name, content }]);
   };
   const uploadFrame = (text: string, target: string, camera: string, mjd: number, filter = "GaiaSP/any") =>
     upload("frame.cat", text, {

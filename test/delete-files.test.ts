@@ -12,7 +12,7 @@ import { calibrations, cameras, dataProducts, fitsJobs, observatories } from "..
 import { setDownloadCacheMinPoints } from "../src/domain/downloads/file-cache.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
-import { multipart, type FilePart } from "./helpers/multipart.ts";
+import { type FilePart, uploadProduct } from "./helpers/multipart.ts";
 
 /** Every file and folder (with a trailing "/") under the data directory except the database's own. */
 function dataFiles(dir: string): string[] {
@@ -43,15 +43,7 @@ describe.each(ENGINES)("deleting leaves no file behind on %s", (engine) => {
   let alice: TestUser;
 
   const upload = async (fields: Record<string, string>, files: FilePart[]) => {
-    const { payload, contentType } = multipart(fields, files);
-    const res = await t.app.inject({
-      method: "POST",
-      url: "/upload/",
-      headers: { "content-type": contentType, authorization: `Token ${alice.token}` },
-      payload,
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json().data[0].id as number;
+    return uploadProduct(t.app, alice.token, fields, files);
   };
 
   /** What the calibration and FITS workers write for a data product: a plot, a preview, a catalogue. */

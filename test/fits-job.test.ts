@@ -14,7 +14,7 @@ import { processFits } from "../src/domain/dataproducts/fits.ts";
 import { readFitsFile } from "../src/astro/fits/file.ts";
 import { writeFits } from "../src/astro/fits/write.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
-import { multipart } from "./helpers/multipart.ts";
+import { uploadProduct } from "./helpers/multipart.ts";
 import { FIELD_DIR, fixtureReference } from "./helpers/fixtures.ts";
 
 const FIXTURE = FIELD_DIR;
@@ -23,18 +23,12 @@ describe("FITS job on the fixture frame (pglite)", () => {
   let t: TestApp;
   let alice: TestUser;
   const upload = async (name: string, content: Buffer) => {
-    const { payload, contentType } = multipart(
+    return uploadProduct(
+      t.app,
+      alice.token,
       { target: "Fixture", data_product_type: "fits_file", observatory: "Sim_Cam", filter: "GaiaSP/V" },
       [{ name, content }],
     );
-    const res = await t.app.inject({
-      method: "POST",
-      url: "/upload/",
-      headers: { "content-type": contentType, authorization: `Token ${alice.token}` },
-      payload,
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json().data[0].id as number;
   };
 
   beforeAll(async () => {

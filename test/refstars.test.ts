@@ -34,7 +34,7 @@ import {
 import { startWorkers } from "../src/jobs/index.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ccdphotCatalogue } from "./helpers/catalogue.ts";
-import { multipart } from "./helpers/multipart.ts";
+import { multipart, uploadProduct } from "./helpers/multipart.ts";
 import { TapReplayServer } from "./helpers/tap-server.ts";
 
 /** Regions of the sky, far apart (each fetch covers < 1°): one per scenario, so each starts uncached. */
@@ -135,7 +135,9 @@ describe("reference stars for a field nobody imported, through the archives (pgl
     content: Buffer | string,
     extra: Record<string, string> = {},
   ) => {
-    const { payload, contentType } = multipart(
+    return uploadProduct(
+      t.app,
+      alice.token,
       {
         target: `T-${region}`,
         data_product_type: type,
@@ -145,14 +147,6 @@ describe("reference stars for a field nobody imported, through the archives (pgl
       },
       [{ name, content: Buffer.isBuffer(content) ? content : Buffer.from(content) }],
     );
-    const res = await t.app.inject({
-      method: "POST",
-      url: "/upload/",
-      headers: { "content-type": contentType, authorization: `Token ${alice.token}` },
-      payload,
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json().data[0].id as number;
   };
 
   const product = async (id: number) =>
