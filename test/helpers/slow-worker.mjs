@@ -7,28 +7,11 @@
  * the compiled dist/ when that is current (a start without esbuild compiling src/: several seconds less
  * on a busy 2-core machine), else the TypeScript sources through tsx; SKYTOM_RUN_SOURCES=1 forces those.
  */
-import { readdirSync, statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath, URL } from "node:url";
-
-const root = fileURLToPath(new URL("../../", import.meta.url));
-
-/** True when dist/ was built from the sources as they are (as in bin/skytom.js). */
-function compiledIsCurrent() {
-  let built;
-  try {
-    built = statSync(`${root}dist/.built`).mtimeMs;
-  } catch {
-    return false;
-  }
-  for (const name of readdirSync(`${root}src`, { recursive: true })) {
-    if (statSync(`${root}src/${name}`).mtimeMs > built) return false;
-  }
-  return true;
-}
+import { root, runCompiled } from "../../bin/compiled.js";
 
 let load;
-if (process.env.SKYTOM_RUN_SOURCES !== "1" && compiledIsCurrent()) {
+if (runCompiled()) {
   load = (module) => import(`${root}dist/${module}.js`);
 } else {
   const { register } = await import("tsx/esm/api");
