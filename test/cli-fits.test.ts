@@ -118,6 +118,25 @@ describe("skytom fits synth --bayer --colour-term", () => {
     await expect(run("synth", "--out", out, "--bayer", "RGBW")).rejects.toThrow(/expected one of RGGB/);
   });
 
+  it("--colour-cube writes a 3-plane cube (R, G, B), no BAYERPAT, with the same truth table", async () => {
+    const out = join(dir, "rgb.fits");
+    const summary = await run(
+      ...["synth", "--out", out, "--size", "128", "--stars", "20", "--colour-cube"],
+      ...["--target-bv", "1.2", "--target-mag", "15"],
+    );
+    expect(summary).toMatch(/colour cube \(3 planes: R, G, B\) .* target R=\d+\.\d{3} V=15\.000 B=16\.200/);
+    const img = await readFitsFile(out, { colourCube: true });
+    expect([img.width, img.height, img.depth, img.planes]).toEqual([128, 128, 3, 3]);
+    expect(img.header.get("BAYERPAT")).toBeUndefined();
+    // the target (frame centre) is brighter in R (plane 1) than in B (plane 3)
+    const n = 128 * 128;
+    const at = (plane: number) => img.data[plane * n + 64 * 128 + 64];
+    expect(at(0)).toBeGreaterThan(at(2));
+    const [head] = readFileSync(truthPath(out), "utf8").split("\n");
+    expect(head).toBe("x,y,ra,dec,mag_R,mag_V,mag_B,is_target");
+    await expect(run("synth", "--out", out, "--colour-cube", "--bayer", "RGGB")).rejects.toThrow(/not both/);
+  });
+
   it("--colour-term renders stars at m + k·(B−V) while the truth keeps m", async () => {
     const a = join(dir, "k0.fits");
     const b = join(dir, "k1.fits");

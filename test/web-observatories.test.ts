@@ -300,6 +300,19 @@ describe.each(ENGINES)("web observatories on %s", (engine) => {
     await web.post(`/observatory/${obsId}/cameras/${c2.id}/edit/`, { bayer_bands: "" });
     const [reset] = await db().select().from(cameras).where(eq(cameras.id, c2.id));
     expect(reset.bayerBands).toBeNull();
+    // colour index of the colour terms: checked, stored canonical, shown; empty = each band's own
+    const badIndex = await web.post(`/observatory/${obsId}/cameras/${c2.id}/edit/`, { colour_index: "U-B" });
+    expect(badIndex.statusCode).toBe(400);
+    expect(fieldError(badIndex.body, "colour_index")).toContain("B-V, g-r, BP-RP, J-K");
+    const index = await web.post(`/observatory/${obsId}/cameras/${c2.id}/edit/`, { colour_index: "bp-rp" });
+    expect(index.statusCode).toBe(303);
+    const [withIndex] = await db().select().from(cameras).where(eq(cameras.id, c2.id));
+    expect(withIndex.colourIndex).toBe("BP-RP");
+    expect(pageText((await web.get(`/observatory/${obsId}/`)).body)).toContain("BP-RP for every band");
+    expect((await web.get(`/observatory/${obsId}/cameras/${c2.id}/edit/`)).body).toContain('value="BP-RP"');
+    await web.post(`/observatory/${obsId}/cameras/${c2.id}/edit/`, { colour_index: "" });
+    const [noIndex] = await db().select().from(cameras).where(eq(cameras.id, c2.id));
+    expect(noIndex.colourIndex).toBeNull();
   });
 
   it("favourites: inactive cameras cannot be added; add with a comment (htmx) and remove (form)", async () => {

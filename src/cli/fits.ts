@@ -6,7 +6,7 @@ import { writeFile } from "node:fs/promises";
 import { Command } from "commander";
 import { writeFits } from "../astro/fits/write.ts";
 import { BAYER_PATTERNS, type BayerPattern } from "../astro/image/bayer.ts";
-import { DEFAULT_CHANNEL_BANDS, makeBayerImage } from "../astro/synth/bayer.ts";
+import { DEFAULT_CHANNEL_BANDS, makeBayerImage, makeColourCube } from "../astro/synth/bayer.ts";
 import { makeSyntheticImage } from "../astro/synth/image.ts";
 import type { SipDistortion } from "../astro/wcs/tan.ts";
 import { ValidationError } from "../domain/errors.ts";
@@ -49,7 +49,10 @@ export function truthPath(out: string): string {
   return `${out.replace(/\.(fits?|fts)$/i, "")}.truth.csv`;
 }
 
-/** `--bayer`: the mosaic FITS and a truth table with each channel's band magnitude. */
+/**
+ * `--bayer` (the mosaic) or `--colour-cube` (a debayered NAXIS3 = 3 cube, planes R, G, B): the FITS and a
+ * truth table with each channel's band magnitude.
+ */
 async function writeBayer(
   o: {
     out: string;
@@ -60,12 +63,12 @@ async function writeBayer(
     stars: number;
     seed: number;
     colourTerm: number;
-    pattern: BayerPattern;
+    pattern: BayerPattern | "cube";
     sip: boolean;
   },
   target: { raDeg: number; decDeg: number; v: number; bv: number },
 ): Promise<void> {
-  const im = makeBayerImage({
+  const common = {
     seed: o.seed,
     width: o.size,
     height: o.size,
@@ -73,11 +76,13 @@ async function writeBayer(
     centerRaDeg: o.ra,
     centerDecDeg: o.dec,
     pixelScaleArcsec: o.scale,
-    pattern: o.pattern,
     colourTerm: o.colourTerm,
     target,
     ...(o.sip ? { sip: demoSip(o.size) } : {}),
-  });
+  };
+  const cube = o.pattern === "cube";
+  const im =
+    o.pattern === "cube" ? makeColourCube(common) : makeBayerImage({ ...common, pattern: o.pattern });
   const { R, G, B } = im.channels;
   const bands = DEFAULT_CHANNEL_BANDS;
   const lines = [`x,y,ra,dec,mag_${bands.R},mag_${bands.G},mag_${bands.B},is_target`];
@@ -91,12 +96,20 @@ async function writeBayer(
   const csv = truthPath(o.out);
   await writeFile(
     o.out,
-    writeFits({ data: im.data, width: o.size, height: o.size, bitpix: -32, header: im.header }),
+    writeFits({
+      data: im.data,
+      width: o.size,
+      height: o.size,
+      ...(cube ? { depth: 3 } : {}),
+      bitpix: -32,
+      header: im.header,
+    }),
   );
   await writeFile(csv, `${lines.join("\n")}\n`);
   const m = im.targetMag;
+  const what = cube ? "colour cube (3 planes: R, G, B)" : `one-shot-colour (${o.pattern}) frame`;
   console.log(
-    `wrote ${o.size}×${o.size} one-shot-colour (${o.pattern}) frame to ${o.out} (RA ${o.ra}, Dec ${o.dec}, ` +
+    `wrote ${o.size}×${o.size} ${what} to ${o.out} (RA ${o.ra}, Dec ${o.dec}, ` +
       `${o.scale}″/px, colour term ${o.colourTerm}/mag of B−V` +
       (m
         ? `, target ${bands.R}=${m.R.toFixed(3)} ${bands.G}=${m.G.toFixed(3)} ${bands.B}=${m.B.toFixed(3)}`
@@ -137,12 +150,17 @@ export function fitsCommand(): Command {
       "--bayer <pattern>",
       "a one-shot-colour frame: RGGB, BGGR, GRBG or GBRG (R, G, B channels see Johnson R, V, B; BAYERPAT in the header)",
     )
-    .option("--target-bv <mag>", "the target's B−V (for --colour-term and --bayer)", "0.7")
+    .option(
+      "--colour-cube",
+      "a debayered colour cube: NAXIS3 = 3, planes R, G, B seeing Johnson R, V, B (no BAYERPAT)",
+    )
+    .option("--target-bv <mag>", "the target's B−V (for --colour-term, --bayer and --colour-cube)", "0.7")
     .addHelpText(
       "after",
       "\nExamples:\n  $ skytom fits synth --out field.fits --size 2048 --ra 150 --dec 2 --stars 3000 --seed 1\n" +
         "  $ skytom fits synth --out small.fits --size 512 --scale 0.6 --target-mag 17 --sip\n" +
-        "  $ skytom fits synth --out osc.fits --size 1024 --bayer RGGB --colour-term 0.1 --target-bv 1.2",
+        "  $ skytom fits synth --out osc.fits --size 1024 --bayer RGGB --colour-term 0.1 --target-bv 1.2\n" +
+        "  $ skytom fits synth --out rgb.fits --size 512 --colour-cube --target-bv 1.1",
     )
     .action(async (o) => {
       const size = numberOption("--size", o.size, 16, 8192, true);
@@ -158,10 +176,15 @@ export function fitsCommand(): Command {
       if (out.trim() === "") throw ValidationError.field("--out", "must name a file");
       const colourTerm = numberOption("--colour-term", o.colourTerm, -2, 2);
       const targetBv = numberOption("--target-bv", o.targetBv, -1, 4);
-      if (o.bayer !== undefined) {
-        const pattern = BAYER_PATTERNS.find((p) => p === String(o.bayer).toUpperCase());
+      if (o.bayer !== undefined || o.colourCube) {
+        if (o.bayer !== undefined && o.colourCube)
+          throw ValidationError.field("--colour-cube", "give --bayer or --colour-cube, not both");
+        const pattern = o.colourCube
+          ? ("cube" as const)
+          : BAYER_PATTERNS.find((p) => p === String(o.bayer).toUpperCase());
         if (!pattern) throw ValidationError.field("--bayer", `expected one of ${BAYER_PATTERNS.join(", ")}`);
-        if (size % 2) throw ValidationError.field("--size", "a Bayer frame needs an even size");
+        if (size % 2 && pattern !== "cube")
+          throw ValidationError.field("--size", "a Bayer frame needs an even size");
         await writeBayer(
           { out, size, ra, dec, scale, stars, seed, colourTerm, pattern, sip: !!o.sip },
           {

@@ -46,6 +46,8 @@ export interface paths {
             binning?: number | null;
             /** @description Camera name, unique within its observatory */
             camera_name?: string | null;
+            /** @description The colour the colour term is fitted in, for every band of this camera: B-V, g-r, BP-RP or J-K; null or empty (the default) = each band's own (B-V for Johnson, g-r for SDSS, BP-RP for Gaia and unfiltered, J-K for 2MASS; docs/colour.md) */
+            colour_index?: string | null;
             /** @description Fit colour terms in this camera's calibrations (default true; false = the plain CPCS zero point; docs/colour.md) */
             colour_terms?: null | boolean;
             /** @description FITS keyword of the observation start date/time (default DATE-OBS) */
@@ -95,6 +97,7 @@ export interface paths {
               };
               binning: number;
               camera_name: string;
+              colour_index: string | null;
               /** @description Colour terms fitted in this camera's calibrations */
               colour_terms: boolean;
               /** Format: date-time */
@@ -236,6 +239,7 @@ export interface paths {
               };
               binning: number;
               camera_name: string;
+              colour_index: string | null;
               /** @description Colour terms fitted in this camera's calibrations */
               colour_terms: boolean;
               /** Format: date-time */
@@ -374,6 +378,7 @@ export interface paths {
               };
               binning: number;
               camera_name: string;
+              colour_index: string | null;
               /** @description Colour terms fitted in this camera's calibrations */
               colour_terms: boolean;
               /** Format: date-time */
@@ -874,6 +879,7 @@ export interface paths {
                 };
                 binning: number;
                 camera_name: string;
+                colour_index: string | null;
                 /** @description Colour terms fitted in this camera's calibrations */
                 colour_terms: boolean;
                 /** Format: date-time */
@@ -1043,6 +1049,7 @@ export interface paths {
                 };
                 binning: number;
                 camera_name: string;
+                colour_index: string | null;
                 /** @description Colour terms fitted in this camera's calibrations */
                 colour_terms: boolean;
                 /** Format: date-time */
@@ -1186,6 +1193,8 @@ export interface paths {
             binning?: number | null;
             /** @description Camera name, unique within its observatory */
             camera_name: string | null;
+            /** @description The colour the colour term is fitted in, for every band of this camera: B-V, g-r, BP-RP or J-K; null or empty (the default) = each band's own (B-V for Johnson, g-r for SDSS, BP-RP for Gaia and unfiltered, J-K for 2MASS; docs/colour.md) */
+            colour_index?: string | null;
             /** @description Fit colour terms in this camera's calibrations (default true; false = the plain CPCS zero point; docs/colour.md) */
             colour_terms?: null | boolean;
             /** @description FITS keyword of the observation start date/time (default DATE-OBS) */
@@ -1235,6 +1244,7 @@ export interface paths {
               };
               binning: number;
               camera_name: string;
+              colour_index: string | null;
               /** @description Colour terms fitted in this camera's calibrations */
               colour_terms: boolean;
               /** Format: date-time */
@@ -4763,6 +4773,8 @@ export interface paths {
             calibration_flg?: null | boolean;
             /** @description Camera name, unique within its observatory */
             camera_name: string | null;
+            /** @description The colour the colour term is fitted in, for every band of this camera: B-V, g-r, BP-RP or J-K; null or empty (the default) = each band's own (B-V for Johnson, g-r for SDSS, BP-RP for Gaia and unfiltered, J-K for 2MASS; docs/colour.md) */
+            colour_index?: string | null;
             /** @description Fit colour terms in this camera's calibrations (default true; false = the plain CPCS zero point; docs/colour.md) */
             colour_terms?: null | boolean;
             comment?: string | null;
@@ -4835,6 +4847,7 @@ export interface paths {
                   };
                   binning: number;
                   camera_name: string;
+                  colour_index: string | null;
                   /** @description Colour terms fitted in this camera's calibrations */
                   colour_terms: boolean;
                   /** Format: date-time */
@@ -5370,6 +5383,7 @@ export interface paths {
                   };
                   binning: number;
                   camera_name: string;
+                  colour_index: string | null;
                   /** @description Colour terms fitted in this camera's calibrations */
                   colour_terms: boolean;
                   /** Format: date-time */
@@ -5776,6 +5790,7 @@ export interface paths {
                   };
                   binning: number;
                   camera_name: string;
+                  colour_index: string | null;
                   /** @description Colour terms fitted in this camera's calibrations */
                   colour_terms: boolean;
                   /** Format: date-time */
@@ -5951,6 +5966,7 @@ export interface paths {
                   };
                   binning: number;
                   camera_name: string;
+                  colour_index: string | null;
                   /** @description Colour terms fitted in this camera's calibrations */
                   colour_terms: boolean;
                   /** Format: date-time */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  checkColourIndex,
   COLOUR_FIT_MIN_STARS,
   colourCorrection,
   updateLearntK,
@@ -79,6 +80,14 @@ describe("fitColourTerm — m_inst − m_cat = ZP + k·(c − c₀) with the out
     const plain = fitZeroPoint(s.instMag, s.instErr, s.catMag, s.catErr);
     expect(Math.abs(fit.k)).toBeLessThan(0.01);
     expect(Math.abs(fit.zp - plain.zp)).toBeLessThan(0.003);
+  });
+});
+
+describe("checkColourIndex — a camera's colour_index", () => {
+  it("accepts the four indices (case, spaces, Unicode minus forgiven), empty = none, refuses others", () => {
+    expect(["B-V", "g-r", "bp−rp", " J - K "].map(checkColourIndex)).toEqual(["B-V", "g-r", "BP-RP", "J-K"]);
+    expect(checkColourIndex("")).toBeNull();
+    expect(() => checkColourIndex("U-B")).toThrow(/B-V, g-r, BP-RP, J-K/);
   });
 });
 

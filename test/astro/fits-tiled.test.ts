@@ -166,6 +166,11 @@ describe("fpack samples (cfitsio 4.2.0): every supported algorithm vs funpack", 
       [10, 6, 3],
     ]);
     expect(cube.notes.join()).toContain("first plane");
+    // a 3-plane cube in 10×6×3 tiles is a colour cube: colourCube decodes all three planes
+    const rgb = readFits(sample("cube-rice-t3.fz"), { colourCube: true });
+    expect([rgb.planes, rgb.data.length]).toEqual([3, 180]);
+    expect(Array.from(rgb.data.subarray(0, 60))).toEqual(Array.from(cube.data));
+    expect(Array.from(rgb.data.subarray(60, 120))).not.toEqual(Array.from(cube.data));
   });
 
   it("lossless GZIP of floats equals the original; integers equal each other across algorithms", () => {

@@ -1,8 +1,11 @@
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FitsHeader, formatHeader, readFits, writeFits } from "../../src/astro/fits/index.ts";
+import { FitsHeader, formatHeader, readFits, readFitsFile, writeFits } from "../../src/astro/fits/index.ts";
 import type { FitsImage } from "../../src/astro/fits/index.ts";
 import { FIELD_DIR } from "../helpers/fixtures.ts";
 
@@ -156,5 +159,46 @@ describe("writeFits → readFits round trips", () => {
     ]);
     const plane = writeFits({ data: [1, 2, 3, 4, 5, 6], width: 3, height: 2, bitpix: 16 });
     expect(readFits(gzipSync(plane)).data).toEqual(readFits(plane).data);
+  });
+
+  it("colourCube reads all three planes of an NAXIS3 = 3 cube (R, G, B), other cubes their first plane", async () => {
+    const values = Array.from({ length: 18 }, (_, i) => i * 10 - 50);
+    const cube = writeFits({ data: values, width: 3, height: 2, depth: 3, bitpix: 16 });
+    const plain = readFits(cube);
+    expect([plain.depth, plain.planes, Array.from(plain.data)]).toEqual([3, 1, values.slice(0, 6)]);
+    const rgb = readFits(cube, { colourCube: true });
+    expect([rgb.width, rgb.height, rgb.depth, rgb.planes, Array.from(rgb.data)]).toEqual([
+      3,
+      2,
+      3,
+      3,
+      values,
+    ]);
+    expect(rgb.header.getNumber("NAXIS3")).toBe(3);
+    expect(rgb.notes.join()).toContain("3 planes (R, G, B)");
+    expect(Array.from(readFits(gzipSync(cube), { colourCube: true }).data)).toEqual(values);
+    // straight from a file (the FITS job's path): the same three planes
+    const dir = await mkdtemp(join(tmpdir(), "skytom-cube-"));
+    try {
+      await writeFile(join(dir, "rgb.fits"), cube);
+      const fromFile = await readFitsFile(join(dir, "rgb.fits"), { colourCube: true });
+      expect([fromFile.planes, Array.from(fromFile.data)]).toEqual([3, values]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // four planes are not a colour cube; a 2-D image is unchanged
+    const four = writeFits({
+      data: [...values, 1, 2, 3, 4, 5, 6],
+      width: 3,
+      height: 2,
+      depth: 4,
+      bitpix: 16,
+    });
+    const first = readFits(four, { colourCube: true });
+    expect([first.depth, first.planes, Array.from(first.data)]).toEqual([4, 1, values.slice(0, 6)]);
+    const flat = readFits(writeFits({ data: values, width: 3, height: 2, bitpix: -32 }), {
+      colourCube: true,
+    });
+    expect([flat.depth, flat.planes, flat.data.length]).toEqual([1, 1, 6]);
   });
 });

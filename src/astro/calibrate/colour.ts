@@ -44,6 +44,23 @@ export const COLOUR_INDICES = {
 export type ColourIndex = keyof typeof COLOUR_INDICES;
 export const COLOUR_INDEX_NAMES = Object.keys(COLOUR_INDICES) as ColourIndex[];
 
+/**
+ * A camera's `colour_index` setting checked: "" → null (each band's own index, COLOUR_INDEX_OF_BAND), else
+ * one of B-V, g-r, BP-RP, J-K, used for every band — case, spaces and a Unicode minus (−) are forgiven.
+ * Throws an Error that names the choices.
+ */
+export function checkColourIndex(value: string): ColourIndex | null {
+  const key = value.replace(/[\s_]/g, "").replace(/[−–]/g, "-").toUpperCase();
+  if (key === "") return null;
+  const found = COLOUR_INDEX_NAMES.find((n) => n.toUpperCase() === key);
+  if (!found) {
+    throw new Error(
+      `"${value}" is not a colour index: use one of ${COLOUR_INDEX_NAMES.join(", ")}, or empty for each band's default`,
+    );
+  }
+  return found;
+}
+
 /** The colour that fits each band (file comment). */
 export const COLOUR_INDEX_OF_BAND: Record<Band, ColourIndex> = {
   U: "B-V",

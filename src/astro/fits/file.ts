@@ -62,7 +62,7 @@ const CHUNK_PIXELS = 1 << 20;
 async function plainImageFromFile(fh: FileHandle, plan: PlainImagePlan): Promise<FitsImage> {
   const { bitpix, dataOffset } = plan.loc;
   const size = Math.abs(bitpix) / 8;
-  const count = plan.width * plan.height;
+  const count = plan.width * plan.height * plan.planes;
   const data = allocPixels(bitpix, count);
   const direct =
     (bitpix === -32 && data instanceof Float32Array) || (bitpix === -64 && data instanceof Float64Array);

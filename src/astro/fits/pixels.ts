@@ -337,6 +337,14 @@ export function unshuffle(bytes: Uint8Array, size: number): Uint8Array {
   return out;
 }
 
+/**
+ * A colour cube's axes: NAXIS ≥ 3 with NAXIS3 = 3 and any further axes 1 — a debayered image whose planes
+ * are R, G and B (the order Siril, PixInsight, DS9's RGB cubes, netpbm's fitstopnm and astrometry.net use).
+ */
+export function isColourCubeShape(dims: readonly number[]): boolean {
+  return dims.length >= 3 && dims[2] === 3 && dims.slice(3).every((n) => n === 1);
+}
+
 /** True when the bytes start with the gzip magic number 0x1f 0x8b (RFC 1952 §2.3.1). */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;

@@ -12,7 +12,15 @@ import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { FitsError } from "./errors.ts";
 import { parseHeaderBlocks } from "./header.ts";
 import type { FitsHeader } from "./header.ts";
-import { allocPixels, checkBitpix, decodePixels, gunzipCapped, gunzipLimit, isGzip } from "./pixels.ts";
+import {
+  allocPixels,
+  checkBitpix,
+  decodePixels,
+  gunzipCapped,
+  gunzipLimit,
+  isColourCubeShape,
+  isGzip,
+} from "./pixels.ts";
 import type { Bitpix, PixelArray, PixelScaling } from "./pixels.ts";
 import { decodeTiledImage, imageHeaderFromTiled, isTiledImageHeader } from "./tiled.ts";
 import type { TiledCompressionInfo } from "./tiled.ts";
@@ -24,6 +32,12 @@ export interface ReadFitsOptions {
   maxHeaderBlocks?: number;
   /** Cap on the size of a gunzipped file; default maxPixels × 8 + 64 MiB (within Node's Buffer limit). */
   maxGunzipBytes?: number;
+  /**
+   * Read all three planes of a colour cube (NAXIS3 = 3, any further axes 1: a debayered R, G, B image)
+   * into `data`, plane after plane; `planes` is then 3. Any other cube still gives its first plane only.
+   * Default false. maxPixels still bounds one plane (the data then take three times its memory).
+   */
+  colourCube?: boolean;
 }
 
 /** The first image of a FITS file, as physical values (BZERO + BSCALE × stored; NaN = undefined). */
@@ -34,9 +48,14 @@ export interface FitsImage {
   width: number;
   /** NAXIS2: number of rows (y). */
   height: number;
-  /** Planes beyond the first (NAXIS3 × …); only the first plane is in `data`. */
+  /** Planes of the cube (NAXIS3 × …; 1 for a 2-D image). */
   depth: number;
-  /** Row-major pixels, index (y − 1) · width + (x − 1) for 1-based FITS pixel (x, y). Float64Array for BITPIX 32, 64, −64. */
+  /** Planes in `data`: 1 (the first), or 3 for a colour cube read with `colourCube`. */
+  planes: 1 | 3;
+  /**
+   * Row-major pixels, index (y − 1) · width + (x − 1) for 1-based FITS pixel (x, y); with 3 planes, plane
+   * p (0-based) follows at p · width · height. Float64Array for BITPIX 32, 64, −64.
+   */
   data: PixelArray;
   bitpix: Bitpix;
   /** 0 = primary HDU, 1 = first extension, … */
@@ -75,8 +94,11 @@ function resolve(options: ReadFitsOptions = {}): Required<ReadFitsOptions> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   return {
     maxPixels,
+    colourCube: options.colourCube ?? false,
     maxHeaderBlocks: options.maxHeaderBlocks ?? 1000,
-    maxGunzipBytes: gunzipLimit(options.maxGunzipBytes ?? maxPixels * 8 + 2 ** 26),
+    maxGunzipBytes: gunzipLimit(
+      options.maxGunzipBytes ?? maxPixels * 8 * (options.colourCube ? 3 : 1) + 2 ** 26,
+    ),
   };
 }
 
@@ -207,6 +229,7 @@ export function readFits(input: Uint8Array, options?: ReadFitsOptions): FitsImag
       width: t.width,
       height: t.height,
       depth: t.depth,
+      planes: t.planes,
       data: t.data,
       bitpix: t.bitpix,
       hduIndex: loc.hduIndex,
@@ -215,7 +238,7 @@ export function readFits(input: Uint8Array, options?: ReadFitsOptions): FitsImag
     };
   }
   const plan = plainPlan(loc, opts, notes);
-  const data = allocPixels(loc.bitpix, plan.width * plan.height);
+  const data = allocPixels(loc.bitpix, plan.width * plan.height * plan.planes);
   // A gunzipped buffer is ours: its bytes may be swapped where they are (no copy).
   decodePixels(bytes, loc.dataOffset, data.length, loc.bitpix, data, plan.scaling, 0, bytes !== input);
   return plainImage(plan, data);
@@ -227,6 +250,8 @@ export interface PlainImagePlan {
   width: number;
   height: number;
   depth: number;
+  /** Planes to decode: 1, or 3 for a colour cube read with `colourCube`. */
+  planes: 1 | 3;
   scaling: PixelScaling;
   notes: string[];
 }
@@ -240,12 +265,14 @@ function plainPlan(loc: Located, opts: Required<ReadFitsOptions>, notes: string[
       `image of ${width}×${height} pixels exceeds maxPixels = ${opts.maxPixels}`,
     );
   }
-  if (depth > 1) notes.push(`cube ${loc.dims.join("×")} with ${depth} planes: returned the first plane`);
+  const planes = opts.colourCube && isColourCubeShape(loc.dims) ? 3 : 1;
+  if (planes === 3) notes.push(`colour cube ${loc.dims.join("×")}: returned its 3 planes (R, G, B)`);
+  else if (depth > 1) notes.push(`cube ${loc.dims.join("×")} with ${depth} planes: returned the first plane`);
   const scaling = scalingOf(loc.header, loc.bitpix, notes);
-  return { loc, width, height, depth, scaling, notes };
+  return { loc, width, height, depth, planes, scaling, notes };
 }
 
-/** The image of a plan, with its decoded pixels (width × height of them). */
+/** The image of a plan, with its decoded pixels (width × height × planes of them). */
 export function plainImage(plan: PlainImagePlan, data: PixelArray): FitsImage {
   const { loc, width, height } = plan;
   return {
@@ -253,6 +280,7 @@ export function plainImage(plan: PlainImagePlan, data: PixelArray): FitsImage {
     width,
     height,
     depth: plan.depth,
+    planes: plan.planes,
     data,
     bitpix: loc.bitpix,
     hduIndex: loc.hduIndex,

@@ -9,7 +9,14 @@
  */
 import { FitsError } from "./errors.ts";
 import { FitsHeader } from "./header.ts";
-import { allocPixels, checkBitpix, decodeValues, gunzipCapped, unshuffle } from "./pixels.ts";
+import {
+  allocPixels,
+  checkBitpix,
+  decodeValues,
+  gunzipCapped,
+  isColourCubeShape,
+  unshuffle,
+} from "./pixels.ts";
 import type { Bitpix, PixelArray } from "./pixels.ts";
 import { readBinTableLayout, tableBytes, tableNumber } from "./bintable.ts";
 import type { TableColumn, TableLayout } from "./bintable.ts";
@@ -39,6 +46,8 @@ export interface TiledImage {
   width: number;
   height: number;
   depth: number;
+  /** Planes in `data` (1, or 3 for a colour cube decoded with `colourCube`), plane after plane. */
+  planes: 1 | 3;
   bitpix: Bitpix;
   data: PixelArray;
   compression: TiledCompressionInfo;
@@ -148,6 +157,8 @@ function tileParams(h: FitsHeader): TileParams {
 
 export interface TiledOptions {
   maxPixels: number;
+  /** Decode all three planes of a colour cube (ZNAXIS3 = 3; read.ts `colourCube`). */
+  colourCube?: boolean;
 }
 
 /** Image and tile geometry from ZNAXISn / ZTILEn (TIC §3.1); tiles are clipped at the image edges. */
@@ -273,8 +284,20 @@ function checkCapacity(c: TileContext, g: Geometry): void {
   }
 }
 
+/** zero + scale × value, the null value (if any) → NaN, for the first `n` values. */
+function linear(
+  values: ArrayLike<number>,
+  n: number,
+  zero: number,
+  scale: number,
+  blank: number | undefined,
+  out: Float64Array,
+): void {
+  for (let k = 0; k < n; k++) out[k] = values[k] === blank ? NaN : zero + scale * values[k];
+}
+
 /**
- * Decode the first image plane of a tile-compressed HDU.
+ * Decode the first image plane of a tile-compressed HDU (all three of a colour cube with `colourCube`).
  *
  * Pixel values: nulls (stored value = ZBLANK, or BLANK for integer images) → NaN; quantised floats
  * (TIC §4.1) → (q − r + 0.5) × ZSCALE + ZZERO with r from {@link ditherRandoms} for SUBTRACTIVE_DITHER_1/2
@@ -329,34 +352,42 @@ export function decodeTiledImage(
   Object.assign(ctx, { cData, cGzip, cRaw });
   checkCapacity(ctx, g);
 
-  const data = allocPixels(zbitpix, width * height);
-  const zscale = quantized ? new Float64Array(g.counts[0] * g.counts[1]) : undefined;
+  const planes = opts.colourCube && isColourCubeShape(g.dims) && g.tileDepth !== 2 ? 3 : 1;
+  // A colour cube's planes are in separate tiles (ZTILE3 = 1, the usual) or all in each tile (ZTILE3 = 3).
+  const keep = planes === 3 && g.tileDepth === 3 ? 3 : 1;
+  const planeRows = planes === 3 && g.tileDepth === 1 ? 3 : 1;
+  const perPlane = g.counts[0] * g.counts[1];
+  const data = allocPixels(zbitpix, width * height * planes);
+  const zscale = quantized ? new Float64Array(perPlane * planeRows) : undefined;
   const rnd = dithered ? ditherRandoms() : undefined;
   const [tileW, tileH] = g.tile;
-  const phys = new Float64Array(tileW * tileH);
-  for (let ty = 0; ty < g.counts[1]; ty++) {
-    for (let tx = 0; tx < g.counts[0]; tx++) {
-      const row = ty * g.counts[0] + tx; // tiles of planes > 0 follow and are not read
-      const tw = Math.min(tileW, width - tx * tileW);
-      const th = Math.min(tileH, height - ty * tileH);
-      const { values, isInt } = tileValues(ctx, row, tw * th * g.tileDepth);
-      const scale = cScale ? tableNumber(layout, cScale, row) : (kScale ?? 1);
-      const zero = cZero ? tableNumber(layout, cZero, row) : (kZero ?? 0);
-      const blank = isInt ? (cBlank ? tableNumber(layout, cBlank, row) : kBlank) : undefined;
-      if (zscale) zscale[row] = scale;
-      const n = tw * th; // first plane of the tile, axis 1 fastest
-      if (quantized && isInt) {
-        // Dither sequence start for this tile (TIC §4.1): row 1 of the table uses r[ZDITHER0 − 1].
-        const iseed = (((row + ditherSeed - 1) % N_RANDOM) + N_RANDOM) % N_RANDOM;
-        if (rnd) dequantizeDithered(values, n, scale, zero, blank, dither2, rnd, iseed, phys);
-        else for (let k = 0; k < n; k++) phys[k] = values[k] === blank ? NaN : values[k] * scale + zero;
-      } else if (isInt) {
-        for (let k = 0; k < n; k++) phys[k] = values[k] === blank ? NaN : bzero + bscale * values[k];
-      } else {
-        for (let k = 0; k < n; k++) phys[k] = values[k];
-      }
-      for (let y = 0; y < th; y++) {
-        data.set(phys.subarray(y * tw, (y + 1) * tw), (ty * tileH + y) * width + tx * tileW);
+  const phys = new Float64Array(tileW * tileH * keep);
+  for (let pr = 0; pr < planeRows; pr++) {
+    for (let ty = 0; ty < g.counts[1]; ty++) {
+      for (let tx = 0; tx < g.counts[0]; tx++) {
+        const row = pr * perPlane + ty * g.counts[0] + tx; // tiles of planes not kept follow, unread
+        const tw = Math.min(tileW, width - tx * tileW);
+        const th = Math.min(tileH, height - ty * tileH);
+        const { values, isInt } = tileValues(ctx, row, tw * th * g.tileDepth);
+        const scale = cScale ? tableNumber(layout, cScale, row) : (kScale ?? 1);
+        const zero = cZero ? tableNumber(layout, cZero, row) : (kZero ?? 0);
+        const blank = isInt ? (cBlank ? tableNumber(layout, cBlank, row) : kBlank) : undefined;
+        if (zscale) zscale[row] = scale;
+        const n = tw * th * keep; // the kept planes of the tile, axis 1 fastest
+        if (quantized && isInt) {
+          // Dither sequence start for this tile (TIC §4.1): row 1 of the table uses r[ZDITHER0 − 1].
+          const iseed = (((row + ditherSeed - 1) % N_RANDOM) + N_RANDOM) % N_RANDOM;
+          if (rnd) dequantizeDithered(values, n, scale, zero, blank, dither2, rnd, iseed, phys);
+          else linear(values, n, zero, scale, blank, phys);
+        } else if (isInt) linear(values, n, bzero, bscale, blank, phys);
+        else for (let k = 0; k < n; k++) phys[k] = values[k];
+        for (let kp = 0; kp < keep; kp++) {
+          const base = (pr + kp) * width * height;
+          for (let y = 0; y < th; y++) {
+            const from = kp * tw * th + y * tw;
+            data.set(phys.subarray(from, from + tw), base + (ty * tileH + y) * width + tx * tileW);
+          }
+        }
       }
     }
   }
@@ -365,7 +396,8 @@ export function decodeTiledImage(
     : "";
   const notes = [`tile-compressed image (${p.type}${how})`];
   const depth = g.dims.slice(2).reduce((a, b) => a * b, 1);
-  if (depth > 1) notes.push(`cube with ${depth} planes: returned the first plane`);
+  if (planes === 3) notes.push("colour cube: returned its 3 planes (R, G, B)");
+  else if (depth > 1) notes.push(`cube with ${depth} planes: returned the first plane`);
   const compression: TiledCompressionInfo = {
     type: p.type,
     quantize: p.quantize,
@@ -374,5 +406,5 @@ export function decodeTiledImage(
     tiles: g.tilesTotal,
     ...(zscale ? { zscale } : {}),
   };
-  return { header: image, width, height, depth, bitpix: zbitpix, data, compression, notes };
+  return { header: image, width, height, depth, planes, bitpix: zbitpix, data, compression, notes };
 }

@@ -1,6 +1,6 @@
 /**
- * Writing a 2-D image as a primary HDU (FITS Standard 4.0): mandatory keywords in the order of §4.4.1.1
- * (SIMPLE, BITPIX, NAXIS, NAXIS1, NAXIS2), then BZERO/BSCALE/BLANK (§4.4.2.5), then the caller's cards;
+ * Writing a 2-D image (or a cube: `depth`) as a primary HDU (FITS Standard 4.0): mandatory keywords in the
+ * order of §4.4.1.1 (SIMPLE, BITPIX, NAXIS, NAXIS1, NAXIS2[, NAXIS3]), then BZERO/BSCALE/BLANK (§4.4.2.5), then the caller's cards;
  * header padded with spaces and data with zeros to 2880-byte blocks (§3.3), data big-endian (§5).
  */
 import { FitsError } from "./errors.ts";
@@ -14,6 +14,8 @@ export interface WriteFitsInput {
   data: ArrayLike<number>;
   width: number;
   height: number;
+  /** NAXIS3: planes of a cube, plane after plane in `data` (default 1: a 2-D image, NAXIS = 2). */
+  depth?: number;
   bitpix: -32 | -64 | 8 | 16 | 32 | 64;
   /** Extra cards; structural keywords (SIMPLE, BITPIX, NAXISn, PCOUNT, GCOUNT, CHECKSUM…) are replaced. */
   header?: FitsHeader | Readonly<Record<string, FitsValue>>;
@@ -44,11 +46,16 @@ export function writeFits(input: WriteFitsInput): Uint8Array {
   if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1) {
     throw new FitsError("NAXIS_MISMATCH", `image size ${width}×${height} must be positive integers`);
   }
-  const count = width * height;
+  const depth = input.depth ?? 1;
+  if (!Number.isSafeInteger(depth) || depth < 1) {
+    throw new FitsError("NAXIS_MISMATCH", `depth ${depth} must be a positive integer`);
+  }
+  const count = width * height * depth;
   if (data.length < count) {
+    const shape = depth > 1 ? `${width}×${height}×${depth}` : `${width}×${height}`;
     throw new FitsError(
       "NAXIS_MISMATCH",
-      `data has ${data.length} values but ${width}×${height} = ${count} are needed`,
+      `data has ${data.length} values but ${shape} = ${count} are needed`,
     );
   }
   const extra =
@@ -65,9 +72,10 @@ export function writeFits(input: WriteFitsInput): Uint8Array {
   const h = new FitsHeader();
   h.set("SIMPLE", true, "conforms to FITS standard");
   h.set("BITPIX", bitpix, "array data type");
-  h.set("NAXIS", 2, "number of array dimensions");
+  h.set("NAXIS", depth > 1 ? 3 : 2, "number of array dimensions");
   h.set("NAXIS1", width);
   h.set("NAXIS2", height);
+  if (depth > 1) h.set("NAXIS3", depth);
   if (bzero !== 0 || bscale !== 1) {
     h.set(
       "BZERO",

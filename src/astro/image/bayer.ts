@@ -135,10 +135,20 @@ export function channelWcs(wcs: TanWcs, layout: BayerLayout, height: number, cha
   return out;
 }
 
-/** The three planes of a debayered colour cube (NAXIS3 = 3; plane 1 R, 2 G, 3 B). */
+/**
+ * The three planes of a debayered colour cube (NAXIS = 3, NAXIS3 = 3): plane 1 R, 2 G, 3 B — the order
+ * Siril and PixInsight write their RGB FITS in, DS9 loads an RGB cube in, netpbm's fitstopnm and
+ * astrometry.net read, and astropy users get from `fits.writeto(name, np.stack([r, g, b]))`. Each plane is
+ * the whole frame (no superpixels): the frame's 2-D WCS applies to each unchanged. A Float32Array's
+ * planes are views (no copy); other arrays are converted.
+ */
 export function splitColourCube(data: ArrayLike<number>, width: number, height: number): ChannelImages {
   const n = width * height;
   if (data.length < 3 * n) throw new Error(`a colour cube needs 3 planes of ${width}×${height}`);
-  const plane = (k: number) => Float32Array.from({ length: n }, (_, i) => data[k * n + i]);
+  const plane = (k: number): Float32Array => {
+    if (data instanceof Float32Array) return data.subarray(k * n, (k + 1) * n);
+    if (data instanceof Float64Array) return new Float32Array(data.subarray(k * n, (k + 1) * n));
+    return Float32Array.from({ length: n }, (_, i) => data[k * n + i]);
+  };
   return { width, height, R: plane(0), G: plane(1), B: plane(2) };
 }

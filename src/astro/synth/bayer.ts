@@ -19,6 +19,7 @@ export interface BayerImageOptions extends Omit<SynthImageOptions, "band" | "tar
 }
 
 export interface BayerImage {
+  /** The mosaic (width × height), or a colour cube's three planes (3 × width × height). */
   data: Float32Array;
   width: number;
   height: number;
@@ -29,11 +30,12 @@ export interface BayerImage {
   targetMag: Record<Channel, number> | null;
 }
 
-export function makeBayerImage(options: BayerImageOptions): BayerImage {
+/** The scene through each channel's band (the target at its channel magnitudes), and those magnitudes. */
+function renderChannels(options: Omit<BayerImageOptions, "pattern">) {
   const bands = options.channelBands ?? DEFAULT_CHANNEL_BANDS;
   const t = options.target;
   const all = t ? coloursFromV(t.v, t.bv) : null;
-  const { target: _target, pattern: _pattern, channelBands: _bands, ...common } = options;
+  const { target: _target, channelBands: _bands, ...common } = options;
   const render = (c: Channel, seed: number, field?: SynthImage["field"]) =>
     makeSyntheticImage({
       ...common,
@@ -45,22 +47,36 @@ export function makeBayerImage(options: BayerImageOptions): BayerImage {
   const G = render("G", options.seed);
   const R = render("R", options.seed + 1, G.field);
   const B = render("B", options.seed + 2, G.field);
-  const channels = { R, G, B };
-  const { width, height } = G;
+  const targetMag = all ? { R: all[bands.R], G: all[bands.G], B: all[bands.B] } : null;
+  return { channels: { R, G, B }, targetMag };
+}
+
+export function makeBayerImage(options: BayerImageOptions): BayerImage {
+  const { pattern, ...rest } = options;
+  const { channels, targetMag } = renderChannels(rest);
+  const { width, height } = channels.G;
   const data = new Float32Array(width * height);
-  const layout = { pattern: options.pattern, xOffset: 0 as const, yOffset: 0 as const, topDown: false };
+  const layout = { pattern, xOffset: 0 as const, yOffset: 0 as const, topDown: false };
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++)
       data[y * width + x] = channels[bayerColour(layout, x, y, height)].data[y * width + x];
-  const header: SynthImage["header"] = { ...G.header };
+  const header: SynthImage["header"] = { ...channels.G.header };
   delete header.FILTER;
-  Object.assign(header, { BAYERPAT: options.pattern, XBAYROFF: 0, YBAYROFF: 0, ROWORDER: "BOTTOM-UP" });
-  return {
-    data,
-    width,
-    height,
-    header,
-    channels,
-    targetMag: all ? { R: all[bands.R], G: all[bands.G], B: all[bands.B] } : null,
-  };
+  Object.assign(header, { BAYERPAT: pattern, XBAYROFF: 0, YBAYROFF: 0, ROWORDER: "BOTTOM-UP" });
+  return { data, width, height, header, channels, targetMag };
+}
+
+/**
+ * A debayered colour cube (NAXIS3 = 3): the R, G and B renderings as planes 1, 2, 3 of `data` (write it
+ * with writeFits's `depth: 3`), each the whole frame with the frame's WCS; no FILTER, no BAYERPAT.
+ */
+export function makeColourCube(options: Omit<BayerImageOptions, "pattern">): BayerImage {
+  const { channels, targetMag } = renderChannels(options);
+  const { width, height } = channels.G;
+  const n = width * height;
+  const data = new Float32Array(3 * n);
+  (["R", "G", "B"] as const).forEach((c, k) => data.set(channels[c].data.subarray(0, n), k * n));
+  const header: SynthImage["header"] = { ...channels.G.header };
+  delete header.FILTER;
+  return { data, width, height, header, channels, targetMag };
 }

@@ -89,6 +89,11 @@ export const cameras = pgTable(
     colourTerms: boolean().notNull().default(true),
     /** The band unfiltered (Clear, L, …) frames are calibrated to: GaiaDR3/G or one GaiaSP band. */
     unfilteredBand: varchar({ length: 20 }).notNull().default("GaiaDR3/G"),
+    /**
+     * The colour index its colour terms are fitted in for every band (B-V, g-r, BP-RP, J-K); null = each
+     * band's own (COLOUR_INDEX_OF_BAND, src/astro/calibrate/colour.ts).
+     */
+    colourIndex: varchar({ length: 10 }),
     created: created(),
     modified: modified(),
   },

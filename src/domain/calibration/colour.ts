@@ -9,6 +9,7 @@ import type { Band } from "../../astro/calibrate/bands.ts";
 import { lightCurveFilterName } from "../../astro/calibrate/bands.ts";
 import {
   COLOUR_INDEX_NAMES,
+  COLOUR_INDEX_OF_BAND,
   COLOUR_INDICES,
   updateLearntK,
   type ColourIndex,
@@ -36,13 +37,30 @@ export async function cameraOf(db: Executor, cameraId: number | null): Promise<C
   return camera ?? null;
 }
 
-/** A camera's learnt k per band, as the calibration's prior. */
-async function priorK(db: Executor, cameraId: number): Promise<ColourRequest["priorK"]> {
-  const rows = await db.select().from(cameraColourTerms).where(eq(cameraColourTerms.cameraId, cameraId));
+/**
+ * A camera's learnt k per band, as the calibration's prior: only a k learnt in the colour index the band
+ * is fitted in now (a camera whose colour_index changed starts that band afresh).
+ */
+async function priorK(db: Executor, camera: CameraRow): Promise<ColourRequest["priorK"]> {
+  const rows = await db.select().from(cameraColourTerms).where(eq(cameraColourTerms.cameraId, camera.id));
   const out: NonNullable<ColourRequest["priorK"]> = {};
   // One survey per band name in practice (G is GaiaDR3's, V GaiaSP's): the prior is keyed by band.
-  for (const r of rows) out[r.band as Band] = { k: r.k, kErr: r.kErr };
+  for (const r of rows) {
+    const band = r.band as Band;
+    if (r.colourIndex === colourIndexFor(camera, band)) out[band] = { k: r.k, kErr: r.kErr };
+  }
   return out;
+}
+
+/** The colour index a camera's colour term for a band is fitted in: its colour_index, else the band's own. */
+export function colourIndexFor(camera: Pick<CameraRow, "colourIndex">, band: Band): ColourIndex {
+  const own = checkStoredIndex(camera.colourIndex);
+  return own ?? COLOUR_INDEX_OF_BAND[band];
+}
+
+/** A stored camera colour_index (checked on the way in); anything else counts as none. */
+function checkStoredIndex(value: string | null): ColourIndex | null {
+  return COLOUR_INDEX_NAMES.find((n) => n === value) ?? null;
 }
 
 /**
@@ -101,9 +119,14 @@ export async function colourRequestFor(
   frame: { targetId: number; facility: string; mjd: number; dataProductId: number },
 ): Promise<ColourRequest | undefined> {
   if (camera && !camera.colourTerms) return undefined;
+  const index = camera ? checkStoredIndex(camera.colourIndex) : null;
   return {
-    priorK: camera ? await priorK(db, camera.id) : {},
+    priorK: camera ? await priorK(db, camera) : {},
     pointColours: await pointColours(db, frame),
+    // A camera's colour_index applies to every band (docs/colour.md).
+    ...(index
+      ? { indexOf: Object.fromEntries(Object.keys(COLOUR_INDEX_OF_BAND).map((b) => [b, index])) }
+      : {}),
   };
 }
 
@@ -179,10 +202,10 @@ export async function learnColourTerm(
     })
     .onConflictDoNothing();
   const [prev] = await tx.select().from(cameraColourTerms).where(key).for("update");
+  // A k learnt in another colour index (the camera's colour_index changed) is not this one's: start afresh.
+  const same = prev && prev.nFrames > 0 && prev.colourIndex === term.colour_index;
   const next = updateLearntK(
-    prev && prev.nFrames > 0
-      ? { k: prev.k, kErr: prev.kErr, kScatter: prev.kScatter, nFrames: prev.nFrames }
-      : null,
+    same ? { k: prev.k, kErr: prev.kErr, kScatter: prev.kScatter, nFrames: prev.nFrames } : null,
     term.k,
     term.k_err ?? NaN,
   );

@@ -14,7 +14,13 @@ import {
   type CalibrationResult,
   type ColourRequest,
 } from "../../astro/calibrate/index.ts";
-import { surveysOfRequest, type ReferenceCatalogue, type Survey } from "../../astro/calibrate/bands.ts";
+import {
+  SURVEYS,
+  surveysOfRequest,
+  type ReferenceCatalogue,
+  type Survey,
+} from "../../astro/calibrate/bands.ts";
+import { COLOUR_INDICES } from "../../astro/calibrate/colour.ts";
 import { canonicalReference, referenceRowsText } from "../../astro/calibrate/canonical.ts";
 import { angularSeparationDeg } from "../../astro/coords.ts";
 import { parseInstrumentalCatalogue, type ParseResult } from "../../astro/sextractor.ts";
@@ -100,13 +106,24 @@ export async function referenceCone(
   deps: CalibrationDeps,
   target: CalibrationRequest["target"],
   radiusDeg: number,
-  options: { filterRequest?: string; epochMjd?: number } = {},
+  options: { filterRequest?: string; epochMjd?: number; colour?: CalibrationRequest["colour"] } = {},
 ): Promise<ReferenceCatalogue> {
-  const surveys = options.filterRequest === undefined ? undefined : surveysOfRequest(options.filterRequest);
+  const surveys =
+    options.filterRequest === undefined ? undefined : coneSurveys(options.filterRequest, options.colour);
   const stars = await deps.provider.cone(target.raDeg, target.decDeg, radiusDeg, surveys, {
     epochMjd: options.epochMjd,
   });
   return canonicalReference(stars);
+}
+
+/**
+ * The surveys of a filter request, and those of the colour indices a camera's colour_index names for its
+ * bands (a V frame fitted in BP−RP needs GaiaDR3 next to GaiaSP); the default indices use the band's own.
+ */
+export function coneSurveys(filterRequest: string, colour?: CalibrationRequest["colour"]): Survey[] {
+  const surveys = new Set<Survey>(surveysOfRequest(filterRequest));
+  for (const index of Object.values(colour?.indexOf ?? {})) surveys.add(COLOUR_INDICES[index].survey);
+  return SURVEYS.filter((s) => surveys.has(s));
 }
 
 /** SHA-256 (hex) of a canonical reference catalogue's rows (referenceRowsText). */
@@ -164,6 +181,7 @@ export async function runCalibration(
   const reference = await referenceCone(deps, request.target, radiusDeg, {
     filterRequest: request.filterRequest,
     epochMjd: request.epochMjd,
+    colour: request.colour,
   });
   const coneSeconds = (performance.now() - tCone) / 1000;
   const result = calibrate(parsed, reference, request);
@@ -171,7 +189,7 @@ export async function runCalibration(
     ok: true,
     parsed,
     radiusDeg,
-    surveys: surveysOfRequest(request.filterRequest),
+    surveys: coneSurveys(request.filterRequest, request.colour),
     reference,
     referenceSha256: referenceSha256(reference),
     result,

@@ -16,7 +16,13 @@ import {
   type FrameStatistics,
 } from "../../astro/image/extract.ts";
 import { previewPng } from "../../astro/image/preview.ts";
-import { bayerLayout, channelWcs, splitBayer, type Channel } from "../../astro/image/bayer.ts";
+import {
+  bayerLayout,
+  channelWcs,
+  splitBayer,
+  splitColourCube,
+  type Channel,
+} from "../../astro/image/bayer.ts";
 import { pixelScaleArcsec, skyToPixel, wcsFromHeader, type TanWcs } from "../../astro/wcs/index.ts";
 import { solveWcs } from "../../astro/wcs/solve.ts";
 import type { ReferenceCatalogue } from "../../astro/calibrate/bands.ts";
@@ -73,7 +79,8 @@ export interface Measured {
   catalogue: string;
   /**
    * A one-shot-colour (Bayer) frame: each channel's catalogue and statistics, measured on its superpixel
-   * image (src/astro/image/bayer.ts); `result` is then the G channel's. Absent for an ordinary frame.
+   * image (src/astro/image/bayer.ts); a debayered colour cube (NAXIS3 = 3): on its R, G and B planes.
+   * `result` is then the G channel's. Absent for an ordinary frame.
    */
   channels?: Record<Channel, { catalogue: string; stats: FrameStatistics }>;
   previewPng: Uint8Array;
@@ -101,7 +108,7 @@ export async function measureImage(input: MeasureInput, cone: ConeQuery): Promis
     t = now;
   };
   try {
-    image = await readFitsFile(input.path);
+    image = await readFitsFile(input.path, { colourCube: true });
     lap("read");
   } catch (err) {
     return {
@@ -110,6 +117,9 @@ export async function measureImage(input: MeasureInput, cone: ConeQuery): Promis
     };
   }
   const { camera, target } = input;
+  // A colour cube's G plane stands for the frame where one image is needed (blind solve, preview).
+  const cube = image.planes === 3 ? splitColourCube(image.data, image.width, image.height) : null;
+  const frame: FitsImage = cube ? { ...image, planes: 1, data: cube.G } : image;
   const std = standardiseHeader(image.header, camera);
   if (!std.ok) return { ok: false, message: `FITS header: ${std.error}` };
   const h = std.header;
@@ -118,7 +128,7 @@ export async function measureImage(input: MeasureInput, cone: ConeQuery): Promis
   let solvedNote = "";
   if (headerWcs.ok) wcs = headerWcs.wcs;
   else {
-    const solved = await solveFromPriors(image, h, target, camera.pixelScaleArcsec, cone);
+    const solved = await solveFromPriors(frame, h, target, camera.pixelScaleArcsec, cone);
     if (!solved.ok) {
       return {
         ok: false,
@@ -129,16 +139,21 @@ export async function measureImage(input: MeasureInput, cone: ConeQuery): Promis
     solvedNote = `; WCS solved (${solved.matched} stars, ${solved.rmsArcsec.toFixed(2)}″ rms)`;
   }
   lap("solve");
-  let layout;
+  let layout: ReturnType<typeof bayerLayout> = null;
   try {
-    layout = bayerLayout((k) => image.header.get(k));
+    // A colour cube is debayered already: a BAYERPAT left in its header is not applied again.
+    if (!cube) layout = bayerLayout((k) => image.header.get(k));
   } catch (err) {
     return { ok: false, message: `FITS header: ${(err as Error).message}` };
   }
   let result: { stats: FrameStatistics };
   let catalogue: string;
   let channels: Measured["channels"];
-  if (layout) {
+  if (cube) {
+    channels = measureCubePlanes(cube, wcs, h, target, lap);
+    result = { stats: channels.G.stats };
+    catalogue = channels.G.catalogue;
+  } else if (layout) {
     channels = measureChannels(image, layout, wcs, h, target, lap);
     result = { stats: channels.G.stats };
     catalogue = channels.G.catalogue;
@@ -157,7 +172,7 @@ export async function measureImage(input: MeasureInput, cone: ConeQuery): Promis
   }
   const pix = skyToPixel(wcs, target.raDeg, target.decDeg);
   const text = (k: string, n: number) => image.header.getString(k)?.slice(0, n) ?? null;
-  const preview = previewPng(image, pix ? { marker: pix } : {});
+  const preview = previewPng(frame, pix ? { marker: pix } : {});
   lap("preview");
   return {
     ok: true,
@@ -207,6 +222,38 @@ function measureChannels(
         wcs: channelWcs(wcs, layout, image.height, c),
         gainEPerAdu: green ? 2 * h.gainEPerAdu : h.gainEPerAdu,
         readNoiseE: green ? Math.SQRT2 * h.readNoiseE : h.readNoiseE,
+        saturationAdu: h.saturationAdu,
+        target,
+      },
+    );
+    lap("extract");
+    out[c] = { catalogue: formatSextractorCatalogue(ex.rows), stats: ex.stats };
+    lap("catalogue");
+  }
+  return out;
+}
+
+/**
+ * A debayered colour cube's R, G and B planes (plane order R, G, B: src/astro/image/bayer.ts), each measured
+ * at full resolution with the frame's own 2-D WCS (every plane covers the same pixels: nothing to scale or
+ * shift) and the camera's gain and read noise as they are (the debayering tool's interpolation makes the
+ * noise of neighbouring pixels correlated; the errors are those of independent pixels).
+ */
+function measureCubePlanes(
+  cube: ReturnType<typeof splitColourCube>,
+  wcs: TanWcs,
+  h: StandardHeader,
+  target: { raDeg: number; decDeg: number },
+  lap: (step: keyof MeasureTimings) => void,
+): NonNullable<Measured["channels"]> {
+  const out = {} as NonNullable<Measured["channels"]>;
+  for (const c of ["R", "G", "B"] as const) {
+    const ex = extractSources(
+      { data: cube[c], width: cube.width, height: cube.height },
+      {
+        wcs,
+        gainEPerAdu: h.gainEPerAdu,
+        readNoiseE: h.readNoiseE,
         saturationAdu: h.saturationAdu,
         target,
       },

@@ -3,6 +3,7 @@
  * specs that map request fields to columns, and name cleaning (date-time filters: ../input.ts).
  * Pure helpers, no database access.
  */
+import { checkColourIndex } from "../../astro/calibrate/colour.ts";
 import { checkUnfilteredBand } from "../../astro/calibrate/unfiltered.ts";
 import { ValidationError, type FieldErrors } from "../errors.ts";
 import { ONAME_MAX_LENGTH } from "./schemas.ts";
@@ -63,6 +64,7 @@ export const CAMERA_COLUMNS = {
   additional_info: ["additionalInfo", false],
   colour_terms: ["colourTerms", false],
   unfiltered_band: ["unfilteredBand", false],
+  colour_index: ["colourIndex", true],
 } as const satisfies ColumnSpec;
 
 /** Present fields → column values; `null` only where the column may be empty. */
@@ -80,6 +82,13 @@ export function columnsFrom(input: object, spec: ColumnSpec, errors: FieldErrors
       out.unfilteredBand = checkUnfilteredBand(out.unfilteredBand);
     } catch (e) {
       errors.unfiltered_band = [(e as Error).message];
+    }
+  }
+  if (typeof out.colourIndex === "string") {
+    try {
+      out.colourIndex = checkColourIndex(out.colourIndex);
+    } catch (e) {
+      errors.colour_index = [(e as Error).message];
     }
   }
   return out;

@@ -157,6 +157,11 @@ export const cameraFields = {
     description:
       "Band that unfiltered frames (FITS FILTER Clear, C, CV, L, None or empty) are calibrated to: GaiaDR3/G (default) or one GaiaSP band, e.g. GaiaSP/R",
   }),
+  colour_index: NullableString({
+    maxLength: 10,
+    description:
+      "The colour the colour term is fitted in, for every band of this camera: B-V, g-r, BP-RP or J-K; null or empty (the default) = each band's own (B-V for Johnson, g-r for SDSS, BP-RP for Gaia and unfiltered, J-K for 2MASS; docs/colour.md)",
+  }),
 };
 
 const optional = <T extends Record<string, TSchema>>(fields: T) =>
@@ -286,6 +291,12 @@ export const CameraOut = Type.Object({
   }),
   colour_terms: Type.Boolean({ description: "Colour terms fitted in this camera's calibrations" }),
   unfiltered_band: Type.String({ description: "Band unfiltered frames are calibrated to" }),
+  colour_index: NullableOut(
+    Type.String({
+      description:
+        "The colour index of this camera's colour terms for every band (B-V, g-r, BP-RP, J-K); null = each band's own",
+    }),
+  ),
   learnt_colour_terms: Type.Array(
     Type.Object({
       survey: Type.String(),

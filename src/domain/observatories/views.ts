@@ -34,6 +34,7 @@ export function toCameraView(c: repo.CameraRow, learnt: LearntTerms = []): Camer
     bayer_bands: { ...(c.bayerBands ?? DEFAULT_BAYER_BANDS) },
     colour_terms: c.colourTerms,
     unfiltered_band: c.unfilteredBand,
+    colour_index: c.colourIndex,
     learnt_colour_terms: learnt,
     created: c.created.toISOString(),
     modified: c.modified.toISOString(),

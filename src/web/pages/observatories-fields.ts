@@ -111,6 +111,12 @@ export const CAMERA_FIELDS: FormField[] = [
     help: "FITS frames with FILTER Clear, C, CV, L, None or empty are calibrated to this band: GaiaDR3/G, or one GaiaSP band such as GaiaSP/R.",
     placeholder: "GaiaDR3/G",
   },
+  {
+    name: "colour_index",
+    label: "Colour index of the colour terms",
+    help: "The colour k multiplies, for every band: B-V, g-r, BP-RP or J-K. Empty = each band's own (B-V for Johnson, g-r for SDSS, BP-RP for Gaia and unfiltered frames, J-K for 2MASS).",
+    placeholder: "each band's own",
+  },
 ];
 
 /** A new camera form's starting values (the model defaults that a form cannot leave out). */
@@ -145,7 +151,7 @@ const NULLABLE_OBSERVATORY = [
 ];
 /** Camera fields that may be empty strings, and those an empty field clears to null. */
 const EMPTYABLE_CAMERA = ["time_keyword", "mode_recognition_keyword", "additional_info"];
-const NULLABLE_CAMERA = ["detector_width_px", "detector_height_px", "bayer_bands"];
+const NULLABLE_CAMERA = ["detector_width_px", "detector_height_px", "bayer_bands", "colour_index"];
 
 /**
  * After `checkForm` (which treats an empty field as not given): fields the edit form sent empty are
