@@ -8,18 +8,12 @@ import { and, asc, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeFits } from "../src/astro/fits/write.ts";
 import { makeBayerImage, type BayerImage } from "../src/astro/synth/bayer.ts";
-import {
-  calibrationRuns,
-  calibrations,
-  cameras,
-  dataProducts,
-  observatories,
-  reducedDatums,
-} from "../src/db/schema/index.ts";
+import { calibrationRuns, calibrations, dataProducts, reducedDatums } from "../src/db/schema/index.ts";
 import { processDataProduct } from "../src/domain/dataproducts/process.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
 import { uploadProduct } from "./helpers/multipart.ts";
+import { seedField } from "./helpers/field.ts";
 import { WebClient } from "./helpers/web.ts";
 
 const TARGET = { raDeg: 150.01, decDeg: 1.99, v: 15.1, bv: 1.1 };
@@ -81,20 +75,16 @@ describe.each(ENGINES)("one-shot-colour uploads on %s", (engine) => {
     t = await createTestApp(engine, { queue: true });
     alice = await t.user("alice");
     staff = await t.user("staffer", { staff: true });
-    await t.call(
-      "POST",
-      "/targets/createTarget/",
-      { name: "Osc", ra: TARGET.raDeg, dec: TARGET.decDeg },
-      alice.token,
-    );
-    const [obs] = await t.tdb.database.db
-      .insert(observatories)
-      .values({ name: "Osc", lon: 20, lat: 50, altitude: 300 })
-      .returning();
-    await t.tdb.database.db.insert(cameras).values([
-      { observatoryId: obs.id, cameraName: "S50", prefix: "Osc_S50", activeFlg: true, gain: 1.5 },
-      { observatoryId: obs.id, cameraName: "Mono", prefix: "Osc_Mono", activeFlg: true, gain: 1.5 },
-    ]);
+    await seedField(t, alice.token, {
+      target: "Osc",
+      ra: TARGET.raDeg,
+      dec: TARGET.decDeg,
+      observatory: "Osc",
+      cameras: [
+        { cameraName: "S50", gain: 1.5 },
+        { cameraName: "Mono", gain: 1.5 },
+      ],
+    });
   });
   afterAll(async () => t.close());
 

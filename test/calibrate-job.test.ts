@@ -2,14 +2,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeField, makeFrame, type SynthFrame } from "../src/astro/synth/catalog.ts";
-import {
-  calibrationBands,
-  calibrations,
-  cameras,
-  dataProducts,
-  observatories,
-  reducedDatums,
-} from "../src/db/schema/index.ts";
+import { calibrationBands, calibrations, dataProducts, reducedDatums } from "../src/db/schema/index.ts";
 import pino from "pino";
 import { calibrateDataProduct } from "../src/domain/calibration/dataproduct.ts";
 import type { ReferenceProvider } from "../src/domain/calibration/pipeline.ts";
@@ -17,6 +10,7 @@ import { startWorkers } from "../src/jobs/index.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
 import { multipart, uploadProduct } from "./helpers/multipart.ts";
+import { seedField } from "./helpers/field.ts";
 import { ccdphotCatalogue } from "./helpers/catalogue.ts";
 
 const TARGET = { raDeg: 150.02, decDeg: 2.01, mag: 16.2 };
@@ -57,19 +51,13 @@ describe.each(ENGINES)("calibration worker on %s", (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine, { queue: true, referenceProvider: provider });
     alice = await t.user("alice");
-    await t.call(
-      "POST",
-      "/targets/createTarget/",
-      { name: "SynthT", ra: TARGET.raDeg, dec: TARGET.decDeg },
-      alice.token,
-    );
-    const [obs] = await t.tdb.database.db
-      .insert(observatories)
-      .values({ name: "Synth", lon: 20, lat: 50 })
-      .returning();
-    await t.tdb.database.db
-      .insert(cameras)
-      .values({ observatoryId: obs.id, cameraName: "Cam", prefix: "Synth_Cam", activeFlg: true });
+    await seedField(t, alice.token, {
+      target: "SynthT",
+      ra: TARGET.raDeg,
+      dec: TARGET.decDeg,
+      observatory: "Synth",
+      cameras: [{ cameraName: "Cam" }],
+    });
   });
   afterAll(async () => t.close());
 

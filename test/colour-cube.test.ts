@@ -9,18 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeFits } from "../src/astro/fits/write.ts";
 import { makeField } from "../src/astro/synth/catalog.ts";
 import { makeColourCube } from "../src/astro/synth/bayer.ts";
-import {
-  calibrationRuns,
-  calibrations,
-  cameras,
-  dataProducts,
-  observatories,
-  reducedDatums,
-} from "../src/db/schema/index.ts";
+import { calibrationRuns, calibrations, dataProducts, reducedDatums } from "../src/db/schema/index.ts";
 import { processDataProduct } from "../src/domain/dataproducts/process.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ENGINES } from "./helpers/db.ts";
-import { multipart } from "./helpers/multipart.ts";
+import { uploadProduct } from "./helpers/multipart.ts";
+import { seedField } from "./helpers/field.ts";
 
 const TARGET = { raDeg: 150.01, decDeg: 1.99, v: 15.1, bv: 1.1 };
 const SIZE = 512;
@@ -56,18 +50,12 @@ describe.each(ENGINES)("colour cubes and a camera's colour index on %s", (engine
   const opts = () => ({ dataDir: t.tdb.dataDir, provider: { cone: async () => FIELD.reference } });
 
   const upload = async (name: string, content: Uint8Array, oname: string, filter = "GaiaSP/any") => {
-    const { payload, contentType } = multipart(
+    return uploadProduct(
+      t.app,
+      alice.token,
       { target: "Cube", data_product_type: "fits_file", observatory: oname, filter },
       [{ name, content: Buffer.from(content) }],
     );
-    const res = await t.app.inject({
-      method: "POST",
-      url: "/upload/",
-      headers: { "content-type": contentType, authorization: `Token ${alice.token}` },
-      payload,
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json().data[0].id as number;
   };
   const points = (id: number) =>
     t.tdb.database.db
@@ -86,20 +74,16 @@ describe.each(ENGINES)("colour cubes and a camera's colour index on %s", (engine
     t = await createTestApp(engine, { queue: true });
     alice = await t.user("alice");
     staff = await t.user("staffer", { staff: true });
-    await t.call(
-      "POST",
-      "/targets/createTarget/",
-      { name: "Cube", ra: TARGET.raDeg, dec: TARGET.decDeg },
-      alice.token,
-    );
-    const [obs] = await t.tdb.database.db
-      .insert(observatories)
-      .values({ name: "Cube", lon: 20, lat: 50, altitude: 300 })
-      .returning();
-    await t.tdb.database.db.insert(cameras).values([
-      { observatoryId: obs.id, cameraName: "Rgb", prefix: "Cube_Rgb", activeFlg: true, gain: 1.5 },
-      { observatoryId: obs.id, cameraName: "Mono", prefix: "Cube_Mono", activeFlg: true, gain: 1.5 },
-    ]);
+    await seedField(t, alice.token, {
+      target: "Cube",
+      ra: TARGET.raDeg,
+      dec: TARGET.decDeg,
+      observatory: "Cube",
+      cameras: [
+        { cameraName: "Rgb", gain: 1.5 },
+        { cameraName: "Mono", gain: 1.5 },
+      ],
+    });
   });
   afterAll(async () => t.close());
 
