@@ -101,6 +101,35 @@ function panelSvg(panel: PlotPanel, size: number, document: LinkedDocument): str
   ];
   const dot = (idx: number[], fill: string, opacity: number) =>
     Plot.dot(idx, { x: px(idx), y: py(idx), r: 1.7, fill, fillOpacity: opacity, stroke: "none" });
+  return squarePanel(
+    document,
+    size,
+    { domain: x, label: `catalogue ${panel.band} [mag]` },
+    { domain: y, label: "instrumental [mag]" },
+    [
+      Plot.frame({ stroke: "#999999" }),
+      Plot.areaY(band, { x: "x", y1: "lo", y2: "hi", fill: COLOUR.band, fillOpacity: 0.12 }),
+      dot(inliers, COLOUR.inlier, 0.45),
+      dot(outliers, COLOUR.outlier, 0.85),
+      Plot.line(line(0), { stroke: "black", strokeWidth: 1.2 }),
+      Plot.line(line(-panel.scatter), { stroke: "black", strokeWidth: 0.8, strokeDasharray: "4,3" }),
+      Plot.line(line(panel.scatter), { stroke: "black", strokeWidth: 0.8, strokeDasharray: "4,3" }),
+    ],
+  );
+}
+
+/**
+ * A square plot of `size` px plus margins in the calibration plot's style: axes with 5 ticks and centred
+ * labels, a grid, marks clipped to the frame; as an SVG element string.
+ */
+function squarePanel(
+  document: LinkedDocument,
+  size: number,
+  x: { domain: [number, number]; label: string },
+  y: { domain: [number, number]; label: string },
+  marks: Plot.Markish[],
+): string {
+  const axis = { labelAnchor: "center", labelArrow: "none", ticks: 5 } as const;
   const svg = Plot.plot({
     document,
     width: size + MARGIN.left + MARGIN.right,
@@ -110,25 +139,11 @@ function panelSvg(panel: PlotPanel, size: number, document: LinkedDocument): str
     marginBottom: MARGIN.bottom,
     marginLeft: MARGIN.left,
     style: { fontFamily: FONT_FAMILY, fontSize: "11px", color: COLOUR.text, background: "white" },
-    x: {
-      domain: x,
-      label: `catalogue ${panel.band} [mag]`,
-      labelAnchor: "center",
-      labelArrow: "none",
-      ticks: 5,
-    },
-    y: { domain: y, label: "instrumental [mag]", labelAnchor: "center", labelArrow: "none", ticks: 5 },
+    x: { ...x, ...axis },
+    y: { ...y, ...axis },
     grid: true,
     clip: true,
-    marks: [
-      Plot.frame({ stroke: "#999999" }),
-      Plot.areaY(band, { x: "x", y1: "lo", y2: "hi", fill: COLOUR.band, fillOpacity: 0.12 }),
-      dot(inliers, COLOUR.inlier, 0.45),
-      dot(outliers, COLOUR.outlier, 0.85),
-      Plot.line(line(0), { stroke: "black", strokeWidth: 1.2 }),
-      Plot.line(line(-panel.scatter), { stroke: "black", strokeWidth: 0.8, strokeDasharray: "4,3" }),
-      Plot.line(line(panel.scatter), { stroke: "black", strokeWidth: 0.8, strokeDasharray: "4,3" }),
-    ],
+    marks,
   }) as unknown as RenderedSvg;
   // Plot's per-figure <style> only holds browser layout rules; the attributes carry the drawing.
   svg.querySelector("style")?.remove();
@@ -177,26 +192,12 @@ function colourPanelSvg(panel: PlotPanel, size: number, document: LinkedDocument
       fillOpacity: opacity,
       stroke: "none",
     });
-  const svg = Plot.plot({
+  return squarePanel(
     document,
-    width: size + MARGIN.left + MARGIN.right,
-    height: size + MARGIN.top + MARGIN.bottom,
-    marginTop: MARGIN.top,
-    marginRight: MARGIN.right,
-    marginBottom: MARGIN.bottom,
-    marginLeft: MARGIN.left,
-    style: { fontFamily: FONT_FAMILY, fontSize: "11px", color: COLOUR.text, background: "white" },
-    x: {
-      domain: x,
-      label: `reference ${ct.index} [mag]`,
-      labelAnchor: "center",
-      labelArrow: "none",
-      ticks: 5,
-    },
-    y: { domain: y, label: "m_inst − m_cat − ZP [mag]", labelAnchor: "center", labelArrow: "none", ticks: 5 },
-    grid: true,
-    clip: true,
-    marks: [
+    size,
+    { domain: x, label: `reference ${ct.index} [mag]` },
+    { domain: y, label: "m_inst − m_cat − ZP [mag]" },
+    [
       Plot.frame({ stroke: "#999999" }),
       dot(inliers, COLOUR.inlier, 0.45),
       dot(outliers, COLOUR.outlier, 0.85),
@@ -212,9 +213,7 @@ function colourPanelSvg(panel: PlotPanel, size: number, document: LinkedDocument
         strokeDasharray: "4,3",
       }),
     ],
-  }) as unknown as RenderedSvg;
-  svg.querySelector("style")?.remove();
-  return svg.outerHTML.replace(/(\.\d\d)\d+/g, "$1");
+  );
 }
 
 /** Legend items flowed into rows of at most `widthPx`; returns the markup and the height used (px). */
