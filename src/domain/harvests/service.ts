@@ -21,6 +21,7 @@ import {
   type SourceName,
 } from "../../harvesters/index.ts";
 import { storePoints, type NewPoint } from "../datums/store.ts";
+import { settleBulkLoad } from "../datums/settle.ts";
 import { BadRequestError } from "../errors.ts";
 
 type TargetRow = typeof targets.$inferSelect;
@@ -167,6 +168,7 @@ export async function harvestTarget(
     try {
       const harvest = await harvester.fetch(key);
       const added = await storeHarvest(db, target.id, harvest);
+      await settleBulkLoad(db, added);
       const skipped = harvest.skipped ? `; ${harvest.skipped} unusable rows skipped` : "";
       const note = harvest.note ? ` (${harvest.note})` : "";
       outcomes.push({
