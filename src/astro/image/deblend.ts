@@ -51,7 +51,7 @@ function ensureCapacity(s: DeblendScratch, n: number): void {
   s.capacity = c;
 }
 
-/** Largest area (px) a branch of the tree must have to count: a_b = min(minAreaPx, 3) (file comment). */
+/** Cap (px) on the area a branch of the tree needs to count: a_b = min(minAreaPx, 3) (file comment). */
 export const MAX_BRANCH_AREA_PX = 3;
 
 export interface DeblendOptions {
