@@ -13,8 +13,9 @@
  *     (CENTROID_FALLBACK when it fails, or when a deblended object's centroid ends outside its own pixels:
  *     the window, unlike SExtractor's, does not mask the neighbours, and a faint star 4–5 px from a
  *     brighter one or a cosmic ray is pulled onto it — the isophotal barycentre is kept); FWHM from
- *     windowed moments (SHARP below half the frame's); aperture photometry with r = `apertureRadiusFwhm`·FWHM_frame (default 1.0) and a local annulus
- *     [3, 5]·FWHM_frame; CROWDED when another detection lies within r + 2·FWHM_frame.
+ *     windowed moments (SHARP below half the frame's); aperture photometry with r =
+ *     `apertureRadiusFwhm`·FWHM_frame (default 1.0) and a local annulus [3, 5]·FWHM_frame; CROWDED when
+ *     another detection lies within r + 2·FWHM_frame.
  *  5. Aperture correction (Stetson 1990, PASP 102, 932 — growth curve, here one large aperture): the median
  *     ratio F(r_big)/F(r) over the 30 brightest unflagged stars with S/N > 100 and no detection within
  *     r_big + FWHM, r_big = 5·FWHM (holds 99.9 % of a β = 3 Moffat PSF), annulus [6, 8]·FWHM. Only the
