@@ -10,9 +10,12 @@
  *     objects, each centred by adaptive moments; `fwhmGuessPx` when none qualifies. Per-source FWHM:
  *     windowed-moment FWHM × (frame median of fitted / moment FWHM).
  *  4. Per object: windowed centroid with σ_w = FWHM_frame / 2.3548 from the isophotal barycentre
- *     (CENTROID_FALLBACK when it fails); FWHM from windowed moments (SHARP below half the frame's);
- *     aperture photometry with r = `apertureRadiusFwhm`·FWHM_frame (default 1.0) and a local annulus
- *     [3, 5]·FWHM_frame; CROWDED when another detection lies within r + 2·FWHM_frame.
+ *     (CENTROID_FALLBACK when it fails, or when a deblended object's centroid ends outside its own pixels:
+ *     the window, unlike SExtractor's, does not mask the neighbours, and a faint star 4–5 px from a
+ *     brighter one or a cosmic ray is pulled onto it — the isophotal barycentre is kept); FWHM from
+ *     windowed moments (SHARP below half the frame's); aperture photometry with r =
+ *     `apertureRadiusFwhm`·FWHM_frame (default 1.0) and a local annulus [3, 5]·FWHM_frame; CROWDED when
+ *     another detection lies within r + 2·FWHM_frame.
  *  5. Aperture correction (Stetson 1990, PASP 102, 932 — growth curve, here one large aperture): the median
  *     ratio F(r_big)/F(r) over the 30 brightest unflagged stars with S/N > 100 and no detection within
  *     r_big + FWHM, r_big = 5·FWHM (holds 99.9 % of a β = 3 Moffat PSF), annulus [6, 8]·FWHM. Only the
@@ -41,7 +44,7 @@ import {
   estimateBackground,
 } from "./background.ts";
 import type { CatalogueRow } from "./catalogue.ts";
-import type { DetectionOptions } from "./detect.ts";
+import type { DetectionOptions, Detections } from "./detect.ts";
 import { detectSources } from "./detect.ts";
 import { SOURCE_FLAGS } from "./flags.ts";
 import {
@@ -150,6 +153,13 @@ function neighbourCounts(xs: Float64Array, ys: Float64Array, radius: number): In
   return out;
 }
 
+/** Whether the pixel nearest (x, y) (0-based) is one of detection i's own (deblended) pixels. */
+function ownsPixel(det: Detections, i: number, x: number, y: number, width: number): boolean {
+  const p = Math.round(y) * width + Math.round(x);
+  for (let j = det.pixelStart[i]; j < det.pixelStart[i + 1]; j++) if (det.pixels[j] === p) return true;
+  return false;
+}
+
 /** Runs the extraction step on an image (file comment). Pure; never throws on image content. */
 export function extractSources(
   image: { data: ArrayLike<number>; width: number; height: number },
@@ -211,6 +221,11 @@ export function extractSources(
     xs[i] = c.xPx;
     ys[i] = c.yPx;
     if (!c.ok) flags[i] |= SOURCE_FLAGS.CENTROID_FALLBACK;
+    else if (det.flags[i] & SOURCE_FLAGS.BLENDED && !ownsPixel(det, i, xs[i], ys[i], width)) {
+      xs[i] = det.xPx[i];
+      ys[i] = det.yPx[i];
+      flags[i] |= SOURCE_FLAGS.CENTROID_FALLBACK;
+    }
     fw[i] =
       momentScale * fwhmFromWindowedMoments(windowedMoments(img, xs[i], ys[i], sigmaW, back[i]), sigmaW);
     if (fw[i] < 0.5 * fwhm || (!Number.isFinite(fw[i]) && det.areaPx[i] <= 2)) flags[i] |= SOURCE_FLAGS.SHARP;
