@@ -193,6 +193,63 @@ async function measureDownload(url: string, pid: number, token: string, n: numbe
 }
 
 /**
+ * The first download of a light curve just uploaded through skytom: `POST /upload/` of a light-curve CSV
+ * of FRESH_POINTS points, as an observer's script sends one — the path users take, which stores the points
+ * and settles the load after its commit (src/domain/datums/settle.ts) before it answers.
+ */
+async function measureUploadedLoad(
+  database: Database,
+  url: string,
+  pid: number,
+  token: string,
+): Promise<void> {
+  const n = FRESH_POINTS;
+  const name = `BenchLCupload${n}`;
+  await database.pool.query(
+    `insert into targets (name, ra, dec) values ($1, 12, 22) on conflict (name) do nothing`,
+    [name],
+  );
+  const { id } = (await database.pool.query("select id from targets where name = $1", [name])).rows[0];
+  await database.pool.query("delete from data_products where target_id = $1", [id]);
+  await database.pool.query("delete from reduced_datums where target_id = $1", [id]);
+  await database.pool.query("vacuum reduced_datums");
+  const lines = ["time,filter,magnitude,error,observer"];
+  for (let g = 1; g <= n; g++) {
+    const mjd = (56000 + g * 0.00123456789).toFixed(8);
+    const mag = (12 + (g % 9973) / 1234.5).toFixed(4);
+    lines.push(`${mjd},${["V", "g", "r"][g % 3]},${mag},${(0.001 + (g % 97) / 1000).toFixed(3)},bench`);
+  }
+  const csv = lines.join("\n") + "\n";
+  const form = new FormData();
+  form.append("target", name);
+  form.append("data_product_type", "photometry_csv");
+  form.append("observatory", "BenchUpload");
+  form.append("files", new Blob([csv]), `bench-${Date.now()}.csv`);
+  const t0 = performance.now();
+  const res = await fetch(`${url}/upload/`, {
+    method: "POST",
+    headers: { authorization: `Token ${token}` },
+    body: form,
+  });
+  if (res.status !== 201) throw new Error(`upload: ${res.status} ${(await res.text()).slice(0, 300)}`);
+  const uploadS = (performance.now() - t0) / 1000;
+  const r = await download(url, token, name);
+  if (r.status !== 200 || r.lines !== n + 1)
+    throw new Error(`download: status ${r.status}, ${r.lines} lines`);
+  console.log(
+    JSON.stringify({
+      bench: `download-photometry ${n} points (postgresql, freshly loaded table, cold)`,
+      case: "0: first read after an upload of the points through POST /upload/ (a light-curve CSV)",
+      seconds: +r.seconds.toFixed(3),
+      first_byte_ms: +r.firstByteMs.toFixed(1),
+      server_rss_mb: Math.round(procMb(pid, "VmRSS")),
+      upload_s: +uploadS.toFixed(1),
+      csv_mb: +(csv.length / 2 ** 20).toFixed(1),
+    }),
+  );
+}
+
+/**
  * The first downloads of a light curve just bulk-loaded (FRESH_POINTS points inserted now, in one
  * statement per 500,000, like the generator), each cold (a change before each). First as skytom's own
  * loads leave the table: (0) the load settled right after its commit by `settleBulkLoad` (what a
@@ -264,7 +321,7 @@ async function measureFreshLoad(database: Database, url: string, pid: number, to
   if (!(await settleBulkLoad(database.db, n))) throw new Error("settleBulkLoad did not vacuum");
   const settleS = (performance.now() - t0) / 1000;
   await touch();
-  await one("0: first read after a load settled as skytom settles its own (settleBulkLoad)", {
+  await one("0b: first read after an SQL load settled as skytom settles its own (settleBulkLoad)", {
     load_s: +loadS.toFixed(1),
     settle_s: +settleS.toFixed(2),
   });
@@ -294,7 +351,10 @@ if (database) {
     for (const n of SIZES) {
       await measureColdWarm(database, dataDir, server.url, server.pid, token, n, "postgresql, kept table");
     }
-    if (FRESH) await measureFreshLoad(database, server.url, server.pid, token);
+    if (FRESH) {
+      await measureUploadedLoad(database, server.url, server.pid, token);
+      await measureFreshLoad(database, server.url, server.pid, token);
+    }
   } finally {
     await server.stop();
     await database.close();
