@@ -5,6 +5,9 @@
  * saturated blob across the seams, several thread counts (an in-thread runner cuts and joins exactly as
  * the pool does), the pool's worker threads themselves, tiny images (serial path), shutdown and errors.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type {
   ExtractRunner,
@@ -23,7 +26,10 @@ import { extractSources } from "../../src/astro/image/extract.ts";
 import { readFits } from "../../src/astro/fits/read.ts";
 import { writeFits } from "../../src/astro/fits/write.ts";
 import { makeSyntheticImage } from "../../src/astro/synth/image.ts";
-import { ExtractPool } from "../../src/extract-pool.ts";
+import { ExtractPool, idleCores } from "../../src/extract-pool.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "skytom-extract-parallel-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Runs the pieces one after the other on this thread, counting them. */
 class InThreadRunner implements ExtractRunner {
@@ -192,5 +198,47 @@ describe("ExtractPool (worker threads)", () => {
     expect(rows.map((r) => r.back.length)).toEqual([1, 1]);
     await p.close();
     await expect(p.run("meshRows", [{ img, grid: g, j0: 0, j1: 1 }])).rejects.toThrow(/closed/);
+  });
+});
+
+describe("the FITS job's measurement with shared extraction", () => {
+  it("gives the catalogue, statistics and preview of the serial measurement (a 1024² frame, header WCS)", async () => {
+    const { measureImage } = await import("../../src/domain/dataproducts/measure.ts");
+    const f = makeSyntheticImage({ seed: 11, width: 1024, height: 1024, nStars: 2500 });
+    const path = join(tmp, "frame.fits");
+    writeFileSync(
+      path,
+      writeFits({ data: f.data, width: 1024, height: 1024, bitpix: -32, header: f.header }),
+    );
+    const input = {
+      path,
+      camera: {
+        dateTimeKeyword: "DATE-OBS",
+        timeKeyword: "",
+        exposureTimeKeyword: "EXPTIME",
+        gainEPerAdu: 1.5,
+        readNoiseE: 8,
+        saturationAdu: 60000,
+        pixelScaleArcsec: 0.6,
+      },
+      target: { raDeg: 150, decDeg: 2 },
+    };
+    const noCone = () => Promise.reject(new Error("no cone expected"));
+    const serial = await measureImage(input, noCone);
+    const runner = new InThreadRunner(2);
+    const par = await measureImage(input, noCone, runner);
+    expect(runner.calls).toBe(3);
+    if (!serial.ok || !par.ok) throw new Error("measurement failed");
+    expect(par.catalogue).toBe(serial.catalogue);
+    expect(Object.values(par.result.stats).map(bits)).toEqual(Object.values(serial.result.stats).map(bits));
+    expect(Buffer.from(par.previewPng).equals(Buffer.from(serial.previewPng))).toBe(true);
+  });
+
+  it("idle cores: the cores minus the other runnable threads, at least one", () => {
+    expect(idleCores(2, "0.50 0.40 0.30 1/300 12345\n")).toBe(2);
+    expect(idleCores(2, "2.00 2.00 2.00 2/300 12345\n")).toBe(1);
+    expect(idleCores(8, "3.00 2.00 2.00 4/300 12345\n")).toBe(5);
+    expect(idleCores(2, "9.00 9.00 9.00 12/300 12345\n")).toBe(1);
+    expect(idleCores(2, "garbage")).toBe(1);
   });
 });
