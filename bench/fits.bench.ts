@@ -13,6 +13,10 @@
  * batch of 10 frames through `skytom fits extract` against ten `source-extractor` runs (issue 21 target
  * ≤ 0.5×). The load average goes with the ratios (the machine's cores are shared). Skipped (one JSON
  * line) when `source-extractor` is not installed. BENCH_RUNS (3) and BENCH_BATCH_RUNS (2) set the repeats.
+ * The core runs twice per round: shared among BENCH_THREADS threads (default: the cores;
+ * extract-parallel.ts, the frame in shared memory as the FITS reader gives it) — the line the ratios
+ * use — and on one thread (today's serial path, `_1_thread` ratios); the two catalogues are compared bit
+ * for bit (`same_catalogue_as_1_thread`).
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
