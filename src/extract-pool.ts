@@ -1,7 +1,7 @@
 /**
  * A small persistent pool of worker threads for the parallel extraction core
  * (src/astro/image/extract-parallel.ts): `threads` − 1 workers, started on first use and kept, plus the
- * calling thread, which runs the first piece of every pass itself. Idle workers do not keep the process
+ * calling thread, which takes pieces of every pass itself. Idle workers do not keep the process
  * alive (a CLI run, the server, a worker process and vitest exit without `close()`); `close()` ends them.
  * A piece that throws rejects the pass with its message; a worker that dies rejects its pieces and is
  * replaced on the next pass.
@@ -41,24 +41,46 @@ export class ExtractPool implements ExtractRunner {
     this.busy = new Array<number>(this.threads - 1).fill(0);
   }
 
-  /** Runs the pieces: the first on this thread, the others on the workers (round robin). */
+  /**
+   * Runs the pieces, handed out in order to whichever thread is free: each worker holds one piece at a
+   * time, and this thread takes the next piece whenever it has finished one (between pieces it lets the
+   * workers' answers in). A thread that loses its core for a while (a loaded machine) then delays the
+   * pass by one piece, not by its whole share. Outputs in the order of the inputs.
+   */
   async run<K extends ExtractTaskKind>(kind: K, inputs: TaskInput<K>[]): Promise<TaskOutput<K>[]> {
     if (this.closed) throw new Error("the extraction pool is closed");
-    if (inputs.length === 0) return [];
-    const others =
-      this.threads > 1
-        ? inputs.slice(1).map((input, k) => this.post(k % (this.threads - 1), kind, input))
-        : [];
-    let first: TaskOutput<K>;
-    try {
-      first = runExtractTask(kind, inputs[0]);
-      if (this.threads === 1) return [first, ...inputs.slice(1).map((i) => runExtractTask(kind, i))];
-    } catch (err) {
-      await Promise.allSettled(others);
-      throw err;
+    const out = new Array<TaskOutput<K>>(inputs.length);
+    if (this.threads === 1 || inputs.length <= 1) {
+      for (let i = 0; i < inputs.length; i++) out[i] = runExtractTask(kind, inputs[i]);
+      return out;
     }
-    const rest = (await Promise.all(others)) as TaskOutput<K>[];
-    return [first, ...rest];
+    let next = 0;
+    let failure: { error: unknown } | null = null;
+    const lanes: Promise<void>[] = [];
+    const lane = async (slot: number): Promise<void> => {
+      while (failure === null && next < inputs.length) {
+        const i = next++;
+        try {
+          out[i] = (await this.post(slot, kind, inputs[i])) as TaskOutput<K>;
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    for (let slot = 0; slot < this.threads - 1 && slot + 1 < inputs.length; slot++) lanes.push(lane(slot));
+    while (failure === null && next < inputs.length) {
+      const i = next++;
+      try {
+        out[i] = runExtractTask(kind, inputs[i]);
+      } catch (error) {
+        failure = { error };
+        break;
+      }
+      if (next < inputs.length) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(lanes);
+    if (failure !== null) throw (failure as { error: unknown }).error;
+    return out;
   }
 
   /** Ends the workers; later runs are refused. */

@@ -92,7 +92,10 @@ describe("extractSourcesParallel = extractSources, bit for bit", () => {
         const opts = { ...OPTS, wcs: f.wcs, target: { x: 40.2, y: 33.9 } };
         const serial = extractSources(f, opts);
         const runner = new InThreadRunner(threads);
-        const par = await extractSourcesParallel(f, opts, runner, { minParallelPixels: 0 });
+        const par = await extractSourcesParallel(f, opts, runner, {
+          minParallelPixels: 0,
+          piecesPerThread: 1,
+        });
         expect(runner.calls).toBe(3);
         expect(serial.rows.length).toBeGreaterThan(50);
         // The blob is one saturated source across the seam, not two.
@@ -101,6 +104,11 @@ describe("extractSourcesParallel = extractSources, bit for bit", () => {
         );
         expect(blob).toHaveLength(1);
         expect(exact(par)).toEqual(exact(serial));
+        // A few pieces per thread (the default): more seams, the same catalogue.
+        const par4 = await extractSourcesParallel(f, opts, new InThreadRunner(threads), {
+          minParallelPixels: 0,
+        });
+        expect(exact(par4)).toEqual(exact(serial));
       });
     }
   }
@@ -109,7 +117,10 @@ describe("extractSourcesParallel = extractSources, bit for bit", () => {
     const f = frame(9, 200, 256, 128);
     const opts = { ...OPTS, detection: { thresholdSigma: 2, filter: "none" as const }, annulusFwhm: null };
     const serial = extractSources(f, opts);
-    const par = await extractSourcesParallel(f, opts, new InThreadRunner(64), { minParallelPixels: 0 });
+    const par = await extractSourcesParallel(f, opts, new InThreadRunner(64), {
+      minParallelPixels: 0,
+      piecesPerThread: 1,
+    });
     expect(exact(par)).toEqual(exact(serial));
     const gauss = { ...OPTS, detection: { filter: { gaussianFwhmPx: 3 } }, background: { meshSizePx: 32 } };
     const par2 = await extractSourcesParallel(f, gauss, new InThreadRunner(7), { minParallelPixels: 0 });
@@ -164,8 +175,9 @@ describe("ExtractPool (worker threads)", () => {
       phot: { radiusPx: 3, annulusPx: null, gainEPerAdu: 1 },
     };
     const good = { img, plan, i0: 0, i1: 0 };
-    await expect(pool.run("measure", [good, { ...good, plan: null as never, i1: 1 }])).rejects.toThrow(
-      /extraction thread: .*null/,
+    // The first piece goes to a worker (this thread takes the next), so the bad one fails there.
+    await expect(pool.run("measure", [{ ...good, plan: null as never, i1: 1 }, good])).rejects.toThrow(
+      /^extraction thread: .*null/,
     );
     await expect(pool.run("nope" as never, [good as never, good as never])).rejects.toThrow(
       /unknown extraction task/,

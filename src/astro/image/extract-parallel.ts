@@ -1,7 +1,8 @@
 /**
  * The extraction step (extract.ts) with its heavy passes shared among threads, same catalogue bit for
  * bit: the image lives in shared memory (a SharedArrayBuffer-backed Float32Array, read by every thread
- * without a copy) and each pass is cut into independent pieces, one per thread:
+ * without a copy) and each pass is cut into independent pieces, a few per thread (`piecesPerThread`),
+ * handed out by the runner to whichever thread is free:
  *
  *  1. Background: the mesh statistics by mesh rows (a row's meshes depend only on that row); the grid's
  *     filter and splines, which are small, on the calling thread.
@@ -70,7 +71,10 @@ export function runExtractTask<K extends ExtractTaskKind>(kind: K, input: TaskIn
   throw new Error(`unknown extraction task "${String(kind)}"`);
 }
 
-/** Threads that run pieces: `run` returns the outputs in the order of the inputs (or rejects). */
+/**
+ * Threads that run pieces: `run` returns the outputs in the order of the inputs (or rejects with the
+ * first piece's error).
+ */
 export interface ExtractRunner {
   /** Threads the work is cut for (the calling one included); 1 = the serial path. */
   readonly threads: number;
@@ -80,6 +84,11 @@ export interface ExtractRunner {
 export interface ParallelOptions {
   /** Images with fewer pixels take the serial path (threads cost more than they save); default 2²⁰. */
   minParallelPixels?: number;
+  /**
+   * Pieces per thread in each pass (default 4): a runner that hands pieces to whichever thread is free
+   * then loses at most one piece's time to a thread that waits for a core.
+   */
+  piecesPerThread?: number;
 }
 
 /** [0, n) cut into at most `parts` non-empty ranges of nearly equal length. */
@@ -144,20 +153,21 @@ export async function extractSourcesParallel(
   const { width, height } = image;
   if (threads <= 1 || width * height < (parallel.minParallelPixels ?? 1 << 20) || height < 2)
     return extractSources(image, options);
+  const pieces = threads * Math.max(1, Math.floor(parallel.piecesPerThread ?? 4));
   const tc = performance.now();
   const { img, copied } = sharedImage(image);
   const t0 = performance.now();
   const grid = meshGrid(width, height, options.background);
   const rows = await runner.run(
     "meshRows",
-    splitRange(grid.ny, threads).map(([j0, j1]) => ({ img, grid, j0, j1 })),
+    splitRange(grid.ny, pieces).map(([j0, j1]) => ({ img, grid, j0, j1 })),
   );
   const bkg = backgroundFromMeshes(grid, joinMeshRows(rows));
   const t1 = performance.now();
   const detOptions = detectionOptions(options);
   const bands = await runner.run(
     "detectBand",
-    splitRange(height, threads).map(([y0, y1]) => ({ img, bkg, options: detOptions, y0, y1 })),
+    splitRange(height, pieces).map(([y0, y1]) => ({ img, bkg, options: detOptions, y0, y1 })),
   );
   const det = objectsFromRuns(img, detOptions, mergeBandRuns(bands));
   const t2 = performance.now();
@@ -165,7 +175,7 @@ export async function extractSourcesParallel(
   const { byFlux: _byFlux, fwhmStars: _fwhmStars, ...plan } = frame;
   const parts = await runner.run(
     "measure",
-    splitRange(det.count, threads).map(([i0, i1]) => ({ img, plan, i0, i1 })),
+    splitRange(det.count, pieces).map(([i0, i1]) => ({ img, plan, i0, i1 })),
   );
   const result = finishExtraction(img, bkg, det, frame, joinRanges(parts, det.count), options);
   const t3 = performance.now();
