@@ -6,7 +6,6 @@
  * A piece that throws rejects the pass with its message; a worker that dies rejects its pieces and is
  * replaced on the next pass.
  */
-import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import type {
@@ -17,6 +16,8 @@ import type {
 } from "./astro/image/extract-parallel.ts";
 import { runExtractTask } from "./astro/image/extract-parallel.ts";
 import { startModuleWorker } from "./threads.ts";
+
+export { idleCores } from "./threads.ts";
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -136,27 +137,6 @@ export class ExtractPool implements ExtractRunner {
     this.workers[slot] = w;
     return w;
   }
-}
-
-/**
- * Cores no other thread wants right now: the machine's cores minus the other runnable threads of the
- * whole system (the first number of /proc/loadavg's fourth field counts the runnable threads at this
- * instant, the caller included), at least 1; 1 where /proc/loadavg cannot be read. The FITS job uses it
- * to share its extraction only among cores that would otherwise stay idle: in a night of uploads, with
- * as many busy worker processes as cores, it answers 1 and each job keeps to its own core.
- */
-export function idleCores(cores: number = availableParallelism(), loadavgText?: string): number {
-  let text = loadavgText;
-  if (text === undefined) {
-    try {
-      text = readFileSync("/proc/loadavg", "utf8");
-    } catch {
-      return 1;
-    }
-  }
-  const running = Number(text.split(" ")[3]?.split("/")[0]);
-  if (!Number.isInteger(running) || running < 1) return 1;
-  return Math.max(1, Math.min(cores, cores - (running - 1)));
 }
 
 /** A runner of at most `threads` of the pool's threads (the pool's own count when larger). */

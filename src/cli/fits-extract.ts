@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import cliProgress from "cli-progress";
 import { Command } from "commander";
-import { startModuleWorker } from "../threads.ts";
+import { idleCores, startModuleWorker } from "../threads.ts";
 import { basename, dirname, join } from "node:path";
 // Types only: the extraction modules load when a file is measured, not with every CLI command.
 import type { ExtractDefaults, ExtractedFile } from "./fits-extract-core.ts";
@@ -32,8 +32,9 @@ export type ExtractOutcome =
 type FromThread = { id: number; ok: true; file: ExtractedFile } | { id: number; ok: false; message: string };
 
 /**
- * Threads for each file's extraction: the cores left to each of the files measured at once (one file on
- * a 2-core machine → 2; two or more files → 1, the serial path, since the files already fill the cores).
+ * Threads for each file's extraction: the idle cores left to each of the files measured at once (one
+ * file on an idle 2-core machine → 2; two or more files, or a busy machine → 1, the serial path, since
+ * the cores are already in use: on a loaded machine the threads only wait for each other).
  */
 export function extractThreadsPerFile(cores: number, filesAtOnce: number): number {
   return Math.max(1, Math.floor(cores / Math.max(1, filesAtOnce)));
@@ -133,8 +134,9 @@ export function fitsExtractCommand(): Command {
     .option("--jobs <n>", "worker threads measuring files in parallel (default: one per core; 0: none)")
     .option(
       "--threads <n>",
-      "threads sharing each file's extraction (default: the cores left to each file measured at once — " +
-        "all of them for one file, 1 when there are as many files as cores; 1: on one thread)",
+      "threads sharing each file's extraction (default: the idle cores left to each file measured at " +
+        "once — all of them for one file on an idle machine, 1 when there are as many files as cores; " +
+        "1: on one thread)",
     )
     .option("--gain <e/adu>", "gain when the header has no GAIN, e⁻/ADU", "2")
     .option("--read-noise <e>", "read noise when the header has no RDNOISE/READNOIS, e⁻", "2")
@@ -159,7 +161,7 @@ export function fitsExtractCommand(): Command {
           : numberOption("--jobs", o.jobs, 0, true);
       const extractThreads =
         o.threads === undefined
-          ? extractThreadsPerFile(availableParallelism(), Math.max(1, Math.min(threads, files.length)))
+          ? extractThreadsPerFile(idleCores(), Math.max(1, Math.min(threads, files.length)))
           : numberOption("--threads", o.threads, 1, true);
       const jobs = files.map((input) => ({ input, output: cataloguePath(input, o.outDir) }));
       const seen = new Map<string, string>();
