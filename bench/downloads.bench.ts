@@ -25,6 +25,7 @@ import { cacheDir } from "../src/domain/downloads/file-cache.ts";
 import { createUser, tokenForUser } from "../src/domain/users/service.ts";
 import { buildApp } from "../src/app.ts";
 import { SYSTEM } from "../src/domain/permissions.ts";
+import { settleBulkLoad } from "../src/domain/datums/settle.ts";
 
 const SIZES = (process.env.SKYTOM_BENCH_DOWNLOAD_SIZES ?? "1000000,3000000").split(",").map(Number);
 const DB = process.env.SKYTOM_BENCH_DOWNLOADS_DB ?? "skytom_bench_downloads";
@@ -193,11 +194,14 @@ async function measureDownload(url: string, pid: number, token: string, n: numbe
 
 /**
  * The first downloads of a light curve just bulk-loaded (FRESH_POINTS points inserted now, in one
- * statement per 500,000, like the generator), each cold (a change before each), in three states of the
- * table: (1) right after the load — no tuple has its hint bits, no page is all-visible; (2) after that
- * first read — hint bits set, the visibility map still empty, so the index-only scans visit the heap;
- * (3) after `VACUUM (ANALYZE) reduced_datums` — pages all-visible, heap not visited. Each line gives the
- * heap fetches of the index-only scan measured after it (EXPLAIN ANALYZE).
+ * statement per 500,000, like the generator), each cold (a change before each). First as skytom's own
+ * loads leave the table: (0) the load settled right after its commit by `settleBulkLoad` (what a
+ * light-curve upload or a harvest of ≥ SETTLE_AFTER_POINTS points runs; src/domain/datums/settle.ts).
+ * Then loaded again without it, in three states: (1) right after the load — no tuple has its hint bits,
+ * no page is all-visible; (2) after that first read — hint bits set, the visibility map still empty, so
+ * the index-only scans visit the heap; (3) after `VACUUM (ANALYZE) reduced_datums` — pages all-visible,
+ * heap not visited. Each line gives the heap fetches of the index-only scan measured after it (EXPLAIN
+ * ANALYZE) and the seconds the load (and the settling) took.
  */
 async function measureFreshLoad(database: Database, url: string, pid: number, token: string): Promise<void> {
   const n = FRESH_POINTS;
@@ -207,19 +211,21 @@ async function measureFreshLoad(database: Database, url: string, pid: number, to
     [name],
   );
   const { id } = (await database.pool.query("select id from targets where name = $1", [name])).rows[0];
-  await database.pool.query("delete from reduced_datums where target_id = $1", [id]);
-  await database.pool.query("vacuum reduced_datums"); // the delete's dead rows out of the way
-  const t0 = performance.now();
-  for (let from = 1; from <= n; from += 500_000) {
-    await database.pool.query(
-      `insert into reduced_datums (target_id, mjd, value, error, filter, facility, observer)
-       select $1, 56000 + floor(g / 2) * 0.00123456789, 12 + (g % 9973) / 1234.5, 0.001 + (g % 97) / 1000.0,
-         (array['V(GaiaSP)', 'g(ZTF)', 'r(ZTF)'])[1 + g % 3], 'ROAD_Cam', 'observer' || (g % 17)
-       from generate_series($2::int, $3::int) g`,
-      [id, from, Math.min(n, from + 500_000 - 1)],
-    );
-  }
-  const loadS = (performance.now() - t0) / 1000;
+  const load = async () => {
+    await database.pool.query("delete from reduced_datums where target_id = $1", [id]);
+    await database.pool.query("vacuum reduced_datums"); // the delete's dead rows out of the way
+    const t0 = performance.now();
+    for (let from = 1; from <= n; from += 500_000) {
+      await database.pool.query(
+        `insert into reduced_datums (target_id, mjd, value, error, filter, facility, observer)
+         select $1, 56000 + floor(g / 2) * 0.00123456789, 12 + (g % 9973) / 1234.5, 0.001 + (g % 97) / 1000.0,
+           (array['V(GaiaSP)', 'g(ZTF)', 'r(ZTF)'])[1 + g % 3], 'ROAD_Cam', 'observer' || (g % 17)
+         from generate_series($2::int, $3::int) g`,
+        [id, from, Math.min(n, from + 500_000 - 1)],
+      );
+    }
+    return (performance.now() - t0) / 1000;
+  };
   const heapFetches = async () => {
     const plan = await database.pool.query(
       `explain (analyze, buffers, format json) select r.download_line from reduced_datums r
@@ -232,7 +238,12 @@ async function measureFreshLoad(database: Database, url: string, pid: number, to
       ((node.Plans as Record<string, unknown>[] | undefined) ?? []).reduce((a, c) => a + walk(c), 0);
     return walk((plan.rows[0]["QUERY PLAN"] as { Plan: Record<string, unknown> }[])[0].Plan);
   };
-  const one = async (state: string) => {
+  const touch = () =>
+    database.pool.query(
+      "update reduced_datums set observer = observer where id = (select min(id) from reduced_datums where target_id = $1)",
+      [id],
+    );
+  const one = async (state: string, extra: Record<string, number> = {}) => {
     const r = await download(url, token, name);
     if (r.status !== 200 || r.lines !== n + 1)
       throw new Error(`download: status ${r.status}, ${r.lines} lines`);
@@ -244,21 +255,28 @@ async function measureFreshLoad(database: Database, url: string, pid: number, to
         first_byte_ms: +r.firstByteMs.toFixed(1),
         server_rss_mb: Math.round(procMb(pid, "VmRSS")),
         heap_fetches_after: await heapFetches(),
-        load_s: +loadS.toFixed(1),
+        ...extra,
       }),
     );
   };
-  await one("1: first read after the bulk load (no hint bits, visibility map empty)");
-  await database.pool.query(
-    "update reduced_datums set observer = observer where id = (select min(id) from reduced_datums where target_id = $1)",
-    [id],
-  );
-  await one("2: second read (hint bits set, visibility map still empty)");
+  const loadS = await load();
+  const t0 = performance.now();
+  if (!(await settleBulkLoad(database.db, n))) throw new Error("settleBulkLoad did not vacuum");
+  const settleS = (performance.now() - t0) / 1000;
+  await touch();
+  await one("0: first read after a load settled as skytom settles its own (settleBulkLoad)", {
+    load_s: +loadS.toFixed(1),
+    settle_s: +settleS.toFixed(2),
+  });
+  const reloadS = await load();
+  await touch();
+  await one("1: first read after an unsettled bulk load (no hint bits, visibility map empty)", {
+    load_s: +reloadS.toFixed(1),
+  });
+  await touch();
+  await one("2: second read, unsettled (hint bits set, visibility map still empty)");
   await database.pool.query("vacuum (analyze) reduced_datums");
-  await database.pool.query(
-    "update reduced_datums set observer = observer where id = (select min(id) from reduced_datums where target_id = $1)",
-    [id],
-  );
+  await touch();
   await one("3: after VACUUM (ANALYZE) reduced_datums (pages all-visible)");
 }
 

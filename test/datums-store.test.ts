@@ -93,9 +93,61 @@ describe.each(ENGINES)("storing points on %s", (engine) => {
   });
 
   it("more points than one INSERT takes are all stored, once", async () => {
-    const many = Array.from({ length: 4001 }, (_, i) => point(61000 + i / 1000, 16, { observer: "many" }));
-    expect(await storePoints(db(), targetId, many)).toBe(4001);
+    const many = Array.from({ length: 20_001 }, (_, i) => point(61000 + i / 10_000, 16, { observer: "many" }));
+    expect(await storePoints(db(), targetId, many)).toBe(20_001);
     expect(await storePoints(db(), targetId, many)).toBe(0);
+  });
+
+  it("every column arrives as given (JSON, quotes, non-finite numbers, booleans), missing ones take the schema's defaults", async () => {
+    const [{ id: other }] = await db()
+      .insert(targets)
+      .values({ name: "StoreColumns", ra: 1, dec: 2 })
+      .returning({ id: targets.id });
+    const given: NewPoint = {
+      mjd: 60123.123456789,
+      value: 0.1 + 0.2,
+      error: Infinity,
+      filter: 'g "ZTF", {x}',
+      facility: "Ob's\\Cam",
+      observer: "żółw, \"o\"",
+      observers: ["a,b", 'c"d', "{e}"],
+      extraData: { note: 'say "hi"', list: [1, null, "x"], nested: { deep: true } },
+      dataType: "photometry",
+      sourceName: "NULL",
+      sourceLocation: "",
+      valueUnit: "MILLIJANSKY",
+      activeFlg: false,
+      dataProductId: productId,
+      qualityFlag: "low_zeropoint",
+      channel: "G",
+    };
+    // Two of the same identity in one call: one stored.
+    expect(await storePoints(db(), other, [given, { mjd: 60124, value: NaN, error: 0.1 }, given])).toBe(2);
+    const rows = await db()
+      .select()
+      .from(reducedDatums)
+      .where(eq(reducedDatums.targetId, other))
+      .orderBy(asc(reducedDatums.mjd));
+    expect(rows[0]).toMatchObject({ ...given, targetId: other });
+    expect(rows[1]).toMatchObject({
+      mjd: 60124,
+      error: 0.1,
+      filter: "",
+      facility: "",
+      observer: "",
+      observers: null,
+      extraData: null,
+      dataType: "photometry",
+      sourceName: "",
+      sourceLocation: "",
+      valueUnit: "MAG",
+      activeFlg: true,
+      dataProductId: null,
+      calibrationRunId: null,
+      qualityFlag: null,
+      channel: "",
+    });
+    expect(rows[1].value).toBeNaN();
   });
 
   it("replaceDataProductPoints: the product's earlier points go, the new ones come, the last point follows", async () => {
@@ -106,7 +158,7 @@ describe.each(ENGINES)("storing points on %s", (engine) => {
     expect(mine).toEqual([{ mjd: 62000.25, value: 14.5, observer: "alice", dp: productId }]);
     expect(await replaceDataProductPoints(db(), targetId, productId, [])).toBe(0);
     expect((await points()).filter((p) => p.dp === productId)).toEqual([]);
-    // The latest remaining point is the last of the 4001 above (MJD 61004.0).
-    expect((await target()).mjdLast).toBeCloseTo(61004, 9);
+    // The latest remaining point of the target is the last of the 20,001 above (MJD 61002.0).
+    expect((await target()).mjdLast).toBeCloseTo(61002, 9);
   });
 });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/connection.ts";
 import { currentOwner, DataDirInUseError, lockDataDir } from "../src/db/embedded.ts";
+import { HARVEST_JOB, queueHarvest } from "../src/domain/harvests/service.ts";
 import { createQueue } from "../src/db/queue.ts";
 import { createTestDatabase, ENGINES, type TestDatabase } from "./helpers/db.ts";
 import { copyTemplate } from "./helpers/template.ts";
@@ -172,6 +173,38 @@ describe.each(ENGINES)("job queue on %s", (engine) => {
     await new Promise((r) => setTimeout(r, 1500));
     await queue.stop();
     expect(seen).toEqual([2]);
+  });
+
+  it("a queue declared one-per-key keeps one waiting job per singleton key; others keep all", async () => {
+    const queue = createQueue(tdb.database.pool);
+    await queue.start();
+    const waiting = async (name: string) =>
+      (
+        await tdb.database.pool.query<{ key: string }>(
+          "select singleton_key as key from pgboss.job where name = $1 and state = 'created' order by key",
+          [name],
+        )
+      ).rows.map((r) => r.key);
+    try {
+      // An ordinary queue: the key keeps nothing out (pg-boss's standard policy).
+      expect(await queue.send("plain", { n: 1 }, { singletonKey: "a" })).not.toBeNull();
+      expect(await queue.send("plain", { n: 2 }, { singletonKey: "a" })).not.toBeNull();
+      expect(await waiting("plain")).toEqual(["a", "a"]);
+      // Declared one-per-key (an existing queue is changed): a second send of a waiting key does nothing.
+      await queue.declare("keyed");
+      await queue.declareOnePerKey("keyed");
+      expect(await queue.send("keyed", { n: 1 }, { singletonKey: "a" })).not.toBeNull();
+      expect(await queue.send("keyed", { n: 2 }, { singletonKey: "a" })).toBeNull();
+      expect(await queue.send("keyed", { n: 3 }, { singletonKey: "b" })).not.toBeNull();
+      expect(await waiting("keyed")).toEqual(["a", "b"]);
+      // The daily harvest twice while the first is still waiting: one job per target.
+      await queueHarvest(queue, 7);
+      await queueHarvest(queue, 7);
+      await queueHarvest(queue, 8);
+      expect(await waiting(HARVEST_JOB)).toEqual(["harvest-7", "harvest-8"]);
+    } finally {
+      await queue.stop();
+    }
   });
 
   describe("leases: renewed while a job runs, taken back when its worker is gone", () => {

@@ -38,6 +38,13 @@ export interface JobQueue {
    * another connection, which on the embedded database (one session) would wait for the transaction.
    */
   declare(...names: string[]): Promise<void>;
+  /**
+   * Make the named queue one that keeps at most one waiting job (and one running) per singleton key
+   * (pg-boss's "stately" policy; an existing queue is changed): a second `send` with the key of a job
+   * still waiting does nothing and returns null. Every job sent to it must then carry a singletonKey —
+   * jobs without one share the empty key. On other queues a singletonKey does not keep anything out.
+   */
+  declareOnePerKey(name: string): Promise<void>;
   send<T extends object>(name: string, data: T, opts?: JobOptions): Promise<string | null>;
   /** Run `concurrency` loops that take jobs of this queue one at a time, renewing their leases. */
   work<T>(
@@ -207,6 +214,18 @@ export function createQueue(pool: pg.Pool, options: QueueOptions = {}): JobQueue
     if (!(await boss.getQueue(name))) await createQueueSerialised(pool, () => boss.createQueue(name));
     queues.add(name);
   };
+  const onePerKey = new Set<string>();
+  const ensureOnePerKey = async (name: string) => {
+    if (onePerKey.has(name)) return;
+    const queue = await boss.getQueue(name);
+    if (!queue) {
+      await createQueueSerialised(pool, () => boss.createQueue(name, { name, policy: "stately" }));
+    } else if (queue.policy !== "stately") {
+      await boss.updateQueue(name, { name, policy: "stately" });
+    }
+    queues.add(name);
+    onePerKey.add(name);
+  };
 
   /** Jobs running in this process: id → queue name. */
   const running = new Map<string, string>();
@@ -303,6 +322,7 @@ export function createQueue(pool: pg.Pool, options: QueueOptions = {}): JobQueue
     async declare(...names) {
       for (const name of names) await ensure(name);
     },
+    declareOnePerKey: ensureOnePerKey,
     async send(name, data, opts = {}) {
       const client = opts.client;
       if (client && !queues.has(name)) {

@@ -163,6 +163,9 @@ describe("ExtractPool (worker threads)", () => {
   it("an error in a thread rejects the pass with its message; the pool goes on", async () => {
     const { img } = sharedImage(frame(7, 32, 32, 10));
     const plan = {
+      width: 32,
+      pixelStart: new Int32Array(1),
+      pixels: new Int32Array(0),
       xPx: new Float64Array(0),
       yPx: new Float64Array(0),
       detFlags: new Int32Array(0),

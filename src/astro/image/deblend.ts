@@ -6,12 +6,18 @@
  * level t₀ and the peak P:  t_k = t₀ (P / t₀)^{k/N}, k = 1 … N−1 (DEBLEND_NTHRESH = N, default 32).
  * Branches of this tree are found from the top down with a union–find over pixels sorted by value: after
  * all pixels above t_k are in, every connected piece is a node of level k. When pieces of level k+1 join
- * at level k, each piece with at least `minAreaPx` pixels and an integrated (filtered) flux above its
- * level, Σ (vᵢ − t_{k+1}), exceeding δ_c × the component's total Σ vᵢ (DEBLEND_MINCONT δ_c, default 0.005;
- * SEP `deblend.c`: fdflux − dthresh·fdnpix > value0) is "significant"; if two or more
+ * at level k, each piece with at least a_b = min(DETECT_MINAREA, 3) pixels and an integrated (filtered)
+ * flux above its level, Σ (vᵢ − t_{k+1}), exceeding δ_c × the component's total Σ vᵢ (DEBLEND_MINCONT δ_c,
+ * default 0.005; SEP `deblend.c`: fdflux − dthresh·fdnpix > value0) is "significant"; if two or more
  * significant pieces join, each becomes a separate object (a seed) — or, if it already holds seeds from
  * higher up, those stay. This is SExtractor's rule that a branch is an object when at least one other
  * branch at the same level also passes the contrast test.
+ *
+ * The branch area a_b is SExtractor's (`prefs.c`: deb_maxarea = min(ext_minarea, MAXDEBAREA = 3); SEP
+ * the same), not DETECT_MINAREA itself: with a_b = 5 a star 1.5 FWHM from another of similar flux, or
+ * 4 px from a cosmic ray, rises above the saddle with only 3–4 pixels and was never split, so skytom
+ * missed stars that SExtractor finds (issue 21: 2 of 1,655 S/N > 10 stars on the 4096² bench frame).
+ * The contrast test, not the area, is what keeps noise peaks in the wings of bright stars whole.
  *
  * Pixels outside the seeds (below the split levels) are given to the seed of largest Gaussian density
  *   F_s / (2π √|C_s|) · exp(−½ dᵀ C_s⁻¹ d),
@@ -45,9 +51,13 @@ function ensureCapacity(s: DeblendScratch, n: number): void {
   s.capacity = c;
 }
 
+/** Cap (px) on the area a branch of the tree needs to count: a_b = min(minAreaPx, 3) (file comment). */
+export const MAX_BRANCH_AREA_PX = 3;
+
 export interface DeblendOptions {
   levels: number;
   minContrast: number;
+  /** DETECT_MINAREA (px); branches need min(minAreaPx, {@link MAX_BRANCH_AREA_PX}) pixels. */
   minAreaPx: number;
 }
 
@@ -66,7 +76,8 @@ export function deblendComponent(
   label: Int32Array,
 ): number {
   const n = pixels.length;
-  const { levels: nLev, minContrast, minAreaPx } = opts;
+  const { levels: nLev, minContrast } = opts;
+  const minAreaPx = Math.min(opts.minAreaPx, MAX_BRANCH_AREA_PX);
   if (minContrast >= 1 || n < 2 * minAreaPx || nLev < 2) return 1;
   let vmax = -Infinity;
   let total = 0;

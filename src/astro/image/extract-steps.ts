@@ -83,11 +83,15 @@ const AP_MIN_SNR = 100;
 
 /** What every per-source measurement needs (plain data: it is sent to worker threads as it is). */
 export interface MeasurePlan {
+  width: number;
   /** Isophotal barycentres, 0-based pixels; detection flags and areas. */
   xPx: Float64Array;
   yPx: Float64Array;
   detFlags: Int32Array;
   areaPx: Int32Array;
+  /** The objects' own pixels (Detections.pixelStart, .pixels). */
+  pixelStart: Int32Array;
+  pixels: Int32Array;
   /** Background and RMS of the map at each object, ADU. */
   back: Float64Array;
   rms: Float64Array;
@@ -158,10 +162,13 @@ export function planMeasurement(
   const rAp = (options.apertureRadiusFwhm ?? 1) * fwhm;
   const ann = options.annulusFwhm === undefined ? ([3, 5] as const) : options.annulusFwhm;
   return {
+    width: img.width,
     xPx: det.xPx,
     yPx: det.yPx,
     detFlags: det.flags,
     areaPx: det.areaPx,
+    pixelStart: det.pixelStart,
+    pixels: det.pixels,
     back,
     rms,
     fwhm,
@@ -175,6 +182,13 @@ export function planMeasurement(
     byFlux,
     fwhmStars: fits.length,
   };
+}
+
+/** Whether the pixel nearest (x, y) (0-based) is one of detection i's own (deblended) pixels. */
+function ownsPixel(plan: MeasurePlan, i: number, x: number, y: number): boolean {
+  const p = Math.round(y) * plan.width + Math.round(x);
+  for (let j = plan.pixelStart[i]; j < plan.pixelStart[i + 1]; j++) if (plan.pixels[j] === p) return true;
+  return false;
 }
 
 /** Step 4 for sources [i0, i1): centroid, per-source FWHM, aperture photometry (crowding comes later). */
@@ -193,6 +207,11 @@ export function measureRange(img: ImagePlane, plan: MeasurePlan, i0: number, i1:
     xs[k] = c.xPx;
     ys[k] = c.yPx;
     if (!c.ok) flags[k] |= SOURCE_FLAGS.CENTROID_FALLBACK;
+    else if (plan.detFlags[i] & SOURCE_FLAGS.BLENDED && !ownsPixel(plan, i, xs[k], ys[k])) {
+      xs[k] = plan.xPx[i];
+      ys[k] = plan.yPx[i];
+      flags[k] |= SOURCE_FLAGS.CENTROID_FALLBACK;
+    }
     fw[k] =
       momentScale * fwhmFromWindowedMoments(windowedMoments(img, xs[k], ys[k], sigmaW, back[i]), sigmaW);
     if (fw[k] < 0.5 * fwhm || (!Number.isFinite(fw[k]) && plan.areaPx[i] <= 2))

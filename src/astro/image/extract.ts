@@ -10,9 +10,12 @@
  *     objects, each centred by adaptive moments; `fwhmGuessPx` when none qualifies. Per-source FWHM:
  *     windowed-moment FWHM × (frame median of fitted / moment FWHM).
  *  4. Per object: windowed centroid with σ_w = FWHM_frame / 2.3548 from the isophotal barycentre
- *     (CENTROID_FALLBACK when it fails); FWHM from windowed moments (SHARP below half the frame's);
- *     aperture photometry with r = `apertureRadiusFwhm`·FWHM_frame (default 1.0) and a local annulus
- *     [3, 5]·FWHM_frame; CROWDED when another detection lies within r + 2·FWHM_frame.
+ *     (CENTROID_FALLBACK when it fails, or when a deblended object's centroid ends outside its own pixels:
+ *     the window, unlike SExtractor's, does not mask the neighbours, and a faint star 4–5 px from a
+ *     brighter one or a cosmic ray is pulled onto it — the isophotal barycentre is kept); FWHM from
+ *     windowed moments (SHARP below half the frame's); aperture photometry with r =
+ *     `apertureRadiusFwhm`·FWHM_frame (default 1.0) and a local annulus [3, 5]·FWHM_frame; CROWDED when
+ *     another detection lies within r + 2·FWHM_frame.
  *  5. Aperture correction (Stetson 1990, PASP 102, 932 — growth curve, here one large aperture): the median
  *     ratio F(r_big)/F(r) over the 30 brightest unflagged stars with S/N > 100 and no detection within
  *     r_big + FWHM, r_big = 5·FWHM (holds 99.9 % of a β = 3 Moffat PSF), annulus [6, 8]·FWHM. Only the

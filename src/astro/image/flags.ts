@@ -15,7 +15,10 @@ export const SOURCE_FLAGS = {
   APERTURE_TRUNCATED: 16,
   /** 128: the detection hit the object cap; fainter objects were dropped (SExtractor bit 128). */
   OVERFLOW: 128,
-  /** 256: the windowed centroid diverged or had no positive weight; the isophotal centroid is given. */
+  /**
+   * 256: the windowed centroid diverged, had no positive weight, or (deblended objects) ended outside the
+   * object's own pixels; the isophotal centroid is given.
+   */
   CENTROID_FALLBACK: 256,
   /** 512: much sharper than the PSF (FWHM < 0.5 × frame FWHM): cosmic ray or hot pixel candidate. */
   SHARP: 512,

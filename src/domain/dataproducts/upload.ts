@@ -23,6 +23,7 @@ import { findCameraByPrefix } from "../observatories/repo.ts";
 import type { Actor } from "../permissions.ts";
 import * as targetsRepo from "../targets/repo.ts";
 import type { TargetRow } from "../targets/repo.ts";
+import { settleBulkLoad } from "../datums/settle.ts";
 import { ingestLightCurve, ingestSpectrum, type IngestReport } from "./ingest.ts";
 import { FLUX_UNIT_NAMES, fluxUnitToMjy } from "./lightcurve-csv.ts";
 
@@ -333,6 +334,10 @@ export async function uploadFiles(
 ): Promise<UploadOutcome> {
   const plan = await planUpload(database.db, actor, fields);
   const items = await storeUpload(database, queue, dataDir, actor, plan, files);
+  await settleBulkLoad(
+    database.db,
+    items.reduce((sum, i) => sum + (i.points ?? 0), 0),
+  );
   const queued = items.filter((i) => i.status === "C").length;
   const message =
     `${items.length} file(s) uploaded for ${plan.target.name}` +

@@ -21,6 +21,7 @@ import {
   type SourceName,
 } from "../../harvesters/index.ts";
 import { storePoints, type NewPoint } from "../datums/store.ts";
+import { settleBulkLoad } from "../datums/settle.ts";
 import { BadRequestError } from "../errors.ts";
 
 type TargetRow = typeof targets.$inferSelect;
@@ -167,6 +168,7 @@ export async function harvestTarget(
     try {
       const harvest = await harvester.fetch(key);
       const added = await storeHarvest(db, target.id, harvest);
+      await settleBulkLoad(db, added);
       const skipped = harvest.skipped ? `; ${harvest.skipped} unusable rows skipped` : "";
       const note = harvest.note ? ` (${harvest.note})` : "";
       outcomes.push({
@@ -191,8 +193,8 @@ export async function harvestTarget(
 }
 
 /**
- * The daily harvest: one queued harvest job per target (so that no single job runs for hours; the
- * queue's singleton key keeps a target from being queued twice). Returns how many were queued.
+ * The daily harvest: one queued harvest job per target (so that no single job runs for hours; a target
+ * whose harvest still waits is not queued twice: queueHarvest). Returns how many were sent.
  */
 export async function queueAllHarvests(db: Executor, queue: JobQueue): Promise<number> {
   const rows = await db.select({ id: targets.id }).from(targets).orderBy(asc(targets.id));
@@ -237,8 +239,12 @@ export interface HarvestJobData {
   targetId: number;
 }
 
-/** Queue a harvest of every source for a target (after its creation): the request does not wait for it. */
+/**
+ * Queue a harvest of every source for a target (after its creation, and daily): the request does not wait
+ * for it. A target whose harvest is still waiting is not queued again (one waiting job per target's key).
+ */
 export async function queueHarvest(queue: JobQueue, targetId: number): Promise<void> {
+  await queue.declareOnePerKey(HARVEST_JOB);
   await queue.send(HARVEST_JOB, { targetId } satisfies HarvestJobData, {
     singletonKey: `harvest-${targetId}`,
     retryLimit: 0,
