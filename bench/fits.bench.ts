@@ -13,14 +13,21 @@
  * batch of 10 frames through `skytom fits extract` against ten `source-extractor` runs (issue 21 target
  * ≤ 0.5×). The load average goes with the ratios (the machine's cores are shared). Skipped (one JSON
  * line) when `source-extractor` is not installed. BENCH_RUNS (3) and BENCH_BATCH_RUNS (2) set the repeats.
+ * The core runs twice per round: shared among BENCH_THREADS threads (default: the cores;
+ * extract-parallel.ts, the frame in shared memory as the FITS reader gives it) — the line the ratios
+ * use — and on one thread (today's serial path, `_1_thread` ratios); the two catalogues are compared bit
+ * for bit (`same_catalogue_as_1_thread`).
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readFitsFile, writeFits } from "../src/astro/fits/index.ts";
 import { extractSources, formatSextractorCatalogue } from "../src/astro/image/extract.ts";
+import type { ExtractResult } from "../src/astro/image/extract.ts";
+import { extractSourcesParallel, sharedImage } from "../src/astro/image/extract-parallel.ts";
+import { ExtractPool } from "../src/extract-pool.ts";
 import { parseInstrumentalCatalogue } from "../src/astro/sextractor.ts";
 import { makeSyntheticImage } from "../src/astro/synth/image.ts";
 
@@ -28,6 +35,8 @@ const SIZE = 4096;
 const GAIN = 1.5;
 const SATUR = 60000;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** Threads of the parallel core (default: the machine's cores); the 1-thread core runs beside it. */
+const THREADS = Number(process.env.BENCH_THREADS ?? availableParallelism());
 /** Repetitions of the batch-of-10 comparison; 0 skips it. */
 const BATCH_RUNS = Number(process.env.BENCH_BATCH_RUNS ?? 2);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -59,6 +68,15 @@ function childrenCpuMs(): number {
 
 function line(record: Record<string, unknown>): void {
   console.log(JSON.stringify({ bench: "fits", ...record }));
+}
+
+/** The two catalogues are the same bit for bit (every value of every row, and the statistics). */
+function sameCatalogue(a: ExtractResult, b: ExtractResult): boolean {
+  const key = (r: ExtractResult) =>
+    JSON.stringify([r.rows.map((row) => Object.values(row).map(String)), r.stats, r.targetIndex], (_, v) =>
+      typeof v === "number" ? String(Object.is(v, -0) ? "-0" : v) : v,
+    );
+  return key(a) === key(b);
 }
 
 /** Fraction of truth stars (S/N > 10, unsaturated) with a source within 1.5 px (1-based pixels). */
@@ -118,6 +136,16 @@ try {
   const tCold = performance.now();
   let result = extractSources(frame, opts);
   const coldMs = performance.now() - tCold;
+  // The parallel core reads the frame from shared memory, as the FITS reader gives it with
+  // `sharedMemory` (the one copy an array in ordinary memory needs is timed apart).
+  const pool = new ExtractPool(THREADS);
+  const tCopy = performance.now();
+  const shared = sharedImage(frame).img;
+  const copyMs = performance.now() - tCopy;
+  const tColdPar = performance.now();
+  let parResult = await extractSourcesParallel(shared, opts, pool);
+  const coldParMs = performance.now() - tColdPar;
+  const identical = sameCatalogue(result, parResult);
 
   const probe = spawnSync("source-extractor", ["-v"], { encoding: "utf8" });
   const haveSex = !probe.error && probe.status === 0;
@@ -150,15 +178,22 @@ try {
   const endToEnd: number[] = [];
   const sex: Record<number, number[]> = { 1: [], 0: [] };
   const coreCpu: number[] = [];
+  const par: number[] = [];
+  const parCpu: number[] = [];
   for (let r = 0; r < RUNS; r++) {
-    const c = process.cpuUsage();
+    let c = process.cpuUsage();
     let t = performance.now();
     result = extractSources(frame, opts);
     core.push(performance.now() - t);
     coreCpu.push(cpuMs(process.cpuUsage(c)));
+    c = process.cpuUsage();
     t = performance.now();
-    const img = await readFitsFile(fitsPath);
-    const res = extractSources(img, opts);
+    parResult = await extractSourcesParallel(shared, opts, pool);
+    par.push(performance.now() - t);
+    parCpu.push(cpuMs(process.cpuUsage(c)));
+    t = performance.now();
+    const img = await readFitsFile(fitsPath, { sharedMemory: true });
+    const res = await extractSourcesParallel(img, opts, pool);
     writeFileSync(join(dir, "skytom.cat"), formatSextractorCatalogue(res.rows));
     endToEnd.push(performance.now() - t);
     if (haveSex) for (const threads of [1, 0]) sex[threads].push(sexRun(threads));
@@ -168,10 +203,22 @@ try {
     result.rows.map((r) => r.x),
     result.rows.map((r) => r.y),
   );
-  const skytomMs = medianOf(core);
+  await pool.close();
+  const skytomMs = medianOf(par);
+  const serialMs = medianOf(core);
   line({
-    step: "skytom extract (background+detection+photometry)",
+    step: `skytom extract (background+detection+photometry), ${THREADS} threads`,
     median_ms: +skytomMs.toFixed(1),
+    runs_ms: par.map((v) => +v.toFixed(1)),
+    first_run_ms: +coldParMs.toFixed(1),
+    cpu_median_ms: +medianOf(parCpu).toFixed(1),
+    timings_ms: Object.fromEntries(Object.entries(parResult.timingsMs).map(([k, v]) => [k, +v.toFixed(1)])),
+    shared_copy_ms: +copyMs.toFixed(1),
+    same_catalogue_as_1_thread: identical,
+  });
+  line({
+    step: "skytom extract (background+detection+photometry), 1 thread",
+    median_ms: +serialMs.toFixed(1),
     runs_ms: core.map((v) => +v.toFixed(1)),
     first_run_ms: +coldMs.toFixed(1),
     cpu_median_ms: +medianOf(coreCpu).toFixed(1),
@@ -182,7 +229,7 @@ try {
   });
   const oursE2e = medianOf(endToEnd);
   line({
-    step: "skytom end to end (read FITS + extract + write catalogue)",
+    step: `skytom end to end (read FITS + extract + write catalogue), ${THREADS} threads`,
     median_ms: +oursE2e.toFixed(1),
     runs_ms: endToEnd.map((v) => +v.toFixed(1)),
   });
@@ -207,8 +254,11 @@ try {
       line({
         step: `ratio skytom/source-extractor NTHREADS ${threads}`,
         core_ratio: +(skytomMs / sexMs).toFixed(3),
+        core_ratio_1_thread: +(serialMs / sexMs).toFixed(3),
         end_to_end_ratio: +(oursE2e / sexMs).toFixed(3),
-        core_cpu_ratio: +(medianOf(coreCpu) / medianOf(sexCpu[threads])).toFixed(3),
+        core_cpu_ratio: +(medianOf(parCpu) / medianOf(sexCpu[threads])).toFixed(3),
+        core_cpu_ratio_1_thread: +(medianOf(coreCpu) / medianOf(sexCpu[threads])).toFixed(3),
+        skytom_threads: THREADS,
         target_core: 0.3,
         target_end_to_end: 0.5,
         loadavg: loadavg().map((v) => +v.toFixed(2)),

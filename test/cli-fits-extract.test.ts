@@ -7,7 +7,7 @@ import { readFitsFile } from "../src/astro/fits/file.ts";
 import { extractSources, formatSextractorCatalogue } from "../src/astro/image/extract.ts";
 import { parseInstrumentalCatalogue } from "../src/astro/sextractor.ts";
 import { wcsFromHeader } from "../src/astro/wcs/index.ts";
-import { cataloguePath } from "../src/cli/fits-extract.ts";
+import { cataloguePath, extractThreadsPerFile } from "../src/cli/fits-extract.ts";
 import { fitsCommand } from "../src/cli/fits.ts";
 import { ExitCodeError, UsageError } from "../src/cli/output.ts";
 import { FIELD_DIR } from "./helpers/fixtures.ts";
@@ -47,6 +47,13 @@ describe("skytom fits extract", () => {
     expect(cataloguePath("/d/image.raw")).toBe("/d/image.raw.cat");
   });
 
+  it("shares each file's extraction among the cores left to it: all for one file, none for a full batch", () => {
+    expect(extractThreadsPerFile(2, 1)).toBe(2);
+    expect(extractThreadsPerFile(2, 2)).toBe(1);
+    expect(extractThreadsPerFile(8, 3)).toBe(2);
+    expect(extractThreadsPerFile(2, 10)).toBe(1);
+  });
+
   it("writes the FITS job's ASCII_HEAD catalogue, identical with and without worker threads", async () => {
     const f32 = join(FIELD_DIR, "frame-f32.fits");
     const fz = join(dir, "packed.fits.fz");
@@ -65,6 +72,15 @@ describe("skytom fits extract", () => {
     }
     expect(two.out).toMatch(/frame-f32\.fits → .*frame-f32\.cat: 6\d sources/);
     expect(two.out).toMatch(/2 catalogues written, 0 failed, in [\d.]+ s \(2 threads\)/);
+    // Each file's extraction shared among threads (in a worker thread, and on this one): same catalogues.
+    const shared = await run(f32, fz, "--out-dir", join(dir, "s1"), "--jobs", "1", "--threads", "2");
+    expect(shared.error).toBeNull();
+    expect(shared.out).toMatch(/\(1 threads, 2 threads per file\)/);
+    const here = await run(f32, "--out-dir", join(dir, "s0"), "--jobs", "0", "--threads", "3");
+    expect(here.error).toBeNull();
+    expect(readFileSync(join(dir, "s0", "frame-f32.cat"), "utf8")).toBe(expected);
+    for (const name of ["frame-f32.cat", "packed.cat"])
+      expect(readFileSync(join(dir, "s1", name), "utf8")).toBe(readFileSync(join(dir, "t0", name), "utf8"));
 
     const parsed = parseInstrumentalCatalogue(expected);
     if (!parsed.ok) throw new Error(parsed.error);

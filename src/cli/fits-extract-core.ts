@@ -3,13 +3,17 @@
  * with the FITS job's settings (src/domain/dataproducts/measure.ts: gain, read noise and saturation from
  * the header's GAIN, RDNOISE/READNOIS, SATURATE, else the given defaults) and write the FITS job's
  * catalogue: Source Extractor ASCII_HEAD with NUMBER, ALPHA_J2000, DELTA_J2000, XWIN_IMAGE, YWIN_IMAGE,
- * MAG_AUTO, MAGERR_AUTO. Runs on the main thread or in a worker (fits-extract-thread.ts).
+ * MAG_AUTO, MAGERR_AUTO. Runs on the main thread or in a worker (fits-extract-thread.ts); with an
+ * extraction pool of more than one thread, the file is decoded into shared memory and its extraction
+ * shared among the pool's threads (same catalogue).
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { isFitsError } from "../astro/fits/errors.ts";
 import { readFitsFile } from "../astro/fits/file.ts";
 import { extractSources, formatSextractorCatalogue } from "../astro/image/extract.ts";
+import type { ExtractRunner } from "../astro/image/extract-parallel.ts";
+import { extractSourcesParallel } from "../astro/image/extract-parallel.ts";
 import { wcsFromHeader } from "../astro/wcs/index.ts";
 
 export interface ExtractDefaults {
@@ -40,9 +44,11 @@ export async function extractFile(
   input: string,
   output: string,
   defaults: ExtractDefaults,
+  pool?: ExtractRunner,
 ): Promise<ExtractedFile> {
   let t = performance.now();
-  const image = await readFitsFile(input).catch((err: unknown) => {
+  const parallel = pool !== undefined && pool.threads > 1;
+  const image = await readFitsFile(input, { sharedMemory: parallel }).catch((err: unknown) => {
     const code = (err as { code?: string }).code;
     if (code === "ENOENT") throw new Error("no such file");
     if (code === "EISDIR") throw new Error("a directory, not a FITS file");
@@ -52,12 +58,15 @@ export async function extractFile(
   t = performance.now();
   const h = image.header;
   const w = wcsFromHeader((k) => h.get(k) as number | string | boolean | undefined);
-  const result = extractSources(image, {
+  const options = {
     ...(w.ok ? { wcs: w.wcs } : {}),
     gainEPerAdu: positive(h.getNumber("GAIN")) ?? defaults.gainEPerAdu,
     readNoiseE: positive(h.getNumber("RDNOISE")) ?? positive(h.getNumber("READNOIS")) ?? defaults.readNoiseE,
     saturationAdu: positive(h.getNumber("SATURATE")) ?? defaults.saturationAdu,
-  });
+  };
+  const result = parallel
+    ? await extractSourcesParallel(image, options, pool)
+    : extractSources(image, options);
   const extract = performance.now() - t;
   t = performance.now();
   await mkdir(dirname(output), { recursive: true });

@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import cliProgress from "cli-progress";
 import { Command } from "commander";
-import { startModuleWorker } from "../threads.ts";
+import { idleCores, startModuleWorker } from "../threads.ts";
 import { basename, dirname, join } from "node:path";
 // Types only: the extraction modules load when a file is measured, not with every CLI command.
 import type { ExtractDefaults, ExtractedFile } from "./fits-extract-core.ts";
@@ -31,12 +31,25 @@ export type ExtractOutcome =
 
 type FromThread = { id: number; ok: true; file: ExtractedFile } | { id: number; ok: false; message: string };
 
-/** Measure every job with `threads` worker threads (0: on this thread); `onDone` after each file. */
+/**
+ * Threads for each file's extraction: the idle cores left to each of the files measured at once (one
+ * file on an idle 2-core machine → 2; two or more files, or a busy machine → 1, the serial path, since
+ * the cores are already in use: on a loaded machine the threads only wait for each other).
+ */
+export function extractThreadsPerFile(cores: number, filesAtOnce: number): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, filesAtOnce)));
+}
+
+/**
+ * Measure every job with `threads` worker threads (0: on this thread), each file's extraction shared
+ * among `extractThreads` threads; `onDone` after each file.
+ */
 export async function extractAll(
   jobs: readonly ExtractJob[],
   threads: number,
   defaults: ExtractDefaults,
   onDone: (o: ExtractOutcome) => void,
+  extractThreads = 1,
 ): Promise<ExtractOutcome[]> {
   const outcomes: ExtractOutcome[] = new Array(jobs.length);
   const finish = (i: number, o: ExtractOutcome) => {
@@ -45,11 +58,17 @@ export async function extractAll(
   };
   if (threads === 0) {
     const { extractFile } = await import("./fits-extract-core.ts");
-    for (const [i, j] of jobs.entries()) {
-      await extractFile(j.input, j.output, defaults).then(
-        (file) => finish(i, { ok: true, file }),
-        (err: Error) => finish(i, { ok: false, input: j.input, message: err.message }),
-      );
+    const { ExtractPool } = await import("../extract-pool.ts");
+    const pool = extractThreads > 1 ? new ExtractPool(extractThreads) : undefined;
+    try {
+      for (const [i, j] of jobs.entries()) {
+        await extractFile(j.input, j.output, defaults, pool).then(
+          (file) => finish(i, { ok: true, file }),
+          (err: Error) => finish(i, { ok: false, input: j.input, message: err.message }),
+        );
+      }
+    } finally {
+      await pool?.close();
     }
     return outcomes;
   }
@@ -87,7 +106,7 @@ export async function extractAll(
         }
         current = next++;
         if (!worker) start();
-        worker!.postMessage({ id: current, ...jobs[current], defaults });
+        worker!.postMessage({ id: current, ...jobs[current], defaults, extractThreads });
       };
       take();
     });
@@ -113,6 +132,12 @@ export function fitsExtractCommand(): Command {
     .argument("<files...>", "FITS files (.fits, .fit, .fts, also gzip-compressed or tile-compressed .fz)")
     .option("--out-dir <dir>", "write the catalogues here (default: beside each image)")
     .option("--jobs <n>", "worker threads measuring files in parallel (default: one per core; 0: none)")
+    .option(
+      "--threads <n>",
+      "threads sharing each file's extraction (default: the idle cores left to each file measured at " +
+        "once — all of them for one file on an idle machine, 1 when there are as many files as cores; " +
+        "1: on one thread)",
+    )
     .option("--gain <e/adu>", "gain when the header has no GAIN, e⁻/ADU", "2")
     .option("--read-noise <e>", "read noise when the header has no RDNOISE/READNOIS, e⁻", "2")
     .option("--saturation <adu>", "saturation level when the header has no SATURATE, ADU", "63000")
@@ -134,6 +159,10 @@ export function fitsExtractCommand(): Command {
         o.jobs === undefined
           ? Math.min(availableParallelism(), files.length)
           : numberOption("--jobs", o.jobs, 0, true);
+      const extractThreads =
+        o.threads === undefined
+          ? extractThreadsPerFile(idleCores(), Math.max(1, Math.min(threads, files.length)))
+          : numberOption("--threads", o.threads, 1, true);
       const jobs = files.map((input) => ({ input, output: cataloguePath(input, o.outDir) }));
       const seen = new Map<string, string>();
       for (const j of jobs) {
@@ -154,24 +183,32 @@ export function fitsExtractCommand(): Command {
       bar?.start(jobs.length, 0, { last: "" });
       const failures: string[] = [];
       const t0 = performance.now();
-      const outcomes = await extractAll(jobs, threads, defaults, (r) => {
-        const line = r.ok
-          ? `${r.file.input} → ${r.file.output}: ${r.file.sources} sources (read ${seconds(r.file.ms.read)}, ` +
-            `extract ${seconds(r.file.ms.extract)})` +
-            (r.file.wcs ? "" : `; no WCS in the header (${r.file.wcsReason}): ALPHA/DELTA are nan`)
-          : `${r.input}: FAILED: ${r.message}`;
-        if (!r.ok) failures.push(line);
-        if (bar) bar.increment({ last: r.ok ? `${r.file.output} (${r.file.sources})` : `FAILED ${r.input}` });
-        else if (r.ok) console.log(line);
-        else console.error(line);
-      });
+      const outcomes = await extractAll(
+        jobs,
+        threads,
+        defaults,
+        (r) => {
+          const line = r.ok
+            ? `${r.file.input} → ${r.file.output}: ${r.file.sources} sources (read ${seconds(r.file.ms.read)}, ` +
+              `extract ${seconds(r.file.ms.extract)})` +
+              (r.file.wcs ? "" : `; no WCS in the header (${r.file.wcsReason}): ALPHA/DELTA are nan`)
+            : `${r.input}: FAILED: ${r.message}`;
+          if (!r.ok) failures.push(line);
+          if (bar)
+            bar.increment({ last: r.ok ? `${r.file.output} (${r.file.sources})` : `FAILED ${r.input}` });
+          else if (r.ok) console.log(line);
+          else console.error(line);
+        },
+        extractThreads,
+      );
       bar?.stop();
       if (bar) for (const f of failures) console.error(f);
       const ok = outcomes.filter((r) => r.ok).length;
       const elapsed = performance.now() - t0;
       console.log(
         `${ok} catalogue${ok === 1 ? "" : "s"} written, ${failures.length} failed, in ${seconds(elapsed)}` +
-          ` (${threads === 0 ? "no worker threads" : `${Math.min(threads, jobs.length)} threads`})`,
+          ` (${threads === 0 ? "no worker threads" : `${Math.min(threads, jobs.length)} threads`}` +
+          `${extractThreads > 1 ? `, ${extractThreads} threads per file` : ""})`,
       );
       if (failures.length > 0)
         throw new ExitCodeError(`${failures.length} of ${jobs.length} files could not be measured`, 4);

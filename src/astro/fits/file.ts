@@ -44,7 +44,7 @@ export async function readFitsFile(path: string, options?: ReadFitsOptions): Pro
         const bytes = new Uint8Array(whole.buffer, whole.byteOffset, whole.byteLength); // a view, no copy
         return readFits(bytes, options);
       }
-      return await plainImageFromFile(fh, plan);
+      return await plainImageFromFile(fh, plan, options?.sharedMemory ?? false);
     }
   } finally {
     await fh.close();
@@ -59,11 +59,11 @@ const CHUNK_PIXELS = 1 << 20;
  * thread pool reads chunk k + 1, this thread byte-swaps (and scales) chunk k, still in the CPU's cache.
  * Floats are read into the output array itself; integers into two reused scratch chunks.
  */
-async function plainImageFromFile(fh: FileHandle, plan: PlainImagePlan): Promise<FitsImage> {
+async function plainImageFromFile(fh: FileHandle, plan: PlainImagePlan, shared: boolean): Promise<FitsImage> {
   const { bitpix, dataOffset } = plan.loc;
   const size = Math.abs(bitpix) / 8;
   const count = plan.width * plan.height * plan.planes;
-  const data = allocPixels(bitpix, count);
+  const data = allocPixels(bitpix, count, shared);
   const direct =
     (bitpix === -32 && data instanceof Float32Array) || (bitpix === -64 && data instanceof Float64Array);
   const scratch = direct ? [] : [0, 1].map(() => new Uint8Array(Math.min(count, CHUNK_PIXELS) * size));

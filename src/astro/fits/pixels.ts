@@ -25,12 +25,16 @@ export function checkBitpix(value: unknown, key = "BITPIX"): Bitpix {
 /**
  * The output array for a BITPIX: Float32Array for 8, 16 and −32 (exact for every stored value, also with
  * the unsigned BZERO convention); Float64Array for 32, 64 and −64 so that 32-bit integers stay exact.
+ * `shared`: backed by a SharedArrayBuffer (worker threads then read the pixels without a copy).
  */
-export function allocPixels(bitpix: Bitpix, count: number): PixelArray {
+export function allocPixels(bitpix: Bitpix, count: number, shared = false): PixelArray {
   try {
-    return bitpix === 32 || bitpix === 64 || bitpix === -64
-      ? new Float64Array(count)
-      : new Float32Array(count);
+    const wide = bitpix === 32 || bitpix === 64 || bitpix === -64;
+    if (shared) {
+      const buf = new SharedArrayBuffer(count * (wide ? 8 : 4));
+      return wide ? new Float64Array(buf) : new Float32Array(buf);
+    }
+    return wide ? new Float64Array(count) : new Float32Array(count);
   } catch (err) {
     throw new FitsError("TOO_LARGE", `cannot allocate ${count} pixels`, { cause: err });
   }

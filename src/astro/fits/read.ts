@@ -38,6 +38,11 @@ export interface ReadFitsOptions {
    * Default false. maxPixels still bounds one plane (the data then take three times its memory).
    */
   colourCube?: boolean;
+  /**
+   * Decode into a SharedArrayBuffer-backed array, which worker threads read without a copy (the parallel
+   * extraction, `extractSourcesParallel`). Default false.
+   */
+  sharedMemory?: boolean;
 }
 
 /** The first image of a FITS file, as physical values (BZERO + BSCALE × stored; NaN = undefined). */
@@ -95,6 +100,7 @@ function resolve(options: ReadFitsOptions = {}): Required<ReadFitsOptions> {
   return {
     maxPixels,
     colourCube: options.colourCube ?? false,
+    sharedMemory: options.sharedMemory ?? false,
     maxHeaderBlocks: options.maxHeaderBlocks ?? 1000,
     maxGunzipBytes: gunzipLimit(
       options.maxGunzipBytes ?? maxPixels * 8 * (options.colourCube ? 3 : 1) + 2 ** 26,
@@ -238,7 +244,7 @@ export function readFits(input: Uint8Array, options?: ReadFitsOptions): FitsImag
     };
   }
   const plan = plainPlan(loc, opts, notes);
-  const data = allocPixels(loc.bitpix, plan.width * plan.height * plan.planes);
+  const data = allocPixels(loc.bitpix, plan.width * plan.height * plan.planes, opts.sharedMemory);
   // A gunzipped buffer is ours: its bytes may be swapped where they are (no copy).
   decodePixels(bytes, loc.dataOffset, data.length, loc.bitpix, data, plan.scaling, 0, bytes !== input);
   return plainImage(plan, data);

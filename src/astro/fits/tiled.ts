@@ -159,6 +159,8 @@ export interface TiledOptions {
   maxPixels: number;
   /** Decode all three planes of a colour cube (ZNAXIS3 = 3; read.ts `colourCube`). */
   colourCube?: boolean;
+  /** Decode into a SharedArrayBuffer-backed array (read.ts `sharedMemory`). */
+  sharedMemory?: boolean;
 }
 
 /** Image and tile geometry from ZNAXISn / ZTILEn (TIC §3.1); tiles are clipped at the image edges. */
@@ -357,7 +359,7 @@ export function decodeTiledImage(
   const keep = planes === 3 && g.tileDepth === 3 ? 3 : 1;
   const planeRows = planes === 3 && g.tileDepth === 1 ? 3 : 1;
   const perPlane = g.counts[0] * g.counts[1];
-  const data = allocPixels(zbitpix, width * height * planes);
+  const data = allocPixels(zbitpix, width * height * planes, opts.sharedMemory);
   const zscale = quantized ? new Float64Array(perPlane * planeRows) : undefined;
   const rnd = dithered ? ditherRandoms() : undefined;
   const [tileW, tileH] = g.tile;

@@ -122,30 +122,76 @@ function filterGrid(raw: Float64Array, tx: Float64Array, ty: Float64Array, fsize
   return { values, residual, d2y, plane };
 }
 
-/** Estimates the background model of an image (file comment, steps 1–3). */
-export function estimateBackground(img: ImagePlane, options: BackgroundOptions = {}): BackgroundModel {
-  const { width, height } = img;
+/** The mesh grid of an image (file comment, step 1) and the options of the later steps. */
+export interface MeshGrid {
+  width: number;
+  height: number;
+  nx: number;
+  ny: number;
+  /** Mesh boundaries: mesh (i, j) covers x ∈ [bx[i], bx[i+1]), y ∈ [by[j], by[j+1]). */
+  bx: Int32Array;
+  by: Int32Array;
+  nodeXPx: Float64Array;
+  nodeYPx: Float64Array;
+  filterSize: number;
+  minGoodFraction: number;
+}
+
+/** Statistics of the meshes of mesh rows [j0, j1): arrays indexed (j − j0)·nx + i. */
+export interface MeshRows {
+  back: Float64Array;
+  rms: Float64Array;
+  good: Uint8Array;
+  badMeshes: number;
+}
+
+/** The mesh grid of a width × height image (file comment, step 1). */
+export function meshGrid(width: number, height: number, options: BackgroundOptions = {}): MeshGrid {
   const mesh = Math.max(1, Math.round(options.meshSizePx ?? 64));
-  const fsize = Math.max(1, Math.floor(options.filterSize ?? 3));
-  const minGood = options.minGoodFraction ?? 0.5;
   const nx = Math.max(1, Math.round(width / mesh));
   const ny = Math.max(1, Math.round(height / mesh));
   const bx = Int32Array.from({ length: nx + 1 }, (_, i) => Math.floor((i * width) / nx));
   const by = Int32Array.from({ length: ny + 1 }, (_, j) => Math.floor((j * height) / ny));
-  const nodeXPx = Float64Array.from({ length: nx }, (_, i) => (bx[i] + bx[i + 1] - 1) / 2);
-  const nodeYPx = Float64Array.from({ length: ny }, (_, j) => (by[j] + by[j + 1] - 1) / 2);
+  return {
+    width,
+    height,
+    nx,
+    ny,
+    bx,
+    by,
+    nodeXPx: Float64Array.from({ length: nx }, (_, i) => (bx[i] + bx[i + 1] - 1) / 2),
+    nodeYPx: Float64Array.from({ length: ny }, (_, j) => (by[j] + by[j + 1] - 1) / 2),
+    filterSize: Math.max(1, Math.floor(options.filterSize ?? 3)),
+    minGoodFraction: options.minGoodFraction ?? 0.5,
+  };
+}
 
-  const nb = nx * ny;
+/**
+ * Step 2 for mesh rows [j0, j1) (each row's meshes depend only on that row: a mesh starts its
+ * clipping from its left neighbour's result), so that rows can be computed apart and concatenated.
+ */
+export function meshRowStatistics(img: ImagePlane, grid: MeshGrid, j0: number, j1: number): MeshRows {
+  const { nx, bx, by } = grid;
+  const nb = nx * (j1 - j0);
   const back = new Float64Array(nb);
   const rms = new Float64Array(nb);
   const good = new Uint8Array(nb);
   const scratch = createMeshScratch();
   let badMeshes = 0;
-  for (let j = 0; j < ny; j++) {
+  for (let j = j0; j < j1; j++) {
     let guess: MeshGuess | undefined;
     for (let i = 0; i < nx; i++) {
-      const st = meshStatistics(img, bx[i], bx[i + 1], by[j], by[j + 1], minGood, scratch, guess);
-      const k = j * nx + i;
+      const st = meshStatistics(
+        img,
+        bx[i],
+        bx[i + 1],
+        by[j],
+        by[j + 1],
+        grid.minGoodFraction,
+        scratch,
+        guess,
+      );
+      const k = (j - j0) * nx + i;
       guess = st.ok && st.sigmaAdu > 0 ? { centreAdu: st.medianAdu, sigmaAdu: st.sigmaAdu } : undefined;
       if (st.ok) {
         back[k] = st.modeAdu;
@@ -154,9 +200,17 @@ export function estimateBackground(img: ImagePlane, options: BackgroundOptions =
       } else badMeshes++;
     }
   }
+  return { back, rms, good, badMeshes };
+}
+
+/** Steps 2 (bad meshes) and 3 from the statistics of all mesh rows. The arrays of `rows` are reused. */
+export function backgroundFromMeshes(grid: MeshGrid, rows: MeshRows): BackgroundModel {
+  const { width, height, nx, ny, nodeXPx, nodeYPx } = grid;
+  const nb = nx * ny;
+  const { back, rms, good } = rows;
   fillBadMeshes(back, rms, good, nx, ny);
-  const backMap = filterGrid(back, nodeXPx, nodeYPx, fsize);
-  const rmsMap = filterGrid(rms, nodeXPx, nodeYPx, fsize);
+  const backMap = filterGrid(back, nodeXPx, nodeYPx, grid.filterSize);
+  const rmsMap = filterGrid(rms, nodeXPx, nodeYPx, grid.filterSize);
   return {
     width,
     height,
@@ -168,8 +222,14 @@ export function estimateBackground(img: ImagePlane, options: BackgroundOptions =
     rms: rmsMap,
     globalBackAdu: medianInPlace(Float64Array.from(backMap.values), nb),
     globalRmsAdu: medianInPlace(Float64Array.from(rmsMap.values), nb),
-    badMeshes,
+    badMeshes: rows.badMeshes,
   };
+}
+
+/** Estimates the background model of an image (file comment, steps 1–3). */
+export function estimateBackground(img: ImagePlane, options: BackgroundOptions = {}): BackgroundModel {
+  const grid = meshGrid(img.width, img.height, options);
+  return backgroundFromMeshes(grid, meshRowStatistics(img, grid, 0, grid.ny));
 }
 
 /** Bad meshes take the mean of the nearest good meshes (SEP filterback); all bad → back 0, RMS 1. */

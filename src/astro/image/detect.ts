@@ -29,6 +29,9 @@ import type { DetectionFilter, Detections, DetectionOptions, NoiseSource } from 
 import { collectObjects } from "./objects.ts";
 import { Runs } from "./runs.ts";
 
+export { Runs, mergeBandRuns } from "./runs.ts";
+export type { BandRuns } from "./runs.ts";
+
 export type { DetectionFilter, Detections, DetectionOptions, LazyRow, NoiseSource } from "./objects.ts";
 
 /** Normalised 1-D taps of the separable detection kernel (sum 1), or null for no filtering. */
@@ -242,10 +245,45 @@ export function detectSources(
   options: DetectionOptions = {},
   background?: NoiseSource,
 ): Detections {
+  const runs = scanRuns(image, noise, options, background, 0, image.height);
+  return objectsFromRuns(image, options, runs);
+}
+
+/** Steps 3 (components) to 5 from the runs of the whole image ({@link scanRuns}, {@link mergeBandRuns}). */
+export function objectsFromRuns(image: ImagePlane, options: DetectionOptions, runs: Runs): Detections {
+  const { width, height } = image;
+  return collectObjects(
+    { width, height },
+    image.data,
+    options,
+    Math.max(1, options.minAreaPx ?? 5),
+    runs.x0,
+    runs.x1,
+    runs.y,
+    (p) => runs.find(p),
+    runs.vals,
+    runs.subVals,
+    runs.thr.a,
+  );
+}
+
+/**
+ * Steps 1–3 for image rows [y0, y1): the runs of those rows, joined within the band. The filter ring is
+ * first filled with the rows the band's first row needs (its r neighbours above), so a band's runs are
+ * those of the same rows in a scan of the whole image, value for value; bands are joined at their seams
+ * by {@link mergeBandRuns}.
+ */
+export function scanRuns(
+  image: ImagePlane,
+  noise: NoiseSource,
+  options: DetectionOptions,
+  background: NoiseSource | undefined,
+  y0: number,
+  y1: number,
+): Runs {
   const { width, height } = image;
   const raw = image.data;
   const k = options.thresholdSigma ?? 1.5;
-  const minArea = Math.max(1, options.minAreaPx ?? 5);
   const taps = filterTaps(options.filter ?? "default");
   const r = taps ? (taps.length - 1) >> 1 : 0;
   const nRing = 2 * r + 1;
@@ -282,8 +320,8 @@ export function detectSources(
   let prevStart = 0;
   let prevEnd = 0;
   const cand = new Int32Array(fused ? width : 0);
-  for (let y = 0; y < height; y++) {
-    if (y === 0) for (let yy = 0; yy < Math.min(height, r); yy++) prepare(yy);
+  for (let yy = Math.max(0, y0 - r); yy < Math.min(height, y0 + r); yy++) prepare(yy);
+  for (let y = y0; y < y1; y++) {
     const o = (y % nRing) * width;
     const curStart = runs.x0.n;
     if (fused && lazy && taps) {
@@ -327,17 +365,5 @@ export function detectSources(
     prevStart = curStart;
     prevEnd = runs.x0.n;
   }
-  return collectObjects(
-    { width, height },
-    raw,
-    options,
-    minArea,
-    runs.x0,
-    runs.x1,
-    runs.y,
-    (p) => runs.find(p),
-    runs.vals,
-    runs.subVals,
-    runs.thr.a,
-  );
+  return runs;
 }

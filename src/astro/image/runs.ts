@@ -208,11 +208,11 @@ export class Runs {
   }
 
   /** 8-connectivity: runs [a0, a1], [b0, b1] of adjacent rows touch when a0 ≤ b1 + 1 and b0 ≤ a1 + 1. */
-  link(prevStart: number, prevEnd: number, curStart: number): void {
+  link(prevStart: number, prevEnd: number, curStart: number, curEnd = this.x0.n): void {
     const X0 = this.x0.a;
     const X1 = this.x1.a;
     let p = prevStart;
-    for (let c = curStart; c < this.x0.n; c++) {
+    for (let c = curStart; c < curEnd; c++) {
       const c0 = X0[c];
       const c1 = X1[c];
       while (p < prevEnd && X1[p] < c0 - 1) p++;
@@ -223,4 +223,113 @@ export class Runs {
       }
     }
   }
+}
+
+/** The runs of a band of rows [y0, y1) as plain arrays (what a worker thread sends back), exact lengths. */
+export interface BandRuns {
+  y0: number;
+  y1: number;
+  x0: Int32Array;
+  x1: Int32Array;
+  y: Int32Array;
+  /** Union–find parents, band-local run indices. */
+  parent: Int32Array;
+  thr: Float32Array;
+  vals: Float32Array;
+  subVals: Float32Array;
+}
+
+/** A band's runs as plain arrays (copies of exact length, transferable). */
+export function bandRuns(runs: Runs, y0: number, y1: number): BandRuns {
+  const n = runs.x0.n;
+  return {
+    y0,
+    y1,
+    x0: runs.x0.a.slice(0, n),
+    x1: runs.x1.a.slice(0, n),
+    y: runs.y.a.slice(0, n),
+    parent: runs.parent.a.slice(0, n),
+    thr: runs.thr.a.slice(0, n),
+    vals: runs.vals.slice(0, runs.nVals),
+    subVals: runs.subVals.slice(0, runs.nVals),
+  };
+}
+
+function concatI32(parts: Int32Array[], offsets?: number[]): Int32Array<ArrayBuffer> {
+  const out = new Int32Array(
+    Math.max(
+      1,
+      parts.reduce((s, p) => s + p.length, 0),
+    ),
+  );
+  let at = 0;
+  parts.forEach((p, i) => {
+    out.set(p, at);
+    const d = offsets?.[i] ?? 0;
+    if (d !== 0) for (let k = at; k < at + p.length; k++) out[k] += d;
+    at += p.length;
+  });
+  return out;
+}
+
+function concatF32(parts: Float32Array[]): Float32Array<ArrayBuffer> {
+  const out = new Float32Array(
+    Math.max(
+      1,
+      parts.reduce((s, p) => s + p.length, 0),
+    ),
+  );
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * The runs of consecutive bands (ascending, adjoining rows) as one scan of all their rows: arrays
+ * concatenated (run indices offset), then the last row of each band joined to the first row of the next
+ * (the only links a band cannot make). Since a component's root is always its lowest run index, the
+ * components and their roots are those of a single scan.
+ */
+export function mergeBandRuns(bands: readonly BandRuns[]): Runs {
+  const runs = new Runs();
+  const offsets: number[] = [];
+  let n = 0;
+  for (const b of bands) {
+    offsets.push(n);
+    n += b.x0.length;
+  }
+  const fill = (g: GrowI32, a: Int32Array<ArrayBuffer>): void => {
+    g.a = a;
+    g.n = n;
+  };
+  fill(runs.x0, concatI32(bands.map((b) => b.x0)));
+  fill(runs.x1, concatI32(bands.map((b) => b.x1)));
+  fill(runs.y, concatI32(bands.map((b) => b.y)));
+  fill(
+    runs.parent,
+    concatI32(
+      bands.map((b) => b.parent),
+      offsets,
+    ),
+  );
+  runs.thr.a = concatF32(bands.map((b) => b.thr));
+  runs.thr.n = n;
+  runs.vals = concatF32(bands.map((b) => b.vals));
+  runs.subVals = concatF32(bands.map((b) => b.subVals));
+  runs.nVals = bands.reduce((s, b) => s + b.vals.length, 0);
+  const Y = runs.y.a;
+  for (let k = 1; k < bands.length; k++) {
+    const seam = bands[k].y0;
+    const curStart = offsets[k];
+    const curEnd = k + 1 < bands.length ? offsets[k + 1] : n;
+    let c1 = curStart;
+    while (c1 < curEnd && Y[c1] === seam) c1++;
+    let p0 = curStart;
+    while (p0 > offsets[k - 1] && Y[p0 - 1] === seam - 1) p0--;
+    if (c1 > curStart && p0 < curStart) runs.link(p0, curStart, curStart, c1);
+  }
+  return runs;
 }

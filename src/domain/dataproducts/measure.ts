@@ -13,8 +13,11 @@ import { standardiseHeader, type StandardHeader } from "../../astro/fits/standar
 import {
   extractSources,
   formatSextractorCatalogue,
+  type ExtractOptions,
+  type ExtractResult,
   type FrameStatistics,
 } from "../../astro/image/extract.ts";
+import { extractSourcesParallel, type ExtractRunner } from "../../astro/image/extract-parallel.ts";
 import { previewPng } from "../../astro/image/preview.ts";
 import {
   bayerLayout,
@@ -41,6 +44,12 @@ export interface MeasureInput {
     pixelScaleArcsec: number | null;
   };
   target: { raDeg: number; decDeg: number };
+  /**
+   * Threads sharing the extraction (extract-parallel.ts): a number, or "auto" (the default) for the cores
+   * idle when the job starts (src/extract-pool.ts `idleCores`), which keeps a night's worker processes
+   * to one core each.
+   */
+  extractThreads?: number | "auto";
 }
 
 /**
@@ -98,7 +107,19 @@ export interface MeasureTimings {
 
 export type MeasureOutput = Measured | { ok: false; message: string };
 
-export async function measureImage(input: MeasureInput, cone: ConeQuery): Promise<MeasureOutput> {
+/**
+ * Measures one frame (file comment). With `runner` (more than one thread) the file is decoded into shared
+ * memory and the extraction of a plain frame — the blind solve's and the catalogue's — is shared among
+ * its threads (same catalogue); colour cubes and Bayer frames keep to this thread.
+ */
+export async function measureImage(
+  input: MeasureInput,
+  cone: ConeQuery,
+  runner?: ExtractRunner,
+): Promise<MeasureOutput> {
+  const parallel = runner !== undefined && runner.threads > 1 ? runner : undefined;
+  const extract = (img: FitsImage, options: ExtractOptions) =>
+    parallel ? extractSourcesParallel(img, options, parallel) : Promise.resolve(extractSources(img, options));
   let image: FitsImage;
   const timingsMs: MeasureTimings = { read: 0, solve: 0, extract: 0, preview: 0, catalogue: 0 };
   let t = performance.now();
@@ -108,7 +129,7 @@ export async function measureImage(input: MeasureInput, cone: ConeQuery): Promis
     t = now;
   };
   try {
-    image = await readFitsFile(input.path, { colourCube: true });
+    image = await readFitsFile(input.path, { colourCube: true, sharedMemory: parallel !== undefined });
     lap("read");
   } catch (err) {
     return {
@@ -128,7 +149,7 @@ export async function measureImage(input: MeasureInput, cone: ConeQuery): Promis
   let solvedNote = "";
   if (headerWcs.ok) wcs = headerWcs.wcs;
   else {
-    const solved = await solveFromPriors(frame, h, target, camera.pixelScaleArcsec, cone);
+    const solved = await solveFromPriors(frame, h, target, camera.pixelScaleArcsec, cone, extract);
     if (!solved.ok) {
       return {
         ok: false,
@@ -158,7 +179,7 @@ export async function measureImage(input: MeasureInput, cone: ConeQuery): Promis
     result = { stats: channels.G.stats };
     catalogue = channels.G.catalogue;
   } else {
-    const extracted = extractSources(image, {
+    const extracted = await extract(image, {
       wcs,
       gainEPerAdu: h.gainEPerAdu,
       readNoiseE: h.readNoiseE,
@@ -272,6 +293,7 @@ async function solveFromPriors(
   target: { raDeg: number; decDeg: number },
   pixelScale: number | null,
   cone: ConeQuery,
+  extract: (img: FitsImage, options: ExtractOptions) => Promise<ExtractResult>,
 ) {
   const ra = image.header.getNumber("RA") ?? target.raDeg;
   const dec = image.header.getNumber("DEC") ?? target.decDeg;
@@ -279,7 +301,7 @@ async function solveFromPriors(
     return { ok: false as const, reason: "no pointing or camera pixel scale to start from" };
   }
   const scale = pixelScale * (h.binning ?? 1);
-  const detected = extractSources(image, { gainEPerAdu: h.gainEPerAdu, saturationAdu: h.saturationAdu });
+  const detected = await extract(image, { gainEPerAdu: h.gainEPerAdu, saturationAdu: h.saturationAdu });
   const rows = detected.rows.filter((r) => Number.isFinite(r.flux) && r.flux > 0);
   const diagonalDeg = (Math.hypot(image.width, image.height) * scale) / 3600;
   const reference = await cone(ra, dec, Math.min(5, diagonalDeg * 1.2), h.mjdMid);
