@@ -101,13 +101,17 @@ export class StoredCatalogueProvider implements ReferenceProvider {
     const wanted = BAND_COLUMNS.filter((c) => surveys.includes(c.survey));
     // One round trip, one answer row: each column as the concatenated 8-byte big-endian float8 of every
     // star (float8send: the stored bits; NULL as NaN), the ready catalogues of the surveys as JSON.
-    // No sort and no per-row text: the stars come in the index scan's order and are put in id order here.
+    // No sort and no per-row text or join (the catalogue ids are one array, evaluated once): the stars come
+    // in the index scan's order and are put in id order here.
     const columns = ["id", "catalogue_id", "ra", "dec", "pmra_mas_yr", "pmdec_mas_yr", "epoch_year"].concat(
       wanted.flatMap((c) => [c.mag, c.err]),
     );
     const packed = sql.raw(
       columns
-        .map((c, k) => `string_agg(coalesce(float8send(s."${c}"::float8), ${NAN_BYTES}), '') as c${k}`)
+        .map(
+          (c, k) =>
+            `encode(string_agg(coalesce(float8send(s."${c}"::float8), ${NAN_BYTES}), ''), 'base64') as c${k}`,
+        )
         .join(", "),
     );
     const surveyList = sql.join(
@@ -115,7 +119,7 @@ export class StoredCatalogueProvider implements ReferenceProvider {
       sql`, `,
     );
     const ready = sql`reference_catalogues c where c.state = 'ready' and c.survey in (${surveyList})`;
-    const result = await this.db.execute<Record<string, Buffer | string | number | null>>(sql`
+    const result = await this.db.execute<Record<string, string | number | null>>(sql`
       select (select coalesce(json_agg(json_build_array(c.id, c.survey, c.origin)), '[]'::json)::text
                 from ${ready}) as catalogues,
              count(*)::int as n, ${packed}
@@ -124,10 +128,10 @@ export class StoredCatalogueProvider implements ReferenceProvider {
         and s.cx between ${box.xMin} and ${box.xMax}
         and s.cy between ${box.yMin} and ${box.yMax}
         and s.cx * ${centre[0]} + s.cy * ${centre[1]} + s.cz * ${centre[2]} >= ${minDot}
-        and s.catalogue_id in (select c.id from ${ready})`);
+        and s.catalogue_id = any(array(select c.id from ${ready}))`);
     const answer = result.rows[0];
     const n = Number(answer.n);
-    const decoded = columns.map((_, k) => float8Column(answer[`c${k}`] as Buffer | null, n));
+    const decoded = columns.map((_, k) => float8Column(answer[`c${k}`] as string | null, n));
     // The stars in id order (the order of the former `order by s.id`; other callers may rely on it).
     const ids = decoded[0];
     const order = new Int32Array(n);
@@ -178,9 +182,11 @@ const NAN_BYTES = "'\\x7ff8000000000000'::bytea";
  * n big-endian float8 values (string_agg of float8send) as numbers: the same values as reading the text
  * form (PostgreSQL's shortest round-trip digits, extra_float_digits ≥ 1) — every NaN the one NaN.
  */
-function float8Column(bytes: Buffer | null, n: number): Float64Array {
+function float8Column(base64: string | null, n: number): Float64Array {
   const out = new Float64Array(n);
   if (n === 0) return out;
+  // Base64 (a third smaller than bytea's hex text); Node skips the line breaks PostgreSQL puts in it.
+  const bytes = base64 === null ? null : Buffer.from(base64, "base64");
   if (!bytes || bytes.length !== 8 * n) throw new Error(`cone: expected ${n} float8 values`);
   const view = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   bytes.copy(view);
