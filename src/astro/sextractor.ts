@@ -92,10 +92,12 @@ const NON_FINITE = new Set([
   "-infinity",
 ]);
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eEdD][+-]?\d+)?$/;
+/** A Fortran exponent (1.5D+03), which Number does not read. */
+const HAS_D_RE = /[dD]/;
 
 /** Parses one token: a number, NaN/±Infinity for the non-finite spellings, or undefined if not numeric. */
 function parseToken(token: string): number | undefined {
-  if (NUMBER_RE.test(token)) return Number(token.replace(/[dD]/, "e"));
+  if (NUMBER_RE.test(token)) return Number(HAS_D_RE.test(token) ? token.replace(/[dD]/, "e") : token);
   const lower = token.toLowerCase();
   if (!NON_FINITE.has(lower)) return undefined;
   if (lower.includes("nan")) return NaN;
@@ -166,6 +168,10 @@ export function parseInstrumentalCatalogue(text: string): ParseResult {
     hasXY ? yCol : undefined,
   ];
   const minTokens = Math.max(...used.map((c) => (c ? c.start + 1 : 0)));
+  // The columns read, each once, in that order; a row's values by slot.
+  const parsedColumns = [...new Set(used.filter((c): c is Column => c !== undefined))];
+  const slotOf = new Map(parsedColumns.map((c, u) => [c, u]));
+  const values = new Float64Array(parsedColumns.length);
 
   const n = rows.length;
   const out = {
@@ -186,15 +192,14 @@ export function parseInstrumentalCatalogue(text: string): ParseResult {
     if (tokens.length < minTokens) {
       return { ok: false, error: `line ${line}: ${tokens.length} fields, expected at least ${minTokens}` };
     }
-    const values = new Map<Column, number>();
-    for (const c of used) {
-      if (!c || values.has(c)) continue;
+    for (let u = 0; u < parsedColumns.length; u++) {
+      const c = parsedColumns[u];
       const v = parseToken(tokens[c.start]);
       if (v === undefined)
         return { ok: false, error: `line ${line}, field ${c.name}: "${tokens[c.start]}" is not a number` };
-      values.set(c, v);
+      values[u] = v;
     }
-    const get = (c: Column | undefined): number => (c ? (values.get(c) as number) : NaN);
+    const get = (c: Column | undefined): number => (c ? values[slotOf.get(c) as number] : NaN);
     const number = numCol ? get(numCol) : k + dropped.length + 1;
     if (!Number.isInteger(number)) {
       return {

@@ -14,6 +14,7 @@
  * Stars of different surveys are not cross-identified: a cone over two surveys returns each star once
  * per survey, with NaN in the other survey's bands — ask for the surveys the calibration will use.
  */
+import { endianness } from "node:os";
 import { sql } from "drizzle-orm";
 import type { Band, ReferenceCatalogue, Survey } from "../astro/calibrate/bands.ts";
 import { SURVEYS } from "../astro/calibrate/bands.ts";
@@ -98,30 +99,53 @@ export class StoredCatalogueProvider implements ReferenceProvider {
     const surveys = checkedSurveys(survey);
     const { box, centre, minDot } = checkedCone(raDeg, decDeg, radiusDeg);
     const wanted = BAND_COLUMNS.filter((c) => surveys.includes(c.survey));
-    const select = sql.raw(wanted.map((c) => `, s."${c.mag}", s."${c.err}"`).join(""));
+    // One round trip, one answer row: each column as the concatenated 8-byte big-endian float8 of every
+    // star (float8send: the stored bits; NULL as NaN), the ready catalogues of the surveys as JSON.
+    // No sort and no per-row text or join (the catalogue ids are one array, evaluated once): the stars come
+    // in the index scan's order and are put in id order here.
+    const columns = ["id", "catalogue_id", "ra", "dec", "pmra_mas_yr", "pmdec_mas_yr", "epoch_year"].concat(
+      wanted.flatMap((c) => [c.mag, c.err]),
+    );
+    const packed = sql.raw(
+      columns
+        .map(
+          (c, k) =>
+            `encode(string_agg(coalesce(float8send(s."${c}"::float8), ${NAN_BYTES}), ''), 'base64') as c${k}`,
+        )
+        .join(", "),
+    );
     const surveyList = sql.join(
       surveys.map((s) => sql`${s}`),
       sql`, `,
     );
-    const result = await this.db.execute<Record<string, number | string | null>>(sql`
-      select s.ra, s.dec, s.pmra_mas_yr, s.pmdec_mas_yr, s.epoch_year, c.survey, c.origin ${select}
-      from reference_stars s join reference_catalogues c on c.id = s.catalogue_id and c.state = 'ready'
+    const ready = sql`reference_catalogues c where c.state = 'ready' and c.survey in (${surveyList})`;
+    const result = await this.db.execute<Record<string, string | number | null>>(sql`
+      select (select coalesce(json_agg(json_build_array(c.id, c.survey, c.origin)), '[]'::json)::text
+                from ${ready}) as catalogues,
+             count(*)::int as n, ${packed}
+      from reference_stars s
       where s.cz between ${box.zMin} and ${box.zMax}
         and s.cx between ${box.xMin} and ${box.xMax}
         and s.cy between ${box.yMin} and ${box.yMax}
         and s.cx * ${centre[0]} + s.cy * ${centre[1]} + s.cz * ${centre[2]} >= ${minDot}
-        and c.survey in (${surveyList})
-      order by s.id`);
-    const rows = result.rows;
-    const n = rows.length;
-    const column = (name: string) => {
-      const out = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = rows[i][name];
-        out[i] = v === null || v === undefined ? NaN : Number(v);
-      }
-      return out;
-    };
+        and s.catalogue_id = any(array(select c.id from ${ready}))`);
+    const answer = result.rows[0];
+    const n = Number(answer.n);
+    const decoded = columns.map((_, k) => float8Column(answer[`c${k}`] as string | null, n));
+    // The stars in id order (the order of the former `order by s.id`; other callers may rely on it).
+    const ids = decoded[0];
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((i, j) => ids[i] - ids[j]);
+    const column = (name: string) => permute(decoded[columns.indexOf(name)], order);
+    const byId = new Map(
+      (JSON.parse(String(answer.catalogues)) as [number, string, string][]).map(([id, s, origin]) => [
+        id,
+        { survey: s, origin },
+      ]),
+    );
+    const catalogueIds = column("catalogue_id");
+    const rows = Array.from(catalogueIds, (id) => byId.get(id)!);
     const catalogue: ReferenceCatalogue = { raDeg: column("ra"), decDeg: column("dec"), bands: {} };
     if (options.epochMjd !== undefined && Number.isFinite(options.epochMjd)) {
       const toYear = julianYearFromMjd(options.epochMjd);
@@ -145,8 +169,37 @@ export class StoredCatalogueProvider implements ReferenceProvider {
       if (mag.some((v) => !Number.isNaN(v)))
         catalogue.bands[c.band] = { survey: c.survey, mag, err: column(c.err) };
     }
-    return withoutArchiveDuplicates(catalogue, rows as { survey: string; origin: string }[]);
+    return withoutArchiveDuplicates(catalogue, rows);
   }
+}
+
+const LITTLE_ENDIAN = endianness() === "LE";
+
+/** float8send of NaN: the 8 bytes a NULL value is sent as. */
+const NAN_BYTES = "'\\x7ff8000000000000'::bytea";
+
+/**
+ * n big-endian float8 values (string_agg of float8send) as numbers: the same values as reading the text
+ * form (PostgreSQL's shortest round-trip digits, extra_float_digits ≥ 1) — every NaN the one NaN.
+ */
+function float8Column(base64: string | null, n: number): Float64Array {
+  const out = new Float64Array(n);
+  if (n === 0) return out;
+  // Base64 (a third smaller than bytea's hex text); Node skips the line breaks PostgreSQL puts in it.
+  const bytes = base64 === null ? null : Buffer.from(base64, "base64");
+  if (!bytes || bytes.length !== 8 * n) throw new Error(`cone: expected ${n} float8 values`);
+  const view = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  bytes.copy(view);
+  if (LITTLE_ENDIAN) view.swap64();
+  for (let i = 0; i < n; i++) if (out[i] !== out[i]) out[i] = NaN;
+  return out;
+}
+
+/** a[order[0]], a[order[1]], … */
+function permute(a: Float64Array, order: Int32Array): Float64Array {
+  const out = new Float64Array(order.length);
+  for (let k = 0; k < order.length; k++) out[k] = a[order[k]];
+  return out;
 }
 
 /**

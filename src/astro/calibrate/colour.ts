@@ -120,6 +120,11 @@ export interface ColourTermOptions {
   priorSource?: "camera" | "default";
   /** Always use this k (no fit). */
   fixedK?: number;
+  /**
+   * The zero-point fit (fitZeroPoint) of exactly these stars — same instMag, instErr, catMag, catErr — when
+   * the caller has it: the fit at k = 0 is that fit (m − 0·x = m), so it is not made again.
+   */
+  zeroPointFit?: ZeroPointFit;
 }
 
 export type KSource = "fit" | "camera" | "default" | "fixed";
@@ -214,7 +219,7 @@ export function fitColourTerm(
     kErr = NaN;
   }
 
-  let fit = fitAt(k);
+  let fit = k === 0 && options.zeroPointFit ? options.zeroPointFit : fitAt(k);
   let rounds = 0;
   let xMean = 0;
   if (kSource === "fit") {

@@ -198,7 +198,7 @@ function fitBandZeroPoint(
   instMag: ArrayLike<number>,
   instErr: ArrayLike<number>,
   o: Required<SelectionOptions>,
-): { row: BandFitRow; panel: BandPanel } {
+): { row: BandFitRow; panel: BandPanel; fit: ZeroPointFit } {
   const panel = bandPanel(c, goodRows(c, instMag.length, o.maxCatErr, undefined), instMag, instErr);
   const m = panel.sampleIndex.length;
   const fit = m > 0 ? fitZeroPoint(panel.instMag, panel.instErr, panel.catMag, panel.catErr) : emptyFit(0);
@@ -207,7 +207,14 @@ function fitBandZeroPoint(
     const w = inlierProbabilities(fit, delta, panel.instErr, panel.catErr);
     for (let k = 0; k < m; k++) panel.inlier[k] = w[k] >= 0.5 ? 1 : 0;
   }
-  return { row: fitRow(c, fit, null, o), panel };
+  return { row: fitRow(c, fit, null, o), panel, fit };
+}
+
+/** Same stars in the same order. */
+function sameSample(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 /**
@@ -219,6 +226,7 @@ function fitBandColour(
   instMag: ArrayLike<number>,
   instErr: ArrayLike<number>,
   o: Required<SelectionOptions>,
+  zeroPoint?: { panel: BandPanel; fit: ZeroPointFit },
 ): { row: BandFitRow; panel: BandPanel } | null {
   const colour = c.colour;
   if (!colour) return null;
@@ -226,13 +234,15 @@ function fitBandColour(
   const m = panel.sampleIndex.length;
   if (m < o.minPoints || m === 0) return null;
   panel.colour = Float64Array.from(panel.sampleIndex, (i) => colour.values[i]);
+  // Every star of the band's zero-point sample has a colour: its fit is the colour fit's start at k = 0.
+  const same = zeroPoint && sameSample(zeroPoint.panel.sampleIndex, panel.sampleIndex);
   const cf = fitColourTerm(
     panel.instMag,
     panel.instErr,
     panel.catMag,
     panel.catErr,
     panel.colour,
-    colour.options,
+    same ? { ...colour.options, zeroPointFit: zeroPoint.fit } : colour.options,
   );
   for (let k = 0; k < m; k++) panel.inlier[k] = cf.inlierWeight[k] >= 0.5 ? 1 : 0;
   const term: BandColourTerm = {
@@ -262,15 +272,20 @@ export function selectBand(
   const o = { ...SELECTION_DEFAULTS, ...options };
   const rows: BandFitRow[] = [];
   const panels: BandPanel[] = [];
+  const fits: ZeroPointFit[] = [];
   let best = -1;
   for (const c of candidates) {
-    const { row, panel } = fitBandZeroPoint(c, instMag, instErr, o);
+    const { row, panel, fit } = fitBandZeroPoint(c, instMag, instErr, o);
     if (row.passed && (best < 0 || row.metric < rows[best].metric)) best = rows.length;
     rows.push(row);
     panels.push(panel);
+    fits.push(fit);
   }
   if (best >= 0) {
-    const refit = fitBandColour(candidates[best], instMag, instErr, o);
+    const refit = fitBandColour(candidates[best], instMag, instErr, o, {
+      panel: panels[best],
+      fit: fits[best],
+    });
     if (refit?.row.passed) {
       rows[best] = refit.row;
       panels[best] = refit.panel;

@@ -21,7 +21,7 @@ import {
   type Survey,
 } from "../../astro/calibrate/bands.ts";
 import { COLOUR_INDICES } from "../../astro/calibrate/colour.ts";
-import { canonicalReference, referenceRowsText } from "../../astro/calibrate/canonical.ts";
+import { canonicalReference, referenceRowsBytes } from "../../astro/calibrate/canonical.ts";
 import { angularSeparationDeg } from "../../astro/coords.ts";
 import { parseInstrumentalCatalogue, type ParseResult } from "../../astro/sextractor.ts";
 import type { ReferenceProvider } from "../../catalog/provider.ts";
@@ -126,9 +126,9 @@ export function coneSurveys(filterRequest: string, colour?: CalibrationRequest["
   return SURVEYS.filter((s) => surveys.has(s));
 }
 
-/** SHA-256 (hex) of a canonical reference catalogue's rows (referenceRowsText). */
+/** SHA-256 (hex) of a canonical reference catalogue's rows (referenceRowsText, as its ASCII bytes). */
 export function referenceSha256(reference: ReferenceCatalogue): string {
-  return createHash("sha256").update(referenceRowsText(reference)).digest("hex");
+  return createHash("sha256").update(referenceRowsBytes(reference)).digest("hex");
 }
 
 /** Step 4: CPCS calibration of the parsed catalogue against the reference stars (src/astro/calibrate). */
