@@ -23,15 +23,16 @@
  *  6. Magnitudes m = ZP − 2.5 log₁₀ F (ZP default 25); sky positions through the WCS.
  *  7. Limiting magnitude (astro-notes §(g), noise model): the flux with S/N = 5 in the aperture,
  *     F = 5 √(F/g + A σ² (1 + (π/2) A/n_sky)), solved for F, then aperture-corrected.
- *  8. Target: the detection nearest the target position within `targetMatchRadiusPx` (default 1·FWHM)
- *     is the target's row; if there is none, forced photometry at the position is appended as NUMBER
- *     999999 (CCDPhot convention, calibration.md §2.3), flagged FORCED.
+ *  8. Target (target.ts, which can also run it after the extraction): the detection nearest the target
+ *     position within `targetMatchRadiusPx` (default 1·FWHM) is the target's row; if there is none, forced
+ *     photometry at the position is appended as NUMBER 999999 (CCDPhot convention, calibration.md §2.3),
+ *     flagged FORCED.
  *
  * Output pixel coordinates are FITS 1-based (pixel centres at integers).
  */
 import { medianInPlace } from "../order.ts";
 import type { TanWcs } from "../wcs/tan.ts";
-import { pixelToSky, skyToPixel } from "../wcs/tan.ts";
+import { pixelToSky } from "../wcs/tan.ts";
 import type { BackgroundOptions, ImagePlane } from "./background.ts";
 import {
   LazyBackgroundRow,
@@ -50,13 +51,12 @@ import {
   adaptiveFwhm,
   aperturePhotometry,
   fluxToMagnitude,
-  forcedPhotometry,
   fwhmFromWindowedMoments,
   profileFwhm,
   windowedCentroid,
   windowedMoments,
 } from "./measure.ts";
-import { TARGET_NUMBER } from "../sextractor.ts";
+import { locateTarget, type TargetPhotometryContext } from "./target.ts";
 
 export { formatSextractorCatalogue } from "./catalogue.ts";
 export type { CatalogueRow } from "./catalogue.ts";
@@ -106,6 +106,8 @@ export interface ExtractResult {
   stats: FrameStatistics;
   /** Row of the target, −1 when no target was asked for or it is off the image. */
   targetIndex: number;
+  /** What the target step needs to run later (target.ts forcedTargetPhotometry). */
+  targetContext: TargetPhotometryContext;
   timingsMs: { background: number; detection: number; measurement: number };
 }
 
@@ -157,7 +159,6 @@ export function extractSources(
 ): ExtractResult {
   const t0 = performance.now();
   const img = asFloat32(image);
-  const { width, height } = img;
   const zp = options.zeroPointMag ?? DEFAULT_ZERO_POINT_MAG;
   const gain = options.gainEPerAdu;
   const bkg = estimateBackground(img, options.background);
@@ -277,47 +278,17 @@ export function extractSources(
     });
   }
 
-  // Target: matched detection or forced photometry.
-  let targetIndex = -1;
-  const t = options.target;
-  if (t) {
-    const pos = "x" in t ? { x: t.x, y: t.y } : wcs ? skyToPixel(wcs, t.raDeg, t.decDeg) : null;
-    if (pos && pos.x >= 0.5 && pos.x < width + 0.5 && pos.y >= 0.5 && pos.y < height + 0.5) {
-      const rMatch = options.targetMatchRadiusPx ?? fwhm;
-      let best = rMatch * rMatch;
-      for (let i = 0; i < n; i++) {
-        const d2 = (rows[i].x - pos.x) ** 2 + (rows[i].y - pos.y) ** 2;
-        if (d2 <= best) {
-          best = d2;
-          targetIndex = i;
-        }
-      }
-      if (targetIndex < 0) {
-        const x0 = pos.x - 1;
-        const y0 = pos.y - 1;
-        const p = forcedPhotometry(img, x0, y0, backgroundAt(bkg, "rms", x0, y0), {
-          ...phot,
-          backgroundAdu: backgroundAt(bkg, "back", x0, y0),
-        });
-        const m = fluxToMagnitude(p.fluxAdu * apcorr, p.fluxErrAdu * apcorr, zp);
-        const sky = wcs ? pixelToSky(wcs, pos.x, pos.y) : { raDeg: NaN, decDeg: NaN };
-        targetIndex = rows.length;
-        rows.push({
-          number: TARGET_NUMBER,
-          x: pos.x,
-          y: pos.y,
-          raDeg: sky.raDeg,
-          decDeg: sky.decDeg,
-          mag: m.mag,
-          magErr: m.magErr,
-          flux: p.fluxAdu * apcorr,
-          fluxErr: p.fluxErrAdu * apcorr,
-          fwhm: NaN,
-          flags: p.flags,
-        });
-      }
-    }
-  }
+  // Target: matched detection or forced photometry (target.ts).
+  const targetContext: TargetPhotometryContext = {
+    background: bkg,
+    aperture: phot,
+    apertureCorrection: apcorr,
+    zeroPointMag: zp,
+    fwhmPx: fwhm,
+  };
+  const targetIndex = options.target
+    ? locateTarget(img, rows, targetContext, options.target, wcs, options.targetMatchRadiusPx)
+    : -1;
 
   // 5σ limit in the aperture (noise model), aperture-corrected.
   const A = Math.PI * rAp * rAp;
@@ -344,6 +315,7 @@ export function extractSources(
     rows,
     stats,
     targetIndex,
+    targetContext,
     timingsMs: { background: t1 - t0, detection: t2 - t1, measurement: t3 - t2 },
   };
 }
