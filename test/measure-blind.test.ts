@@ -53,11 +53,11 @@ async function frameWithoutWcs(name: string): Promise<string> {
 
 describe("measureImage — a frame without WCS is extracted once", () => {
   it.each([
-    ["the target detected", { raDeg: 150.012, decDeg: 1.991 }],
-    ["the target on empty sky (forced photometry)", { raDeg: 150.03, decDeg: 2.004 }],
+    ["the target detected", { raDeg: 150.012, decDeg: 1.991 }, false],
+    ["the target on empty sky (forced photometry)", { raDeg: 150.03, decDeg: 2.004 }, true],
   ])(
     "%s: the catalogue equals a second extraction's with the solved WCS and the target",
-    async (_n, target) => {
+    async (_n, target, forced) => {
       const path = await frameWithoutWcs("nowcs.fits");
       const reference = fixtureReference();
       const measured = await measureImage({ path, camera, target }, async () => reference);
