@@ -71,6 +71,10 @@ describe.each(ENGINES)("recovery at start on %s", (engine) => {
     file(`plots/calibration/${committed.id}.png`);
     file("plots/calibration/987654.png");
     file("plots/fits/987654.png");
+    // A plot's data (drawn on first view: calibration/plotfile.ts) and a first view's temporary PNG.
+    file(`plots/calibration/${committed.id}-run9.plot.json.gz`);
+    file("plots/calibration/987654-run3.plot.json.gz");
+    file("plots/calibration/987654-run3.png.4242-0a1b2c3d.tmp");
 
     // A process sharing the directory (PostgreSQL): all of it is recent, somebody may be working on it.
     const shared = await recoverAtStart(t.tdb.database, queue, t.tdb.dataDir, { owner: false });
@@ -89,8 +93,11 @@ describe.each(ENGINES)("recovery at start on %s", (engine) => {
     // The embedded owner: everything at once, plots of vanished data products too.
     file("tmp/upload-3/0_partial.fits", "half a frame");
     const owner = await recoverAtStart(t.tdb.database, queue, t.tdb.dataDir, { owner: true });
-    expect(owner).toEqual({ jobsRequeued: 0, tmpRemoved: 1, orphanFilesRemoved: 2, importsRemoved: 0 });
+    expect(owner).toEqual({ jobsRequeued: 0, tmpRemoved: 1, orphanFilesRemoved: 4, importsRemoved: 0 });
     expect(exists(`plots/calibration/${committed.id}.png`)).toBe(true);
+    expect(exists(`plots/calibration/${committed.id}-run9.plot.json.gz`)).toBe(true);
+    expect(exists("plots/calibration/987654-run3.plot.json.gz")).toBe(false);
+    expect(exists("plots/calibration/987654-run3.png.4242-0a1b2c3d.tmp")).toBe(false);
     expect(exists("plots/calibration/987654.png")).toBe(false);
     expect(exists("plots/fits/987654.png")).toBe(false);
     expect(exists(committed.file)).toBe(true);

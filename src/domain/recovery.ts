@@ -39,7 +39,10 @@ async function referencedPaths(database: Database, paths: string[]): Promise<Set
   return new Set(rows.flatMap((r) => [r.data, r.photometryData ?? ""]).filter((p) => paths.includes(p)));
 }
 
-/** Plots and previews named `<data product id>.png` (or `<id>-run<run id>.png`) whose data product is gone. */
+/**
+ * Plots and previews named `<data product id>.png` (or `<id>-run<run id>.png`, and a plot's data
+ * `<id>-run<run id>.plot.json.gz`) whose data product is gone.
+ */
 async function removeOrphanPlots(database: Database, dataDir: string): Promise<number> {
   let removed = 0;
   for (const folder of ["plots/calibration", "plots/fits"]) {
@@ -49,7 +52,8 @@ async function removeOrphanPlots(database: Database, dataDir: string): Promise<n
     } catch {
       continue;
     }
-    const owner = (n: string) => /^(\d+)(?:-run\d+)?\.png$/.exec(n)?.[1];
+    // `<id>.png`, `<id>-run<N>.png`, a plot's data `<id>-run<N>.plot.json.gz`, and either's temporary file.
+    const owner = (n: string) => /^(\d+)(?:-run\d+)?\.(?:png|plot\.json\.gz)(?:\.[\w-]+\.tmp)?$/.exec(n)?.[1];
     const ids = [...new Set(names.map(owner).filter((id) => id !== undefined))].map(Number);
     if (!ids.length) continue;
     const rows = await database.db

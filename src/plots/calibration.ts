@@ -30,9 +30,14 @@ export interface CalibrationPlotOptions {
   columns?: number;
 }
 
+/** What the plot draws of one passing band's panel (a calibration's `PlotPanel` is one). */
+export type PlotPanelData = Pick<
+  PlotPanel,
+  "survey" | "band" | "zp" | "scatter" | "chosen" | "colourTerm" | "catMag" | "instMag" | "inlier" | "colour"
+>;
+
 /** What the plot needs from a calibration: the passing bands' panels, and the band table for failures. */
-export type CalibrationPlotInput = Pick<CalibrationResult, "plot"> &
-  Partial<Pick<CalibrationResult, "bands">>;
+export type CalibrationPlotInput = { plot: PlotPanelData[] } & Partial<Pick<CalibrationResult, "bands">>;
 
 const COLOUR = { inlier: "#0072B2", outlier: "#D55E00", chosen: "#D00000", text: "#111111", band: "#0072B2" };
 const MARGIN = { top: 8, right: 12, bottom: 40, left: 52 }; // px around each panel's plot area
@@ -65,7 +70,7 @@ function fitFont(text: string, widthPx: number, max: number): number {
 }
 
 /** x and y domains of equal length: each data range ± 0.5 mag, widened to the larger span. */
-function domains(panel: PlotPanel): { x: [number, number]; y: [number, number] } {
+function domains(panel: PlotPanelData): { x: [number, number]; y: [number, number] } {
   const range = (a: Float64Array) => {
     let lo = Infinity;
     let hi = -Infinity;
@@ -84,7 +89,7 @@ function domains(panel: PlotPanel): { x: [number, number]; y: [number, number] }
 }
 
 /** One panel as an SVG element string (no title), `size` px square plot area plus margins. */
-function panelSvg(panel: PlotPanel, size: number, document: LinkedDocument): string {
+function panelSvg(panel: PlotPanelData, size: number, document: LinkedDocument): string {
   const { x, y } = domains(panel);
   const inliers: number[] = [];
   const outliers: number[] = [];
@@ -152,7 +157,7 @@ function squarePanel(
 }
 
 /** Title of the residual-vs-colour panel. */
-export function colourPanelTitle(panel: PlotPanel): string {
+export function colourPanelTitle(panel: PlotPanelData): string {
   const ct = panel.colourTerm;
   if (!ct) return "";
   const err = Number.isFinite(ct.kErr) ? ` ± ${ct.kErr.toFixed(3)}` : "";
@@ -160,7 +165,7 @@ export function colourPanelTitle(panel: PlotPanel): string {
 }
 
 /** The residual-vs-colour panel of a band fitted with a colour term (file comment). */
-function colourPanelSvg(panel: PlotPanel, size: number, document: LinkedDocument): string {
+function colourPanelSvg(panel: PlotPanelData, size: number, document: LinkedDocument): string {
   const ct = panel.colourTerm;
   const colour = panel.colour;
   if (!ct || !colour) return "";

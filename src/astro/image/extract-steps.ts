@@ -6,7 +6,7 @@
  */
 import { medianInPlace } from "../order.ts";
 import type { TanWcs } from "../wcs/tan.ts";
-import { pixelToSky, skyToPixel } from "../wcs/tan.ts";
+import { pixelToSky } from "../wcs/tan.ts";
 import type { BackgroundModel, BackgroundOptions, ImagePlane } from "./background.ts";
 import { backgroundAt, createRowScratch } from "./background.ts";
 import type { CatalogueRow } from "./catalogue.ts";
@@ -18,13 +18,12 @@ import {
   adaptiveFwhm,
   aperturePhotometry,
   fluxToMagnitude,
-  forcedPhotometry,
   fwhmFromWindowedMoments,
   profileFwhm,
   windowedCentroid,
   windowedMoments,
 } from "./measure.ts";
-import { TARGET_NUMBER } from "../sextractor.ts";
+import { locateTarget, type TargetPhotometryContext } from "./target.ts";
 
 export interface ExtractOptions {
   wcs?: TanWcs;
@@ -71,6 +70,8 @@ export interface ExtractResult {
   stats: FrameStatistics;
   /** Row of the target, −1 when no target was asked for or it is off the image. */
   targetIndex: number;
+  /** What the target step needs to run later (target.ts forcedTargetPhotometry). */
+  targetContext: TargetPhotometryContext;
   timingsMs: { background: number; detection: number; measurement: number };
 }
 
@@ -287,7 +288,6 @@ export function finishExtraction(
   measured: MeasuredRange,
   options: ExtractOptions,
 ): Omit<ExtractResult, "timingsMs"> {
-  const { width, height } = img;
   const n = det.count;
   const zp = options.zeroPointMag ?? DEFAULT_ZERO_POINT_MAG;
   const gain = options.gainEPerAdu;
@@ -339,47 +339,17 @@ export function finishExtraction(
     });
   }
 
-  // Target: matched detection or forced photometry.
-  let targetIndex = -1;
-  const t = options.target;
-  if (t) {
-    const pos = "x" in t ? { x: t.x, y: t.y } : wcs ? skyToPixel(wcs, t.raDeg, t.decDeg) : null;
-    if (pos && pos.x >= 0.5 && pos.x < width + 0.5 && pos.y >= 0.5 && pos.y < height + 0.5) {
-      const rMatch = options.targetMatchRadiusPx ?? fwhm;
-      let best = rMatch * rMatch;
-      for (let i = 0; i < n; i++) {
-        const d2 = (rows[i].x - pos.x) ** 2 + (rows[i].y - pos.y) ** 2;
-        if (d2 <= best) {
-          best = d2;
-          targetIndex = i;
-        }
-      }
-      if (targetIndex < 0) {
-        const x0 = pos.x - 1;
-        const y0 = pos.y - 1;
-        const p = forcedPhotometry(img, x0, y0, backgroundAt(bkg, "rms", x0, y0), {
-          ...phot,
-          backgroundAdu: backgroundAt(bkg, "back", x0, y0),
-        });
-        const m = fluxToMagnitude(p.fluxAdu * apcorr, p.fluxErrAdu * apcorr, zp);
-        const sky = wcs ? pixelToSky(wcs, pos.x, pos.y) : { raDeg: NaN, decDeg: NaN };
-        targetIndex = rows.length;
-        rows.push({
-          number: TARGET_NUMBER,
-          x: pos.x,
-          y: pos.y,
-          raDeg: sky.raDeg,
-          decDeg: sky.decDeg,
-          mag: m.mag,
-          magErr: m.magErr,
-          flux: p.fluxAdu * apcorr,
-          fluxErr: p.fluxErrAdu * apcorr,
-          fwhm: NaN,
-          flags: p.flags,
-        });
-      }
-    }
-  }
+  // Target: matched detection or forced photometry (target.ts).
+  const targetContext: TargetPhotometryContext = {
+    background: bkg,
+    aperture: phot,
+    apertureCorrection: apcorr,
+    zeroPointMag: zp,
+    fwhmPx: fwhm,
+  };
+  const targetIndex = options.target
+    ? locateTarget(img, rows, targetContext, options.target, wcs, options.targetMatchRadiusPx)
+    : -1;
 
   // 5σ limit in the aperture (noise model), aperture-corrected.
   const A = Math.PI * rAp * rAp;
@@ -401,7 +371,7 @@ export function finishExtraction(
     limitingMag5Sigma: zp - 2.5 * Math.log10(fLim * apcorr),
     overflow: det.overflow,
   };
-  return { rows, stats, targetIndex };
+  return { rows, stats, targetIndex, targetContext };
 }
 
 /** Median of a list (NaN when empty), through the shared quickselect. */

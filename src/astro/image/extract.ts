@@ -26,9 +26,10 @@
  *  6. Magnitudes m = ZP − 2.5 log₁₀ F (ZP default 25); sky positions through the WCS.
  *  7. Limiting magnitude (astro-notes §(g), noise model): the flux with S/N = 5 in the aperture,
  *     F = 5 √(F/g + A σ² (1 + (π/2) A/n_sky)), solved for F, then aperture-corrected.
- *  8. Target: the detection nearest the target position within `targetMatchRadiusPx` (default 1·FWHM)
- *     is the target's row; if there is none, forced photometry at the position is appended as NUMBER
- *     999999 (CCDPhot convention, calibration.md §2.3), flagged FORCED.
+ *  8. Target (target.ts, which can also run it after the extraction): the detection nearest the target
+ *     position within `targetMatchRadiusPx` (default 1·FWHM) is the target's row; if there is none, forced
+ *     photometry at the position is appended as NUMBER 999999 (CCDPhot convention, calibration.md §2.3),
+ *     flagged FORCED.
  *
  * Output pixel coordinates are FITS 1-based (pixel centres at integers).
  */

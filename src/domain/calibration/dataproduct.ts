@@ -11,8 +11,7 @@
  * only the first to finish records it.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFile } from "node:fs/promises";
 import { and, eq } from "drizzle-orm";
 import { inTransaction, type Database } from "../../db/connection.ts";
 import {
@@ -24,7 +23,8 @@ import {
 import { storedPath } from "../../storage.ts";
 import { cameraOf, colourRequestFor, frameRequest, learnColourTerm } from "./colour.ts";
 import { qualityFlagFor } from "./health.ts";
-import { calibrationPlot, runCalibration, type CalibrationDeps } from "./pipeline.ts";
+import { runCalibration, type CalibrationDeps } from "./pipeline.ts";
+import { storePlotData } from "./plotfile.ts";
 import { failRun, finishRun, loadDataProduct, openRun, settleRun, type RunInputs } from "./runs.ts";
 
 /**
@@ -86,7 +86,7 @@ async function markStarted(
 
 /** What calibrating a stored data product uses: the pipeline's services and the data directory. */
 export interface CalibrateOptions extends CalibrationDeps {
-  /** Data directory (SKYTOM_DATA): the catalogue is read from it, the plot written to it. */
+  /** Data directory (SKYTOM_DATA): the catalogue is read from it, the plot's data written to it. */
   dataDir: string;
   now?: () => Date;
   /** The queued run to carry out (recalibrate, restart); default: the product's own (runs.ts openRun). */
@@ -184,18 +184,15 @@ export async function calibrateDataProduct(
           )
         : null,
   });
+  // The plot is drawn on first view (plotfile.ts): the run stores what it draws, and the PNG's path.
   const tPlot = performance.now();
-  const plot = calibrationPlot(
-    result.result,
-    "png",
-    `${target.name} — data product ${id}${run.channel ? ` (${run.channel} channel)` : ""}, run ${run.id}, ` +
-      `MJD ${dp.mjd.toFixed(5)}`,
-  );
   let plotPath: string | null = null;
-  if (plot !== null) {
+  if (result.result.plot.length > 0) {
     plotPath = `plots/calibration/${id}-run${run.id}.png`;
-    await mkdir(dirname(storedPath(opts.dataDir, plotPath)), { recursive: true });
-    await writeFile(storedPath(opts.dataDir, plotPath), plot);
+    const title =
+      `${target.name} — data product ${id}${run.channel ? ` (${run.channel} channel)` : ""}, run ${run.id}, ` +
+      `MJD ${dp.mjd.toFixed(5)}`;
+    await storePlotData(opts.dataDir, plotPath, result.result, title);
   }
   const tStore = performance.now();
   await inTransaction(database, async (tx) => {
@@ -214,7 +211,7 @@ export async function calibrateDataProduct(
   };
 }
 
-/** Where a calibration's time went, ms: reference cone, parse + fit, plot (rendered and written), store. */
+/** Where a calibration's time went, ms: reference cone, parse + fit, plot (its data stored), store. */
 export interface CalibrateTimings {
   cone: number;
   fit: number;

@@ -21,6 +21,7 @@ import { ccdphotBlock } from "../dataproducts/service.ts";
 import { BadRequestError } from "../errors.ts";
 import { booleanWord, containsPattern, integerValue } from "../input.ts";
 import type { Actor } from "../permissions.ts";
+import { ensureCalibrationPlot } from "./plotfile.ts";
 import { queueRuns, runSettings } from "./recalibrate.ts";
 import { bandColour } from "./colour.ts";
 
@@ -169,8 +170,10 @@ export async function calibrationResults(
   return items;
 }
 
+/** The stored plot PNG as a data URL (drawn first when it is not yet: plotfile.ts); null when it is gone. */
 async function plotDataUrl(dataDir: string, path: string): Promise<string | null> {
   try {
+    await ensureCalibrationPlot(dataDir, path);
     return `data:image/png;base64,${(await readFile(storedPath(dataDir, path))).toString("base64")}`;
   } catch {
     return null;

@@ -1,11 +1,13 @@
 /**
  * Every file stored for data products: the upload itself, what was made from it (the FITS job's
- * instrumental catalogue and preview, the calibration plot of every calibration run). The
+ * instrumental catalogue and preview, the calibration plot of every calibration run: its data and, once
+ * drawn, its PNG — calibration/plotfile.ts). The
  * one list deletes remove (deleteTarget, deleteDataProduct, deleteReducedDatum's data product), after
  * their transaction commits.
  */
 import { eq, inArray, type SQL } from "drizzle-orm";
 import type { Executor } from "../../db/connection.ts";
+import { plotDataPath } from "../calibration/plotfile.ts";
 import {
   calibrationRuns,
   calibrations,
@@ -36,9 +38,11 @@ export async function storedFilesOf(db: Executor, where: SQL): Promise<string[]>
         .from(calibrationRuns)
         .where(inArray(calibrationRuns.dataProductId, ids))
     : [];
+  // A plot is stored as its data (plotfile.ts) and, once looked at, its PNG.
+  const plots = [...rows.map((r) => r.plot), ...runPlots.map((r) => r.plot)].filter((p) => !!p) as string[];
   const paths = [
-    ...rows.flatMap((r) => [r.data, r.photometry, r.fits, r.plot, r.preview]),
-    ...runPlots.map((r) => r.plot),
+    ...rows.flatMap((r) => [r.data, r.photometry, r.fits, r.preview]),
+    ...plots.flatMap((p) => [p, plotDataPath(p)]),
   ];
   return [...new Set(paths.filter((p): p is string => !!p))];
 }

@@ -18,6 +18,7 @@ import {
   type FrameStatistics,
 } from "../../astro/image/extract.ts";
 import { extractSourcesParallel, type ExtractRunner } from "../../astro/image/extract-parallel.ts";
+import { forcedTargetPhotometry, withSkyPositions } from "../../astro/image/target.ts";
 import { previewPng } from "../../astro/image/preview.ts";
 import {
   bayerLayout,
@@ -147,6 +148,8 @@ export async function measureImage(
   const headerWcs = wcsFromHeader((k) => image.header.get(k) as number | string | boolean | undefined);
   let wcs: TanWcs;
   let solvedNote = "";
+  // The blind solve's extraction of the frame (no WCS, no target): reused for an ordinary frame.
+  let blind: ExtractResult | null = null;
   if (headerWcs.ok) wcs = headerWcs.wcs;
   else {
     const solved = await solveFromPriors(frame, h, target, camera.pixelScaleArcsec, cone, extract);
@@ -157,6 +160,7 @@ export async function measureImage(
       };
     }
     wcs = solved.wcs;
+    blind = solved.extracted;
     solvedNote = `; WCS solved (${solved.matched} stars, ${solved.rmsArcsec.toFixed(2)}″ rms)`;
   }
   lap("solve");
@@ -179,13 +183,12 @@ export async function measureImage(
     result = { stats: channels.G.stats };
     catalogue = channels.G.catalogue;
   } else {
-    const extracted = await extract(image, {
-      wcs,
-      gainEPerAdu: h.gainEPerAdu,
-      readNoiseE: h.readNoiseE,
-      saturationAdu: h.saturationAdu,
-      target,
-    });
+    // A frame solved blind was extracted once already (same image, same options): its detections get
+    // sky positions from the solved WCS and the target's match or forced photometry — the catalogue a
+    // second extraction with the WCS and the target gives.
+    const extracted = blind
+      ? forcedTargetPhotometry(frame, withSkyPositions(blind, wcs), target, { wcs })
+      : await extract(image, { ...extractOptions(h), wcs, target });
     lap("extract");
     result = extracted;
     catalogue = formatSextractorCatalogue(extracted.rows);
@@ -301,13 +304,13 @@ async function solveFromPriors(
     return { ok: false as const, reason: "no pointing or camera pixel scale to start from" };
   }
   const scale = pixelScale * (h.binning ?? 1);
-  const detected = await extract(image, { gainEPerAdu: h.gainEPerAdu, saturationAdu: h.saturationAdu });
+  const detected = await extract(image, extractOptions(h));
   const rows = detected.rows.filter((r) => Number.isFinite(r.flux) && r.flux > 0);
   const diagonalDeg = (Math.hypot(image.width, image.height) * scale) / 3600;
   const reference = await cone(ra, dec, Math.min(5, diagonalDeg * 1.2), h.mjdMid);
   const band = reference.bands.V ?? Object.values(reference.bands)[0];
   if (!band) return { ok: false as const, reason: "no reference stars around the pointing" };
-  return solveWcs({
+  const solved = solveWcs({
     sources: {
       x: Float64Array.from(rows, (r) => r.x),
       y: Float64Array.from(rows, (r) => r.y),
@@ -320,6 +323,12 @@ async function solveFromPriors(
     width: image.width,
     height: image.height,
   });
+  return solved.ok ? { ...solved, extracted: detected } : solved;
+}
+
+/** The camera's side of the extraction options (the frame's, as the header standardised them). */
+function extractOptions(h: StandardHeader): ExtractOptions {
+  return { gainEPerAdu: h.gainEPerAdu, readNoiseE: h.readNoiseE, saturationAdu: h.saturationAdu };
 }
 
 /** Reference stars with a finite magnitude in the chosen band. */

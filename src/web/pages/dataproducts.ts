@@ -12,6 +12,7 @@ import { basename } from "node:path";
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import { dataProductResult, restartDataProduct, resultImagePath } from "../../domain/calibration/result.ts";
 import { getRun, useRun } from "../../domain/calibration/history.ts";
+import { ensureCalibrationPlot } from "../../domain/calibration/plotfile.ts";
 import { deleteDataProduct, listUploads, photometryFile } from "../../domain/dataproducts/service.ts";
 import { NotFoundError } from "../../domain/errors.ts";
 import { findById } from "../../domain/datums/repo.ts";
@@ -131,6 +132,8 @@ export const dataproductPages: FastifyPluginAsync<WebOptions> = async (app, opts
         "plot",
         request.query.channel,
       );
+      // Drawn on first view (plotfile.ts); a calibration made before that has its PNG stored.
+      await ensureCalibrationPlot(dataDir, path);
       return sendStored(reply, path, "image/png");
     },
   );
