@@ -20,6 +20,7 @@ export const SLOW_FILES: Record<string, number> = {
   "test/downloads-cache.test.ts": 160,
   "test/multiprocess.test.ts": 148,
   "test/worker-crash.test.ts": 147,
+  "test/calibration-plot-on-view.test.ts": 146,
   "test/observatories.test.ts": 145,
   "test/cli.test.ts": 138,
   "test/web-browser-planning.test.ts": 132,

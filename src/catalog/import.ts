@@ -18,7 +18,6 @@
 import { open } from "node:fs/promises";
 import { basename } from "node:path";
 import type { Band, Survey } from "../astro/calibrate/bands.ts";
-import { SURVEYS } from "../astro/calibrate/bands.ts";
 import { unitVector } from "../astro/coords.ts";
 import type { Database } from "../db/connection.ts";
 import { inTransaction } from "../db/connection.ts";
@@ -59,11 +58,6 @@ export interface ImportResult {
   bands: Band[];
   /** Columns of the file that were not used. */
   ignoredColumns: string[];
-}
-
-/** `GaiaSP`, `gaiasp`, … → the canonical survey name; undefined when unknown. */
-export function parseSurvey(text: string): Survey | undefined {
-  return SURVEYS.find((s) => s.toLowerCase() === text.trim().toLowerCase());
 }
 
 /** Default catalogue name: the file name without .csv/.fits/.fit/.fts (and .gz). */

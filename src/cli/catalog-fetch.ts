@@ -8,9 +8,8 @@
  */
 import cliProgress from "cli-progress";
 import { Command } from "commander";
-import { SURVEYS } from "../astro/calibrate/bands.ts";
+import { parseSurvey, SURVEYS } from "../astro/calibrate/bands.ts";
 import type { TileProgress } from "../catalog/archive.ts";
-import { parseSurvey } from "../catalog/import.ts";
 import { loadConfig } from "../config.ts";
 import { ValidationError } from "../domain/errors.ts";
 import { withDatabase } from "./db.ts";

@@ -1,11 +1,8 @@
 /** `skytom catalog import|info|fetch|synth`: reference catalogues for the calibration (src/catalog/). */
 import { createWriteStream } from "node:fs";
 import { Command } from "commander";
-import { SURVEYS } from "../astro/calibrate/bands.ts";
-import { importCatalogue, parseSurvey } from "../catalog/import.ts";
+import { parseSurvey, SURVEYS } from "../astro/calibrate/bands.ts";
 import type { ImportProgress } from "../catalog/import.ts";
-import { listCatalogues } from "../catalog/info.ts";
-import { syntheticCatalogueLines } from "../catalog/synth.ts";
 import { ValidationError } from "../domain/errors.ts";
 import { catalogFetchCommand } from "./catalog-fetch.ts";
 import { withDatabase } from "./db.ts";
@@ -66,6 +63,7 @@ export function catalogCommand(): Command {
         );
       }
       const progress = progressPrinter();
+      const { importCatalogue } = await import("../catalog/import.ts");
       const result = await withDatabase((database) =>
         importCatalogue(database, file, {
           survey,
@@ -92,6 +90,7 @@ export function catalogCommand(): Command {
     )
     .option("--json", "print JSON")
     .action(async (o) => {
+      const { listCatalogues } = await import("../catalog/info.ts");
       const list = await withDatabase(({ db }) => listCatalogues(db));
       if (o.json) {
         console.log(JSON.stringify(list));
@@ -172,6 +171,7 @@ export function catalogCommand(): Command {
         seed: numberOption("--seed", o.seed),
         stars: numberOption("--stars", o.stars),
       };
+      const { syntheticCatalogueLines } = await import("../catalog/synth.ts");
       let lines: string[];
       try {
         lines = syntheticCatalogueLines(opts);

@@ -7,7 +7,7 @@ import { Command } from "commander";
 import cliProgress from "cli-progress";
 import { loadConfig } from "../config.ts";
 import { ValidationError } from "../domain/errors.ts";
-import { runDemo, type DemoEvent, type DemoProduct, type DemoResult } from "../demo/run.ts";
+import type { DemoEvent, DemoProduct, DemoResult } from "../demo/run.ts";
 import { withDatabase } from "./db.ts";
 
 /** Exit code when fewer than 90 % of the exposures were calibrated (README: 3 = other failure). */
@@ -165,6 +165,7 @@ export function demoCommand(): Command {
         o.catalogues === undefined ? undefined : integerOption("--catalogues", o.catalogues, 0, 50);
       const config = loadConfig();
       const progress = progressPrinter(o.json ? process.stderr : process.stdout);
+      const { runDemo } = await import("../demo/run.ts"); // the whole app: loaded only for the demo
       const result = await withDatabase((database) =>
         runDemo(database, config.dataDir, {
           frames,

@@ -1,9 +1,11 @@
 /** `skytom observatory list|activate|deactivate`: look at observatories and approve cameras from the shell. */
 import { Command } from "commander";
-import * as observatories from "../domain/observatories/service.ts";
 import { withDatabase } from "./db.ts";
 import { printTable } from "./output.ts";
 import { SYSTEM } from "../domain/permissions.ts";
+
+/** The observatories' domain, loaded when a command runs (not at every start of the CLI). */
+const observatoriesDomain = () => import("../domain/observatories/service.ts");
 
 export function observatoryCommand(): Command {
   const cmd = new Command("observatory").description("observatories and their cameras (ONAMEs)");
@@ -13,7 +15,7 @@ export function observatoryCommand(): Command {
     .description("list observatories with their cameras, one line per camera")
     .option("--json", "print JSON (observatories with their cameras, as the API returns them)")
     .action(async (o) => {
-      const list = await withDatabase(({ db }) => observatories.allObservatories(db));
+      const list = await withDatabase(async ({ db }) => (await observatoriesDomain()).allObservatories(db));
       if (o.json) {
         console.log(JSON.stringify(list));
         return;
@@ -37,7 +39,9 @@ export function observatoryCommand(): Command {
     .argument("<oname>", "the camera's ONAME: <observatory>_<camera>")
     .addHelpText("after", '\nExample:\n  $ skytom observatory activate "My Observatory_Camera1"')
     .action(async (oname: string) => {
-      await withDatabase(({ db }) => observatories.setCameraActive(db, SYSTEM, oname, true));
+      await withDatabase(async ({ db }) =>
+        (await observatoriesDomain()).setCameraActive(db, SYSTEM, oname, true),
+      );
       console.log(`activated ${oname}`);
     });
 
@@ -46,7 +50,9 @@ export function observatoryCommand(): Command {
     .description("deactivate a camera (uploads and new favourites refuse it)")
     .argument("<oname>", "the camera's ONAME: <observatory>_<camera>")
     .action(async (oname: string) => {
-      await withDatabase(({ db }) => observatories.setCameraActive(db, SYSTEM, oname, false));
+      await withDatabase(async ({ db }) =>
+        (await observatoriesDomain()).setCameraActive(db, SYSTEM, oname, false),
+      );
       console.log(`deactivated ${oname}`);
     });
 

@@ -1,9 +1,11 @@
 /** `skytom user add|list|token|activate`: manage accounts from the shell. */
 import { Command } from "commander";
-import * as users from "../domain/users/service.ts";
 import { withDatabase } from "./db.ts";
 import { printTable } from "./output.ts";
 import { SYSTEM } from "../domain/permissions.ts";
+
+/** The users' domain, loaded when a command runs (not at every start of the CLI). */
+const usersDomain = () => import("../domain/users/service.ts");
 
 export function userCommand(): Command {
   const cmd = new Command("user").description("manage user accounts");
@@ -23,8 +25,8 @@ export function userCommand(): Command {
     .addHelpText("after", "\nExample:\n  $ skytom user add alice --password 's3cret-pass' --staff")
     .action(async (username: string, o) => {
       if (String(o.password).length < 8) throw new Error("--password must have at least 8 characters");
-      const user = await withDatabase(({ db }) =>
-        users.createUser(db, SYSTEM, {
+      const user = await withDatabase(async ({ db }) =>
+        (await usersDomain()).createUser(db, SYSTEM, {
           username,
           password: o.password,
           email: o.email,
@@ -44,7 +46,7 @@ export function userCommand(): Command {
     .description("list users")
     .option("--json", "print JSON")
     .action(async (o) => {
-      const list = await withDatabase(({ db }) => users.listUsers(db, SYSTEM, {}));
+      const list = await withDatabase(async ({ db }) => (await usersDomain()).listUsers(db, SYSTEM, {}));
       if (o.json) console.log(JSON.stringify(list));
       else
         printTable(list, ["id", "username", "email", "is_active", "is_staff", "is_superuser", "date_joined"]);
@@ -61,10 +63,10 @@ export function userCommand(): Command {
     )
     .action(async (username: string, o) => {
       if (o.revokeAll) {
-        const n = await withDatabase(({ db }) => users.revokeAllTokens(db, username));
+        const n = await withDatabase(async ({ db }) => (await usersDomain()).revokeAllTokens(db, username));
         console.log(`revoked ${n} token(s) of ${username}`);
       } else {
-        console.log(await withDatabase(({ db }) => users.tokenForUser(db, username)));
+        console.log(await withDatabase(async ({ db }) => (await usersDomain()).tokenForUser(db, username)));
       }
     });
 
@@ -73,7 +75,9 @@ export function userCommand(): Command {
     .description("activate an account (e.g. a registration awaiting approval)")
     .argument("<username>")
     .action(async (username: string) => {
-      await withDatabase(({ db }) => users.updateUser(db, SYSTEM, username, { is_active: true }));
+      await withDatabase(async ({ db }) =>
+        (await usersDomain()).updateUser(db, SYSTEM, username, { is_active: true }),
+      );
       console.log(`activated ${username}`);
     });
 

@@ -197,3 +197,8 @@ export interface ReferenceCatalogue {
   decDeg: Float64Array;
   bands: Partial<Record<Band, ReferenceBand>>;
 }
+
+/** `GaiaSP`, `gaiasp`, … → the canonical survey name; undefined when unknown. */
+export function parseSurvey(text: string): Survey | undefined {
+  return SURVEYS.find((s) => s.toLowerCase() === text.trim().toLowerCase());
+}
