@@ -11,6 +11,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { isFitsError } from "../astro/fits/errors.ts";
 import { readFitsFile } from "../astro/fits/file.ts";
+import type { PixelArray } from "../astro/fits/pixels.ts";
 import { extractSources, formatSextractorCatalogue } from "../astro/image/extract.ts";
 import type { ExtractRunner } from "../astro/image/extract-parallel.ts";
 import { extractSourcesParallel } from "../astro/image/extract-parallel.ts";
@@ -39,6 +40,12 @@ export interface ExtractedFile {
 const positive = (v: number | undefined): number | undefined =>
   v !== undefined && Number.isFinite(v) && v > 0 ? v : undefined;
 
+/**
+ * The pixels of this thread's last measured file, for the next one to be decoded into (ReadFitsOptions
+ * `recycle`): a batch of same-size frames then allocates its pixels once per thread, not once per file.
+ */
+let spare: PixelArray | undefined;
+
 /** Measure one file and write its catalogue (through a temporary file, so no half-written catalogue). */
 export async function extractFile(
   input: string,
@@ -48,7 +55,9 @@ export async function extractFile(
 ): Promise<ExtractedFile> {
   let t = performance.now();
   const parallel = pool !== undefined && pool.threads > 1;
-  const image = await readFitsFile(input, { sharedMemory: parallel }).catch((err: unknown) => {
+  const recycle = spare; // taken, so that no other file of this thread decodes into it meanwhile
+  spare = undefined;
+  const image = await readFitsFile(input, { sharedMemory: parallel, recycle }).catch((err: unknown) => {
     const code = (err as { code?: string }).code;
     if (code === "ENOENT") throw new Error("no such file");
     if (code === "EISDIR") throw new Error("a directory, not a FITS file");
@@ -73,6 +82,7 @@ export async function extractFile(
   const tmp = `${output}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await writeFile(tmp, formatSextractorCatalogue(result.rows));
   await rename(tmp, output);
+  spare = image.data; // the catalogue holds no pixel: the next file may decode into them
   return {
     input,
     output,

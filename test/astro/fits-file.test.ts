@@ -77,3 +77,49 @@ describe("readFitsFile straight from the file", () => {
     }
   });
 });
+
+describe("readFitsFile into the pixels of an earlier image (recycle)", () => {
+  const file = (name: string, data: Float32Array, w: number, h: number, bitpix: -32 | 16 | -64 = -32) => {
+    const path = join(dir, name);
+    writeFileSync(path, writeFits({ data, width: w, height: h, bitpix, bzero: bitpix === 16 ? 32768 : 0 }));
+    return path;
+  };
+
+  it("decodes into them when type and length fit; the image is the one a fresh read gives", async () => {
+    const a = await readFitsFile(file("r1.fits", ramp(120 * 80), 120, 80));
+    const other = Float32Array.from({ length: 120 * 80 }, (_, i) => Math.sin(i) * 1e4);
+    const path = file("r2.fits", other, 120, 80);
+    const fresh = await readFitsFile(path);
+    const reused = await readFitsFile(path, { recycle: a.data });
+    expect(reused.data).toBe(a.data);
+    expect(Buffer.from(reused.data.buffer).equals(Buffer.from(fresh.data.buffer))).toBe(true);
+    expect(reused.width).toBe(120);
+    // uint16 + BZERO is float32 too: recycled as well, every pixel written.
+    const intPath = file(
+      "r3.fits",
+      ramp(120 * 80).map((v) => v + 100),
+      120,
+      80,
+      16,
+    );
+    const intsFresh = await readFitsFile(intPath);
+    const ints = await readFitsFile(intPath, { recycle: a.data });
+    expect(ints.data).toBe(a.data);
+    expect(Buffer.from(ints.data.buffer).equals(Buffer.from(intsFresh.data.buffer))).toBe(true);
+  });
+
+  it("allocates anew when the length, the type or the memory differ", async () => {
+    const a = await readFitsFile(file("s1.fits", ramp(100 * 80), 100, 80));
+    const bigger = await readFitsFile(file("s2.fits", ramp(120 * 80), 120, 80), { recycle: a.data });
+    expect(bigger.data).not.toBe(a.data);
+    const wide = await readFitsFile(file("s3.fits", ramp(100 * 80), 100, 80, -64), { recycle: a.data });
+    expect(wide.data).not.toBe(a.data);
+    expect(wide.data).toBeInstanceOf(Float64Array);
+    const shared = await readFitsFile(file("s4.fits", ramp(100 * 80), 100, 80), {
+      recycle: a.data,
+      sharedMemory: true,
+    });
+    expect(shared.data).not.toBe(a.data);
+    expect(shared.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+});

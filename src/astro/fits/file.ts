@@ -8,7 +8,7 @@
  */
 import { open, readFile } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
-import { allocPixels, decodePixels } from "./pixels.ts";
+import { allocPixels, decodePixels, recycledPixels, type PixelArray } from "./pixels.ts";
 import { planPlainRead, plainImage, readFits, readFitsHeaderOnly } from "./read.ts";
 import type { FitsHeaderSummary, FitsImage, PlainImagePlan, ReadFitsOptions } from "./read.ts";
 import { FitsError } from "./errors.ts";
@@ -44,7 +44,7 @@ export async function readFitsFile(path: string, options?: ReadFitsOptions): Pro
         const bytes = new Uint8Array(whole.buffer, whole.byteOffset, whole.byteLength); // a view, no copy
         return readFits(bytes, options);
       }
-      return await plainImageFromFile(fh, plan, options?.sharedMemory ?? false);
+      return await plainImageFromFile(fh, plan, options?.sharedMemory ?? false, options?.recycle);
     }
   } finally {
     await fh.close();
@@ -59,11 +59,17 @@ const CHUNK_PIXELS = 1 << 20;
  * thread pool reads chunk k + 1, this thread byte-swaps (and scales) chunk k, still in the CPU's cache.
  * Floats are read into the output array itself; integers into two reused scratch chunks.
  */
-async function plainImageFromFile(fh: FileHandle, plan: PlainImagePlan, shared: boolean): Promise<FitsImage> {
+async function plainImageFromFile(
+  fh: FileHandle,
+  plan: PlainImagePlan,
+  shared: boolean,
+  recycle?: PixelArray,
+): Promise<FitsImage> {
   const { bitpix, dataOffset } = plan.loc;
   const size = Math.abs(bitpix) / 8;
   const count = plan.width * plan.height * plan.planes;
-  const data = allocPixels(bitpix, count, shared);
+  // Every pixel of the array is written below, so an earlier image's values never show through.
+  const data = recycledPixels(recycle, bitpix, count, shared) ?? allocPixels(bitpix, count, shared);
   const direct =
     (bitpix === -32 && data instanceof Float32Array) || (bitpix === -64 && data instanceof Float64Array);
   const scratch = direct ? [] : [0, 1].map(() => new Uint8Array(Math.min(count, CHUNK_PIXELS) * size));

@@ -29,7 +29,7 @@ export function checkBitpix(value: unknown, key = "BITPIX"): Bitpix {
  */
 export function allocPixels(bitpix: Bitpix, count: number, shared = false): PixelArray {
   try {
-    const wide = bitpix === 32 || bitpix === 64 || bitpix === -64;
+    const wide = widePixels(bitpix);
     if (shared) {
       const buf = new SharedArrayBuffer(count * (wide ? 8 : 4));
       return wide ? new Float64Array(buf) : new Float32Array(buf);
@@ -38,6 +38,24 @@ export function allocPixels(bitpix: Bitpix, count: number, shared = false): Pixe
   } catch (err) {
     throw new FitsError("TOO_LARGE", `cannot allocate ${count} pixels`, { cause: err });
   }
+}
+
+/** Whether the physical values of a BITPIX need float64 (else float32). */
+const widePixels = (bitpix: Bitpix) => bitpix === 32 || bitpix === 64 || bitpix === -64;
+
+/**
+ * `recycle` when it is what allocPixels would give (type, length, shared or not), else undefined: the
+ * pixels of an image nobody uses any more, to decode the next one into (ReadFitsOptions.recycle).
+ */
+export function recycledPixels(
+  recycle: PixelArray | undefined,
+  bitpix: Bitpix,
+  count: number,
+  shared: boolean,
+): PixelArray | undefined {
+  if (recycle === undefined || recycle.length !== count) return undefined;
+  if (recycle instanceof Float64Array !== widePixels(bitpix)) return undefined;
+  return recycle.buffer instanceof SharedArrayBuffer === shared ? recycle : undefined;
 }
 
 /** Linear scaling and null value of stored integers (§4.4.2.5): physical = BZERO + BSCALE × stored. */

@@ -7,18 +7,21 @@
 import { parentPort } from "node:worker_threads";
 import type { ReferenceCatalogue } from "../../astro/calibrate/bands.ts";
 import { ExtractPool, idleCores, withThreads } from "../../extract-pool.ts";
-import { measureImage, type MeasureInput, type MeasureOutput } from "./measure.ts";
+import { measureImage, type MeasureInput, type MeasureOutput, type PixelSpare } from "./measure.ts";
 
 /** The extraction's threads, started on the first job that shares its extraction, kept for the next. */
 let pool: ExtractPool | undefined;
 
 function runnerFor(input: MeasureInput) {
-  const want = input.extractThreads ?? "auto";
+  const want = input.extractThreads ?? 1;
   const n = want === "auto" ? idleCores() : Math.max(1, Math.floor(want));
   if (n <= 1) return undefined;
   pool ??= new ExtractPool();
   return withThreads(pool, n);
 }
+
+/** The last job's pixels, for the next job's frame (measure.ts PixelSpare). */
+const pixels: PixelSpare = {};
 
 const port = parentPort;
 if (!port) throw new Error("measure-thread must run in a worker thread");
@@ -51,7 +54,7 @@ port.on("message", (msg: FromParent) => {
     else w?.reject(new Error(msg.error ?? "reference query failed"));
     return;
   }
-  void measureImage(msg.input, cone, runnerFor(msg.input)).then(
+  void measureImage(msg.input, cone, runnerFor(msg.input), pixels).then(
     (output: MeasureOutput) =>
       port.postMessage({ type: "done", output }, output.ok ? [output.previewPng.buffer as ArrayBuffer] : []),
     (err: unknown) => port.postMessage({ type: "failed", message: (err as Error)?.message ?? String(err) }),

@@ -8,6 +8,7 @@
  */
 import { isFitsError } from "../../astro/fits/errors.ts";
 import { readFitsFile } from "../../astro/fits/file.ts";
+import type { PixelArray } from "../../astro/fits/pixels.ts";
 import type { FitsImage } from "../../astro/fits/read.ts";
 import { standardiseHeader, type StandardHeader } from "../../astro/fits/standardise.ts";
 import {
@@ -46,9 +47,12 @@ export interface MeasureInput {
   };
   target: { raDeg: number; decDeg: number };
   /**
-   * Threads sharing the extraction (extract-parallel.ts): a number, or "auto" (the default) for the cores
-   * idle when the job starts (src/extract-pool.ts `idleCores`), which keeps a night's worker processes
-   * to one core each.
+   * Threads sharing the extraction (extract-parallel.ts): a number (default 1), or "auto" for the cores
+   * idle when the job starts (src/extract-pool.ts `idleCores`). One by default: a worker process runs
+   * SKYTOM_WORKERS jobs and a deployment as many workers as it has cores, and the night bench on 2 cores
+   * (2 workers) made 33 frames / min with "auto" against 46 with one thread per job — the load average
+   * said cores were idle between one job's steps while the other worker's job wanted them
+   * (docs/performance.md, "A night through the API").
    */
   extractThreads?: number | "auto";
 }
@@ -109,6 +113,15 @@ export interface MeasureTimings {
 export type MeasureOutput = Measured | { ok: false; message: string };
 
 /**
+ * Pixels a thread keeps between its jobs (ReadFitsOptions `recycle`): a job decodes its frame into the
+ * last job's pixels when the sizes match, instead of fresh memory — 64 MB of new pages cost a 4096² frame
+ * ≈ 16,000 page faults, a quarter to half of its read time on a VM.
+ */
+export interface PixelSpare {
+  spare?: PixelArray;
+}
+
+/**
  * Measures one frame (file comment). With `runner` (more than one thread) the file is decoded into shared
  * memory and the extraction of a plain frame — the blind solve's and the catalogue's — is shared among
  * its threads (same catalogue); colour cubes and Bayer frames keep to this thread.
@@ -117,6 +130,7 @@ export async function measureImage(
   input: MeasureInput,
   cone: ConeQuery,
   runner?: ExtractRunner,
+  pixels?: PixelSpare,
 ): Promise<MeasureOutput> {
   const parallel = runner !== undefined && runner.threads > 1 ? runner : undefined;
   const extract = (img: FitsImage, options: ExtractOptions) =>
@@ -129,8 +143,14 @@ export async function measureImage(
     timingsMs[step] += now - t;
     t = now;
   };
+  const recycle = pixels?.spare; // taken: no other job decodes into it meanwhile
+  if (pixels) pixels.spare = undefined;
   try {
-    image = await readFitsFile(input.path, { colourCube: true, sharedMemory: parallel !== undefined });
+    image = await readFitsFile(input.path, {
+      colourCube: true,
+      sharedMemory: parallel !== undefined,
+      recycle,
+    });
     lap("read");
   } catch (err) {
     return {
@@ -198,6 +218,7 @@ export async function measureImage(
   const text = (k: string, n: number) => image.header.getString(k)?.slice(0, n) ?? null;
   const preview = previewPng(frame, pix ? { marker: pix } : {});
   lap("preview");
+  if (pixels) pixels.spare = image.data; // nothing returned holds the pixels
   return {
     ok: true,
     image: { width: image.width, height: image.height },
