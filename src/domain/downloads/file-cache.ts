@@ -97,8 +97,14 @@ async function currentVersion(db: Db, targetId: number): Promise<number | null> 
   return row ? Number(row.v) : null;
 }
 
-/** Remove every cached download of a deleted target: all kinds and versions, temp files too. */
+/**
+ * Remove every cached download of a deleted target: all kinds and versions, temp files too. This
+ * process's downloads still finishing their cache file are waited for first: one that had checked its
+ * version before the delete could otherwise rename its file into place between the listing and the
+ * unlinks, and leave it behind (seen once in CI).
+ */
 export async function removeCachedDownloads(dataDir: string, targetId: number): Promise<void> {
+  await downloadCacheIdle();
   const dir = cacheDir(dataDir);
   const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") return [];
