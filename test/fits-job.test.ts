@@ -15,7 +15,7 @@ import { readFitsFile } from "../src/astro/fits/file.ts";
 import { writeFits } from "../src/astro/fits/write.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { uploadProduct } from "./helpers/multipart.ts";
-import { FIELD_DIR, fixtureReference } from "./helpers/fixtures.ts";
+import { FIELD_DIR, fixtureReference, WCS_KEYWORDS } from "./helpers/fixtures.ts";
 
 const FIXTURE = FIELD_DIR;
 
@@ -97,26 +97,7 @@ describe("FITS job on the fixture frame (pglite)", () => {
 
   it("an image without a WCS is solved blind from the camera's pixel scale and the target position", async () => {
     const img = await readFitsFile(`${FIXTURE}/frame-f32.fits`);
-    for (const k of [
-      "CTYPE1",
-      "CTYPE2",
-      "CRVAL1",
-      "CRVAL2",
-      "CRPIX1",
-      "CRPIX2",
-      "CD1_1",
-      "CD1_2",
-      "CD2_1",
-      "CD2_2",
-      "CDELT1",
-      "CDELT2",
-      "PC1_1",
-      "PC1_2",
-      "PC2_1",
-      "PC2_2",
-      "RA",
-      "DEC",
-    ]) {
+    for (const k of [...WCS_KEYWORDS, "RA", "DEC"]) {
       img.header.delete(k);
     }
     const bytes = writeFits({

@@ -36,6 +36,7 @@ import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
 import { ccdphotCatalogue } from "./helpers/catalogue.ts";
 import { multipart, uploadProduct } from "./helpers/multipart.ts";
 import { TapReplayServer } from "./helpers/tap-server.ts";
+import { WCS_KEYWORDS } from "./helpers/fixtures.ts";
 
 /** Regions of the sky, far apart (each fetch covers < 1°): one per scenario, so each starts uncached. */
 const REGIONS = {
@@ -281,24 +282,7 @@ describe("reference stars for a field nobody imported, through the archives (pgl
     const before = archive.requests.length;
     const e = exposures("nowcs").find((x) => x.kind === "fits")!;
     const image = readFits(renderFrame(fields.nowcs, targets.get("nowcs")!, e, "T-nowcs"));
-    for (const k of [
-      "CTYPE1",
-      "CTYPE2",
-      "CRVAL1",
-      "CRVAL2",
-      "CRPIX1",
-      "CRPIX2",
-      "CD1_1",
-      "CD1_2",
-      "CD2_1",
-      "CD2_2",
-      "CDELT1",
-      "CDELT2",
-      "PC1_1",
-      "PC1_2",
-      "PC2_1",
-      "PC2_2",
-    ]) {
+    for (const k of WCS_KEYWORDS) {
       image.header.delete(k);
     }
     const bytes = writeFits({

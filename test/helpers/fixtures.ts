@@ -17,3 +17,9 @@ export function fixtureReference(): ReferenceCatalogue {
   }
   return { raDeg: col("ra"), decDeg: col("dec"), bands };
 }
+
+/** The header keywords of a frame's WCS (linear TAN: CD or CDELT + PC) — what a frame without WCS lacks. */
+export const WCS_KEYWORDS = [
+  ...["CTYPE1", "CTYPE2", "CRVAL1", "CRVAL2", "CRPIX1", "CRPIX2"],
+  ...["CD1_1", "CD1_2", "CD2_1", "CD2_2", "CDELT1", "CDELT2", "PC1_1", "PC1_2", "PC2_1", "PC2_2"],
+];
