@@ -192,6 +192,15 @@ async function measureDownload(url: string, pid: number, token: string, n: numbe
   );
 }
 
+/** The id of bench target `name` at (ra, dec), made when missing. */
+async function benchTarget(database: Database, name: string, ra: number, dec: number): Promise<number> {
+  await database.pool.query(
+    `insert into targets (name, ra, dec) values ($1, $2, $3) on conflict (name) do nothing`,
+    [name, ra, dec],
+  );
+  return (await database.pool.query("select id from targets where name = $1", [name])).rows[0].id;
+}
+
 /**
  * The first download of a light curve just uploaded through skytom: `POST /upload/` of a light-curve CSV
  * of FRESH_POINTS points, as an observer's script sends one — the path users take, which stores the points
@@ -205,11 +214,7 @@ async function measureUploadedLoad(
 ): Promise<void> {
   const n = FRESH_POINTS;
   const name = `BenchLCupload${n}`;
-  await database.pool.query(
-    `insert into targets (name, ra, dec) values ($1, 12, 22) on conflict (name) do nothing`,
-    [name],
-  );
-  const { id } = (await database.pool.query("select id from targets where name = $1", [name])).rows[0];
+  const id = await benchTarget(database, name, 12, 22);
   await database.pool.query("delete from data_products where target_id = $1", [id]);
   await database.pool.query("delete from reduced_datums where target_id = $1", [id]);
   await database.pool.query("vacuum reduced_datums");
@@ -263,11 +268,7 @@ async function measureUploadedLoad(
 async function measureFreshLoad(database: Database, url: string, pid: number, token: string): Promise<void> {
   const n = FRESH_POINTS;
   const name = `BenchLCfresh${n}`;
-  await database.pool.query(
-    `insert into targets (name, ra, dec) values ($1, 11, 21) on conflict (name) do nothing`,
-    [name],
-  );
-  const { id } = (await database.pool.query("select id from targets where name = $1", [name])).rows[0];
+  const id = await benchTarget(database, name, 11, 21);
   const load = async () => {
     await database.pool.query("delete from reduced_datums where target_id = $1", [id]);
     await database.pool.query("vacuum reduced_datums"); // the delete's dead rows out of the way

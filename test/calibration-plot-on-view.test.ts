@@ -10,12 +10,13 @@ import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeField, makeFrame } from "../src/astro/synth/catalog.ts";
-import { calibrationRuns, calibrations, cameras, observatories } from "../src/db/schema/index.ts";
+import { calibrationRuns, calibrations } from "../src/db/schema/index.ts";
 import { calibrateDataProduct } from "../src/domain/calibration/dataproduct.ts";
 import type { ReferenceProvider } from "../src/domain/calibration/pipeline.ts";
 import { decodePlotData, plotDataPath } from "../src/domain/calibration/plotfile.ts";
 import { renderCalibrationPlot } from "../src/plots/calibration.ts";
 import { createTestApp, type TestApp, type TestUser } from "./helpers/app.ts";
+import { seedField } from "./helpers/field.ts";
 import { ccdphotCatalogue } from "./helpers/catalogue.ts";
 import { ENGINES } from "./helpers/db.ts";
 import { uploadProduct } from "./helpers/multipart.ts";
@@ -63,20 +64,13 @@ describe.each(ENGINES)("calibration plot drawn on first view on %s", (engine) =>
     t = await createTestApp(engine, { queue: true, referenceProvider: provider });
     alice = await t.user("alice");
     staff = await t.user("staffer", { staff: true });
-    const [obs] = await t.tdb.database.db
-      .insert(observatories)
-      .values({ name: "PlotObs", lon: 20, lat: 50 })
-      .returning();
-    await t.tdb.database.db
-      .insert(cameras)
-      .values({ observatoryId: obs.id, cameraName: "Cam", prefix: "Plot_Cam", activeFlg: true });
-    const r = await t.call(
-      "POST",
-      "/targets/createTarget/",
-      { name: "PlotT", ra: TARGET.raDeg, dec: TARGET.decDeg },
-      alice.token,
-    );
-    expect(r.statusCode, r.body).toBe(201);
+    await seedField(t, alice.token, {
+      target: "PlotT",
+      ra: TARGET.raDeg,
+      dec: TARGET.decDeg,
+      observatory: "PlotObs",
+      cameras: [{ cameraName: "Cam", prefix: "Plot_Cam" }],
+    });
     web = new WebClient(t.app);
     await web.login("alice", alice.password);
   });
